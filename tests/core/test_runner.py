@@ -1,0 +1,105 @@
+"""The papermill runner on two small fixture notebooks (one succeeds, one fails)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from paperkit import paths, runner
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "notebooks"
+
+
+@pytest.fixture
+def demo(tmp_path, monkeypatch, build_dir):
+    root = tmp_path / "notebooks"
+    shutil.copytree(FIXTURES, root)
+    monkeypatch.setattr(paths, "notebooks_dir", lambda: root)
+    return root
+
+
+def test_discovery_and_params(demo):
+    assert runner.papers() == ["demo"]
+    nbs = runner.discover("demo")
+    assert [nb.name for nb in nbs] == ["01_ok.ipynb", "02_fails.ipynb"]
+    ps = runner.notebook_params(nbs[0])
+    assert {n: p.type for n, p in ps.items()} == {"n": "int", "scale": "float", "label": "str",
+                                                  "flag": "bool"}
+    with pytest.raises(runner.ParameterError, match="known papers: demo"):
+        runner.discover("nope")
+
+
+def test_unknown_parameter_lists_valid_ones(demo):
+    nbs = runner.discover("demo")[:1]
+    with pytest.raises(runner.ParameterError) as info:
+        runner.resolve(nbs, runner.parse_assignments(["SCLAE=0.1"]))
+    msg = str(info.value)
+    assert "SCLAE" in msg and "SCALE (float, default 0.5)" in msg and "N (int" in msg
+
+
+@pytest.mark.parametrize("word,msg", [("N=1.5", "n expects a int"),
+                                      ("SCALE=big", "scale expects a float"),
+                                      ("FLAG=maybe", "flag expects a bool")])
+def test_ill_typed_parameter(demo, word, msg):
+    with pytest.raises(runner.ParameterError, match=msg):
+        runner.resolve(runner.discover("demo")[:1], runner.parse_assignments([word]))
+
+
+def test_typed_values_and_make_vars(demo):
+    plan = runner.resolve(runner.discover("demo"), runner.parse_assignments(
+        ["N=7", "scale=0.25", "FLAG=yes", "LABEL=007", "PYTHON=python3"]))
+    first, second = plan.values()
+    assert first == {"n": 7, "scale": 0.25, "flag": True, "label": "007"}
+    assert second == {}
+
+
+def test_run_writes_outputs_and_timings(demo, build_dir):
+    (demo / "demo" / "02_fails.ipynb").unlink()
+    assert runner.run(["demo"], ["N=4", "LABEL=y"]) == 0
+    assert (build_dir / "demo_out.txt").read_text() == "4 0.5 y False"
+    out = build_dir / "notebooks" / "demo" / "01_ok.ipynb"
+    assert out.exists() and not list(out.parent.glob(".*partial*"))
+    timing = json.loads((build_dir / "timings" / "demo__01_ok.json").read_text())
+    assert timing["parameters"] == {"label": "y", "n": 4}
+
+
+def test_failure_names_notebook_and_cell_and_leaves_nothing(demo, build_dir, capsys):
+    stale = build_dir / "claims" / "02_fails.json"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}")
+    assert runner.run(["demo"], []) == 1
+    err = capsys.readouterr().err
+    assert "notebooks/demo/02_fails.ipynb" in err or "02_fails.ipynb failed" in err
+    assert "cell 3" in err and "deliberate failure" in err
+    assert not (build_dir / "notebooks" / "demo" / "02_fails.ipynb").exists()
+    assert not list((build_dir / "notebooks" / "demo").glob(".*"))
+    assert not stale.exists()
+    assert (build_dir / "notebooks" / "demo" / "01_ok.ipynb").exists()
+
+
+def test_cli_rejects_unknown_parameter_with_exit_2(demo, build_dir):
+    env = dict(os.environ, PAPERKIT_NOTEBOOKS_DIR=str(demo))
+    proc = subprocess.run([sys.executable, "-m", "paperkit.runner", "run", "demo", "--",
+                           "NO_SUCH_PARAM=1"], capture_output=True, text=True, cwd="/", env=env)
+    assert proc.returncode == 2
+    assert "NO_SUCH_PARAM" in proc.stderr and "valid parameters" in proc.stderr
+
+
+def test_refresh_in_place_strips_volatile_metadata(demo):
+    nb = demo / "demo" / "01_ok.ipynb"
+    assert runner.refresh([nb]) == 0
+    doc = json.loads(nb.read_text())
+    assert "papermill" not in doc["metadata"]
+    outs = [o for c in doc["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    assert any("1.5 x False" in "".join(o.get("text", "")) for o in outs)
+
+
+def test_notebook_stems_are_unique_across_papers():
+    stems = [nb.stem for p in runner.papers() for nb in runner.discover(p)]
+    assert len(stems) == len(set(stems)), "claims JSON files are named by notebook stem"
