@@ -1,0 +1,29 @@
+"""Huawei Cloud 2025 cold-start trace ("Serverless Cold Starts and Where to Find Them", EuroSys'25).
+
+Design of the data layer:
+
+- :mod:`.schema`   -- the released columns and dtypes of every table (cold starts, per-minute
+  series, request tables, Region 2 runtime/trigger table) and header validation; a wrong or
+  missing column raises ``ValueError`` naming the file and the column.
+- :mod:`.load`     -- lazy polars scans of a trace in the release's own on-disk layout
+  (``cold_start/R{n}/day_XX.csv``, ``quantiles/R{n}/<folder>/day_XX.csv``,
+  ``per_request/R{n}/*.csv``, ``runtime_triggerType/df_funcID_runtime_triggerType.csv``).
+  Each CSV is converted once, atomically, to a parquet cache under
+  ``paths.cache_dir()/coldstarts/parquet/<hash of data_dir>/`` and re-used while its size and
+  mtime are unchanged, so the full release (11.9 M cold starts) fits a 24 GB laptop.
+- :mod:`.generate` -- a seeded, vectorised synthetic-trace generator writing exactly that layout at
+  a ``scale`` (1.0 = the paper's 11.9 M cold starts), calibrated to the fingerprints of
+  ``coldstarts.md`` §4 (:data:`generate.FINGERPRINTS`). Its output is tier ``synthetic`` and carries a
+  ``SYNTHETIC.json`` manifest with the generator's parameters.
+- :mod:`.fit`      -- maximum-likelihood LogNormal and Weibull fits.
+- :mod:`.summarize` -- per-region summary (counts, cold-start time, fits, component shares) behind
+  ``python -m paperkit.coldstarts summarize DATA_DIR``; the same functions the notebooks use.
+- :mod:`.bench`    -- ``python -m paperkit.coldstarts.bench``: generate + summarize timing, peak RSS.
+
+Units follow the release: seconds for times and costs, cores for CPU, MB for memory.
+"""
+
+PAPER = "coldstarts"
+REGIONS: tuple[str, ...] = ("R1", "R2", "R3", "R4", "R5")
+N_DAYS = 31
+DAY_S = 86_400

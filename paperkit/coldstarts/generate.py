@@ -1,0 +1,628 @@
+"""Synthetic cold-start trace in the release's own layout (coldstarts.md §2.2), tier ``synthetic``.
+
+Model (per region, vectorised with numpy per day; fingerprints in :mod:`.fingerprints`):
+
+- **Functions.** Region 2 uses the real runtime/trigger table when a verified copy is local
+  (registry mirror or cache; a random subset of its rows at ``scale`` < 1), else a synthetic table
+  with the exact [meta] runtime/trigger/pool counts. Other regions get synthetic funcIDs
+  (``funcName---userID---poolName``) with pools drawn from the Region 2 pool mix and users with the
+  region's share of single-function users. ``n_functions = max(round(N * scale), 3)``.
+- **Cold-start counts.** ``round(N_region * scale)`` over 31 days, split over days by a weekly +
+  holiday volume profile (Fig. 7a, Fig. 8a-c), then over functions by heavy-tailed LogNormal weights
+  raked (iterative proportional fitting) to the Region 2 runtime / trigger / config cold-start
+  shares (Fig. 8d-f), and to each region's large-pool share elsewhere.
+- **Arrival times.** Within a day, a Weibull renewal process (shape k from the region's median/mean
+  IAT ratio, §4.1) in "operational time", warped through the region's diurnal intensity (peaks of
+  Fig. 5); times have ms resolution like the release.
+- **Cold-start time.** A LogNormal mixture per pool-size class (Fig. 13a quartiles; the Region 2
+  Custom/http runtimes get a ~10.5 s pod-creation mode, Fig. 10a), split into the four components
+  by Dirichlet shares whose means are the region's component shares (Fig. 11, energy2 R1 stats);
+  ``deployDependencyCost`` is 0 for a share of cold starts (no layers); the components add up to
+  ``totalCost_cold_start`` (6 decimals; code/dependency at ms resolution).
+- **Per-minute series** (``requests``, ``num_cold_starts``, ``num_pods``, ``totalCost_avg``,
+  ``cpu_usage_avg`` by default): cold starts counted from the events; requests = cold starts plus,
+  for the region's "popular" functions (>= 1 request/min in Fig. 3a), Poisson traffic following the
+  same day and diurnal profile so the region's 31-day requests match Fig. 1; pods, execution time
+  and CPU are simple per-function models (approximate, documented in the notebook).
+- **Per-request table** (day 30 only, like the release): a few requests per day-30 pod.
+
+Not modelled: timer bursts at minute boundaries, the pod-allocation multimodality, per-function
+periodicity (peak-to-trough ratios), the R3 data gap. ``SYNTHETIC.json`` at the top of the output
+records the generator, its version, scale, seed and the parameters a summary should recover.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from paperkit.coldstarts import DAY_S, N_DAYS, REGIONS, schema
+from paperkit.coldstarts.fingerprints import (
+    CPU_REQUEST, CREATION_MIXTURE, CREATION_RUNTIMES, FINGERPRINTS, R2_CONFIG_CS_SHARE,
+    R2_N_FUNCNAMES, R2_N_USERS, R2_POOL_COUNTS, R2_RUNTIME_COUNTS, R2_RUNTIME_CS_SHARE,
+    R2_TRIGGER_COUNTS, R2_TRIGGER_CS_SHARE, REGION_TARGETS, Fingerprints, Mixture, RegionTarget)
+
+__all__ = ["FINGERPRINTS", "Fingerprints", "GENERATOR_VERSION", "DEFAULT_SERIES", "MANIFEST",
+           "generate_trace", "synthetic_trace", "synthetic_function_table", "day_multipliers",
+           "diurnal_intensity", "trigger_category", "config_category", "pool_size_class"]
+
+GENERATOR_VERSION = 1
+MANIFEST = "SYNTHETIC.json"
+DEFAULT_SERIES: tuple[str, ...] = ("requests", "num_cold_starts", "num_pods", "totalCost_avg",
+                                   "cpu_usage_avg")
+ALL_PARTS: tuple[str, ...] = ("cold_start", "quantiles", "per_request", "runtime_triggerType")
+MIN_FUNCTIONS = 3
+SHARE_CONCENTRATION = 3.0     # Dirichlet concentration of the component shares
+POPULAR_SIGMA = 2.0           # LogNormal sigma of request volume among popular functions
+CS_WEIGHT_SIGMA = 1.5         # LogNormal sigma of per-function cold-start weights
+MINUTES = 1440
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+# ---------------------------------------------------------------------------------------------
+# categories (the spec's rules, §1) used to rake Region 2 weights
+def trigger_category(trigger: str) -> str:
+    """Aggregated trigger category of a space-separated trigger string (coldstarts.md §1 rule)."""
+    tokens = trigger.split()
+    if "TIMER-A" in tokens:
+        return "TIMER-A"
+    if trigger in ("APIG-S", "OBS-A", "workflow-S"):
+        return trigger
+    if trigger in ("unknown", "unknown-unknown", "unknown-A unknown-S"):
+        return "unknown"
+    if any(t.endswith("-S") for t in tokens):
+        return "other S"
+    return "other A"
+
+
+def _pool_cpu_mem(pool: str) -> tuple[int, int]:
+    parts = pool.split("-")
+    return int(parts[1]), int(parts[2])
+
+
+def config_category(pool: str) -> str:
+    """CPU-memory config group of a pool name (Fig. 8): 300/128, 400/256, 600/512, 1000/1024, other."""
+    cpu, mem = _pool_cpu_mem(pool)
+    key = f"{cpu}/{mem}"
+    return key if key in ("300/128", "400/256", "600/512", "1000/1024") else "other"
+
+
+def pool_size_class(pool: str) -> str:
+    """'small' (<= 400 millicores and <= 256 MB) or 'large' (Fig. 13)."""
+    cpu, mem = _pool_cpu_mem(pool)
+    return "small" if cpu <= 400 and mem <= 256 else "large"
+
+
+# ---------------------------------------------------------------------------------------------
+# time profiles
+def day_multipliers(target: RegionTarget) -> np.ndarray:
+    """Relative volume of each of the 31 days: Fig. 7a readings on days 10-25, else the region's
+    working-day / weekend level (low days of §4.5)."""
+    low = set(FINGERPRINTS.low_days)
+    mult = np.array([target.weekend if d in low else target.workday for d in range(N_DAYS)])
+    mult[10:26] = target.fig7a
+    return mult
+
+
+def diurnal_intensity(target: RegionTarget) -> np.ndarray:
+    """Relative intensity of each minute of the day (1440 values, mean 1)."""
+    x = (np.arange(MINUTES) + 0.5) / MINUTES
+    lam = np.full(MINUTES, target.diurnal_base)
+    for phase, width, amp in target.diurnal:
+        d = np.abs(x - phase)
+        d = np.minimum(d, 1.0 - d)
+        lam += amp * np.exp(-0.5 * (d / width) ** 2)
+    return lam / lam.mean()
+
+
+def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
+    raw = total * weights / weights.sum()
+    out = np.floor(raw).astype(np.int64)
+    rest = total - out.sum()
+    if rest > 0:
+        out[np.argsort(-(raw - out), kind="stable")[:rest]] += 1
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# function tables
+def synthetic_function_table(seed: int = 0) -> pl.DataFrame:
+    """A Region 2 runtime/trigger table with the real table's exact runtime, trigger and pool
+    counts (coldstarts.md §2.6) but random funcNames/users and random pairing: tier synthetic."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 77, 2]))
+    n = sum(R2_RUNTIME_COUNTS.values())
+
+    def column(counts: dict[str, int]) -> np.ndarray:
+        vals = np.repeat(np.array(list(counts), dtype=object), list(counts.values()))
+        if len(vals) < n:  # pad with the most common value
+            vals = np.concatenate([vals, np.repeat(vals[0], n - len(vals))])
+        return rng.permutation(vals[:n])
+
+    runtime, trigger, pool = column(R2_RUNTIME_COUNTS), column(R2_TRIGGER_COUNTS), column(R2_POOL_COUNTS)
+    names = rng.choice(np.arange(1, 4 * R2_N_FUNCNAMES), R2_N_FUNCNAMES, replace=False)
+    users = rng.choice(np.arange(1, 4 * R2_N_USERS), R2_N_USERS, replace=False)
+    func_name = np.concatenate([names, rng.choice(names, n - len(names))])
+    user = users[rng.integers(0, len(users), n)]
+    ids = [f"{a}---{b}---{p}" for a, b, p in zip(func_name, user, pool)]
+    # make funcIDs unique (a funcName/user pair may repeat only across pools)
+    seen: set[str] = set()
+    for i, fid in enumerate(ids):
+        while fid in seen:
+            func_name[i] = rng.integers(4 * R2_N_FUNCNAMES, 8 * R2_N_FUNCNAMES)
+            fid = f"{func_name[i]}---{user[i]}---{pool[i]}"
+        ids[i] = fid
+        seen.add(fid)
+    cpu_req = [CPU_REQUEST.get(_pool_cpu_mem(p)[0], _pool_cpu_mem(p)[0] // 2) for p in pool]
+    return pl.DataFrame({"funcID": ids, "cpu_request": cpu_req, "runtime": runtime.tolist(),
+                         "triggerType-invocationType": trigger.tolist()},
+                        schema=schema.FUNCTION_META)
+
+
+def _public_function_table() -> pl.DataFrame | None:
+    """The real Region 2 table if a verified copy is local (mirror or cache), else None.
+    Never downloads (generation must not depend on the network)."""
+    try:
+        from paperkit import registry
+        path = registry.default().local_path(schema.REGISTRY_META_NAME)
+    except Exception:  # noqa: BLE001 -- registry unavailable or corrupt: fall back
+        return None
+    if path is None:
+        return None
+    return pl.read_csv(path, schema=schema.FUNCTION_META)
+
+
+@dataclass
+class _Functions:
+    func_id: np.ndarray       # str
+    func_name: np.ndarray     # int64
+    user: np.ndarray          # int64
+    pool: np.ndarray          # str
+    cpu_cores: np.ndarray     # cpu limit, cores
+    mem_mb: np.ndarray
+    klass: np.ndarray         # 0 small, 1 large, 2 creation (R2 Custom/http)
+    weight: np.ndarray        # cold-start probability per event
+    popular: np.ndarray       # bool
+    req_weight: np.ndarray    # share of the region's extra (warm) requests
+    exec_s: np.ndarray
+    cpu_use: np.ndarray
+    home_cluster: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.func_id)
+
+
+def _rake(w: np.ndarray, margins: list[tuple[np.ndarray, dict[str, float]]],
+          iters: int = 60) -> np.ndarray:
+    """Iterative proportional fitting of weights ``w`` to category shares (renormalised over the
+    categories present)."""
+    w = w.copy()
+    for _ in range(iters):
+        for labels, target in margins:
+            cats = sorted(set(labels.tolist()) & set(target))
+            tot = sum(target[c] for c in cats)
+            for c in cats:
+                m = labels == c
+                cur = w[m].sum() / w.sum()
+                if cur > 0:
+                    w[m] *= (target[c] / tot) / cur
+    return w / w.sum()
+
+
+def _region_functions(region: str, scale: float, seed: int,
+                      r2_table: pl.DataFrame) -> tuple[_Functions, pl.DataFrame | None]:
+    target = REGION_TARGETS[region]
+    ri = REGIONS.index(region)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, ri, 10_000]))
+    n = max(int(round(target.n_functions * scale)), MIN_FUNCTIONS)
+    meta = None
+    if region == "R2":
+        n = min(n, r2_table.height)
+        rows = np.sort(rng.choice(r2_table.height, n, replace=False))
+        meta = r2_table[rows.tolist()]
+        parts = [s.split("---") for s in meta["funcID"].to_list()]
+        func_name = np.array([int(p[0]) for p in parts])
+        user = np.array([int(p[1]) for p in parts])
+        pool = np.array([p[2] for p in parts], dtype=object)
+        runtime = np.array(meta["runtime"].to_list(), dtype=object)
+        trig = np.array([trigger_category(t) for t in meta["triggerType-invocationType"]],
+                        dtype=object)
+    else:
+        sizes: list[int] = []
+        while sum(sizes) < n:
+            sizes.append(1 if rng.random() < target.single_function_users
+                         else 2 + int(rng.geometric(0.3)) - 1)
+        user_ids = rng.choice(np.arange(1, 20 * len(sizes) + 10), len(sizes), replace=False)
+        user = np.repeat(user_ids, sizes)[:n]
+        func_name = rng.choice(np.arange(1, 20 * n + 10), n, replace=False)
+        pools = list(R2_POOL_COUNTS)
+        p = np.array(list(R2_POOL_COUNTS.values()), dtype=float)
+        pool = np.array(pools, dtype=object)[rng.choice(len(pools), n, p=p / p.sum())]
+        runtime = np.array([""] * n, dtype=object)
+        trig = runtime
+    cpu_mem = np.array([_pool_cpu_mem(s) for s in pool])
+    cpu_cores, mem_mb = cpu_mem[:, 0] / 1000.0, cpu_mem[:, 1].astype(float)
+    size = np.array([pool_size_class(s) for s in pool], dtype=object)
+    klass = np.where(size == "large", 1, 0)
+    klass = np.where(np.isin(runtime, CREATION_RUNTIMES), 2, klass)
+    w = rng.lognormal(0.0, CS_WEIGHT_SIGMA, n)
+    if region == "R2":
+        config = np.array([config_category(s) for s in pool], dtype=object)
+        w = _rake(w, [(runtime, R2_RUNTIME_CS_SHARE), (trig, R2_TRIGGER_CS_SHARE),
+                      (config, R2_CONFIG_CS_SHARE)])
+    else:
+        w = _rake(w, [(size, {"large": target.large_share, "small": 1 - target.large_share})])
+    n_pop = max(1, int(round(target.popular_share * n)))
+    rank = np.argsort(-(w * rng.lognormal(0.0, 0.5, n)), kind="stable")
+    popular = np.zeros(n, dtype=bool)
+    popular[rank[:n_pop]] = True
+    req_w = np.where(popular, rng.lognormal(0.0, POPULAR_SIGMA, n), 0.0)
+    req_w = req_w / req_w.sum()
+    exec_s = rng.lognormal(math.log(target.exec_median_s), 1.2, n)
+    cpu_use = np.clip(rng.lognormal(math.log(target.cpu_median_cores), 0.5, n), 0.01, cpu_cores)
+    func_id = np.array([f"{a}---{b}---{c}" for a, b, c in zip(func_name, user, pool)], dtype=object)
+    order = np.argsort(func_id, kind="stable")
+    fn = _Functions(func_id[order], func_name[order].astype(np.int64), user[order].astype(np.int64),
+                    pool[order], cpu_cores[order], mem_mb[order], klass[order], w[order],
+                    popular[order], req_w[order], exec_s[order], cpu_use[order],
+                    rng.integers(1, 5, n)[order])
+    return fn, meta
+
+
+# ---------------------------------------------------------------------------------------------
+# events
+def _mixture_table(target: RegionTarget, region: str) -> list[Mixture]:
+    return [target.small, target.large, CREATION_MIXTURE if region == "R2" else target.large]
+
+
+def _log_moments(mixtures: list[Mixture], class_counts: np.ndarray) -> tuple[float, float]:
+    """mean and sd of ln(total) of the mixture with the realised class counts (= LogNormal MLE)."""
+    m1 = m2 = 0.0
+    tot = class_counts.sum()
+    for c, mix in enumerate(mixtures):
+        wc = class_counts[c] / tot if tot else 0.0
+        for w, med, sig in mix:
+            mu = math.log(med)
+            m1 += wc * w * mu
+            m2 += wc * w * (sig ** 2 + mu ** 2)
+    return m1, math.sqrt(max(m2 - m1 ** 2, 0.0))
+
+
+def _share_means(target: RegionTarget) -> tuple[np.ndarray, np.ndarray]:
+    """Dirichlet means (order: schema.COMPONENTS) with and without dependency layers, such that
+    the overall mean shares equal target.shares."""
+    m = np.array([target.shares[c] for c in schema.COMPONENTS], dtype=float)
+    m = m / m.sum()
+    dep = schema.COMPONENTS.index("deployDependencyCost")
+    p0 = target.p_no_dependency
+    if not 0 <= p0 < 1 - m[dep]:
+        raise ValueError(f"{target.name}: p_no_dependency {p0} must be below 1 - dependency share")
+    m_none = m.copy()
+    m_none[dep] = 0.0
+    m_none /= m_none.sum()
+    m_layers = (m - p0 * m_none) / (1 - p0)
+    return m_layers, m_none
+
+
+def _hex_ids(rng: np.random.Generator, n: int) -> np.ndarray:
+    return _HEX[rng.integers(0, 16, (n, 64), dtype=np.uint8)].view("S64").ravel()
+
+
+def _day_events(region: str, day: int, n: int, fn: _Functions, seed: int, pod_offset: int,
+                pod_base: int, intensity: np.ndarray) -> tuple[pl.DataFrame, np.ndarray]:
+    """Cold-start rows of one region-day (release column order) and each row's function index."""
+    target = REGION_TARGETS[region]
+    ri = REGIONS.index(region)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, ri, day, 1]))
+    k = target.iat_shape
+    iat = rng.weibull(k, n + 1)
+    cum = np.cumsum(iat)
+    op = cum[:-1] / cum[-1]                       # operational time in (0, 1)
+    lam = np.concatenate([[0.0], np.cumsum(intensity)])
+    lam /= lam[-1]
+    sec = np.interp(op, lam, np.arange(MINUTES + 1) * 60.0)
+    t = np.round(day * DAY_S + sec, 3)
+    f = rng.choice(fn.n, n, p=fn.weight)
+    klass = fn.klass[f]
+    total = np.empty(n)
+    for c, mix in enumerate(_mixture_table(target, region)):
+        idx = np.flatnonzero(klass == c)
+        if idx.size == 0:
+            continue
+        w = np.array([m[0] for m in mix])
+        comp = rng.choice(len(mix), idx.size, p=w / w.sum())
+        med = np.array([m[1] for m in mix])[comp]
+        sig = np.array([m[2] for m in mix])[comp]
+        total[idx] = med * np.exp(sig * rng.standard_normal(idx.size))
+    m_layers, m_none = _share_means(target)
+    no_dep = rng.random(n) < target.p_no_dependency
+    shape = np.where(no_dep[:, None], m_none, m_layers) * SHARE_CONCENTRATION
+    g = rng.standard_gamma(np.maximum(shape, 1e-12))
+    g[no_dep, schema.COMPONENTS.index("deployDependencyCost")] = 0.0
+    parts = g / g.sum(axis=1, keepdims=True) * total[:, None]
+    pod = np.round(parts[:, 0], 6)
+    code = np.round(parts[:, 1], 3)
+    dep = np.round(parts[:, 2], 3)
+    sched = np.maximum(np.round(total - pod - code - dep, 6), 0.0)
+    total = np.round(pod + code + dep + sched, 6)
+    cluster = np.where(rng.random(n) < 0.3, rng.integers(1, 5, n), fn.home_cluster[f])
+    req = _hex_ids(rng, n)
+    same = np.flatnonzero((f[1:] == f[:-1]) & (rng.random(n - 1) < 0.3)) + 1 if n > 1 else []
+    req[same] = req[np.asarray(same, dtype=np.int64) - 1]
+    pod_num = pod_base + pod_offset + np.arange(n, dtype=np.int64)
+    df = pl.DataFrame({
+        "day": np.full(n, day, dtype=np.int64), "time": t,
+        "clusterName": cluster.astype(np.int64), "funcName": fn.func_name[f],
+        "userID": fn.user[f], "requestID": pl.Series(req).cast(pl.String),
+        "totalCost_cold_start": total, "podAllocationCost": pod, "deployCodeCost": code,
+        "deployDependencyCost": dep, "schedulingCost": sched,
+        "_pool": pl.Series(fn.pool[f].tolist(), dtype=pl.String), "_pod": pod_num,
+    }).with_columns(
+        podID=pl.concat_str([pl.col("_pool"), pl.lit("-"),
+                             pl.col("_pod").cast(pl.String).str.zfill(10)])
+    ).select(list(schema.COLD_START))
+    return df, f
+
+
+def _day_series(region: str, day: int, fn: _Functions, f: np.ndarray, t: np.ndarray,
+                n_extra_day: float, intensity: np.ndarray, seed: int,
+                prev_cs_last: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-minute (1440 x n_functions) matrices of one region-day; NaN = empty cell."""
+    ri = REGIONS.index(region)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, ri, day, 2]))
+    minute = np.minimum(((t - day * DAY_S) // 60).astype(np.int64), MINUTES - 1)
+    cs = np.bincount(minute * fn.n + f, minlength=MINUTES * fn.n).reshape(MINUTES, fn.n)
+    cs = cs.astype(np.float64)
+    pop = np.flatnonzero(fn.popular)
+    extra = np.zeros_like(cs)
+    if pop.size and n_extra_day > 0:
+        rate = n_extra_day * (intensity / MINUTES)[:, None] * fn.req_weight[pop][None, :]
+        extra[:, pop] = rng.poisson(rate)
+    req = cs + extra
+    prev = np.vstack([prev_cs_last[None, :], cs[:-1]])
+    pods = np.ceil(extra * fn.exec_s[None, :] / 60.0) + cs + prev
+    has = req > 0
+    nan = np.nan
+    exec_avg = np.where(has, fn.exec_s[None, :] * np.exp(0.25 * rng.standard_normal(cs.shape)), nan)
+    cpu = np.where(has, np.minimum(fn.cpu_use[None, :] * np.exp(0.15 * rng.standard_normal(cs.shape)),
+                                   fn.cpu_cores[None, :]), nan)
+    out = {
+        "requests": np.where(has, req, nan),
+        "num_cold_starts": np.where(cs > 0, cs, nan),
+        "num_pods": np.where(pods > 0, pods, nan),
+        "totalCost_avg": np.round(exec_avg, 6),
+        "cpu_usage_avg": np.round(cpu, 4),
+    }
+    return out
+
+
+def _write_series(path: Path, day: int, mat: np.ndarray, cols: list[str]) -> None:
+    df = pl.from_numpy(mat, schema=cols).fill_nan(None)
+    idx = pl.DataFrame({"day": np.full(MINUTES, day, dtype=np.int64),
+                        "time": day * DAY_S + 60 * np.arange(MINUTES, dtype=np.int64)})
+    pl.concat([idx, df], how="horizontal").write_csv(path, float_scientific=False)
+
+
+def _day_requests(region: str, day: int, events: pl.DataFrame, fn: _Functions, f: np.ndarray,
+                  seed: int) -> pl.DataFrame:
+    """Per-request rows of day-30 pods: the cold-start request plus a few warm ones."""
+    ri = REGIONS.index(region)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, ri, day, 3]))
+    k = 1 + np.where(fn.popular[f], np.minimum(rng.poisson(4.0, len(f)), 20), 0)
+    row_ev = np.repeat(np.arange(len(f)), k)
+    first = np.concatenate([[0], np.cumsum(k)[:-1]])
+    pos = np.arange(len(row_ev)) - first[row_ev]
+    gaps = rng.exponential(8.0, len(row_ev)) * (pos > 0)
+    start = (events["time"].to_numpy() + events["totalCost_cold_start"].to_numpy())[row_ev]
+    grp_cum = np.cumsum(gaps)
+    base = grp_cum[first][row_ev]
+    time_worker = np.round(start + (grp_cum - base), 3)
+    fr = f[row_ev]
+    n = len(row_ev)
+    exe = fn.exec_s[fr] * np.exp(0.3 * rng.standard_normal(n))
+    req_ids = _hex_ids(rng, n)
+    ev_ids = events["requestID"].to_numpy()
+    ids = np.where(pos == 0, ev_ids[row_ev], pl.Series(req_ids).cast(pl.String).to_numpy())
+    df = pl.DataFrame({
+        "time_worker": time_worker,
+        "time_frontend": np.round(time_worker - rng.uniform(0.001, 0.02, n), 3),
+        "requestID": ids.astype(str),
+        "clusterName": events["clusterName"].to_numpy()[row_ev],
+        "funcName": events["funcName"].to_numpy()[row_ev],
+        "podID": events["podID"].to_numpy()[row_ev].astype(str),
+        "userID": events["userID"].to_numpy()[row_ev],
+        "totalCost_worker": np.round(exe, 6), "workerCost": np.round(0.95 * exe, 6),
+        "runtimeCost": np.round(0.9 * exe, 6), "totalCost_frontend": np.round(exe + 0.01, 6),
+        "frontendCost": np.round(rng.uniform(0.001, 0.005, n), 6),
+        "busCost": np.round(rng.uniform(0.0005, 0.002, n), 6),
+        "readBodyCost": np.round(rng.uniform(0.0, 0.001, n), 6),
+        "writeRspCost": np.round(rng.uniform(0.0, 0.001, n), 6),
+        "cpu_usage": np.round(np.minimum(fn.cpu_use[fr] * np.exp(0.2 * rng.standard_normal(n)),
+                                         fn.cpu_cores[fr]), 4),
+        "memory_usage": np.round(np.minimum(rng.uniform(0.2, 0.8, n) * fn.mem_mb[fr], fn.mem_mb[fr]), 3),
+        "requestBodySize": np.round(rng.lognormal(6.0, 1.5, n)),
+    }, schema=schema.REQUEST)
+    return df.sort("time_worker", maintain_order=True)
+
+
+# ---------------------------------------------------------------------------------------------
+def _check_args(scale: float, n_days: int, regions: tuple[str, ...], parts: tuple[str, ...],
+                series: tuple[str, ...]) -> None:
+    if not (isinstance(scale, (int, float)) and 0 < scale <= 10):
+        raise ValueError(f"scale must be in (0, 10] (1.0 = the paper's 11.9 M cold starts), got {scale!r}")
+    if not 1 <= n_days <= N_DAYS:
+        raise ValueError(f"n_days must be in 1..{N_DAYS}, got {n_days!r}")
+    bad = [r for r in regions if r not in REGIONS]
+    if bad or not regions:
+        raise ValueError(f"unknown region {bad[0] if bad else '(none)'}; choose from {', '.join(REGIONS)}")
+    bad = [p for p in parts if p not in ALL_PARTS]
+    if bad:
+        raise ValueError(f"unknown part {bad[0]!r}; choose from {', '.join(ALL_PARTS)}")
+    bad = [s for s in series if s not in DEFAULT_SERIES]
+    if bad:
+        raise ValueError(f"the generator cannot produce series {bad[0]!r}; it writes "
+                         f"{', '.join(DEFAULT_SERIES)}")
+
+
+def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: int = N_DAYS,
+                   regions: tuple[str, ...] = REGIONS, parts: tuple[str, ...] = ALL_PARTS,
+                   series: tuple[str, ...] = DEFAULT_SERIES, overwrite: bool = False,
+                   progress: bool = False, meta: str = "auto") -> Path:
+    """Write a synthetic trace in the release layout (§2.2) to ``out_dir``; return its path.
+
+    ``scale`` 1.0 = the paper's size (11.9 M cold starts over 5 regions, 31 days); counts, functions
+    and requests scale linearly (at least 3 functions per region). ``n_days`` < 31 writes days
+    0..n_days-1 only (tests). ``meta``: "auto" (the real Region 2 table if a verified copy is local,
+    else the synthetic one), "public" (require the real one) or "synthetic". Written atomically: a
+    temporary sibling folder renamed into place. Same arguments -> byte-identical files.
+    """
+    regions, parts, series = tuple(regions), tuple(parts), tuple(series)
+    _check_args(scale, n_days, regions, parts, series)
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not overwrite:
+        raise ValueError(f"{out_dir} already exists; pass overwrite=True (--overwrite) or choose "
+                         "another folder")
+    if meta not in ("auto", "public", "synthetic"):
+        raise ValueError(f"meta must be 'auto', 'public' or 'synthetic', got {meta!r}")
+    table = None if meta == "synthetic" else _public_function_table()
+    if table is None and meta == "public":
+        raise ValueError(f"the real Region 2 table ({schema.REGISTRY_META_NAME}) is not available "
+                         "locally; run `make data` or set PAPERKIT_DATA_MIRROR")
+    meta_source = "public" if table is not None else "synthetic"
+    if table is None:
+        table = synthetic_function_table(seed)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir.parent / f".{out_dir.name}.tmp{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        manifest = _generate_into(tmp, scale, seed, n_days, regions, parts, series, table,
+                                  meta_source, progress)
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        if out_dir.exists():
+            old = out_dir.parent / f".{out_dir.name}.old{os.getpid()}"
+            os.replace(out_dir, old)
+            os.replace(tmp, out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out_dir
+
+
+def _generate_into(root: Path, scale: float, seed: int, n_days: int, regions: tuple[str, ...],
+                   parts: tuple[str, ...], series: tuple[str, ...], table: pl.DataFrame,
+                   meta_source: str, progress: bool) -> dict:
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=len(regions) * n_days, desc=f"synthetic trace scale={scale:g}",
+               unit="region-day", disable=not progress, file=sys.stderr)
+    manifest: dict = {
+        "tier": "synthetic", "generator": "paperkit.coldstarts.generate",
+        "generator_version": GENERATOR_VERSION, "scale": scale, "seed": seed, "n_days": n_days,
+        "parts": sorted(parts), "series": sorted(series) if "quantiles" in parts else [],
+        "function_meta_source": meta_source, "regions": {},
+        "note": "synthetic trace calibrated to coldstarts.md §4; not the paper's data",
+    }
+    for region in regions:
+        target = REGION_TARGETS[region]
+        fn, r2meta = _region_functions(region, scale, seed, table)
+        mult = day_multipliers(target)
+        intensity = diurnal_intensity(target)
+        n_total_31 = int(round(target.n_cold_starts * scale))
+        per_day = _largest_remainder(n_total_31, mult)[:n_days]
+        extra_31 = max(target.n_requests - target.n_cold_starts, 0.0) * scale
+        extra_day = extra_31 * mult / mult.sum()
+        rng = np.random.default_rng(np.random.SeedSequence([seed, REGIONS.index(region), 20_000]))
+        pod_base = int(rng.integers(10**8, 3 * 10**9))
+        cs_dir = root / "cold_start" / region
+        if "cold_start" in parts:
+            cs_dir.mkdir(parents=True)
+        cols = fn.func_id.tolist()
+        sdirs = {}
+        if "quantiles" in parts:
+            for s in series:
+                sdirs[s] = root / "quantiles" / region / s
+                sdirs[s].mkdir(parents=True)
+        class_counts = np.zeros(3, dtype=np.int64)
+        n_requests = 0.0
+        prev_last = np.zeros(fn.n)
+        offset = 0
+        for day in range(n_days):
+            n = int(per_day[day])
+            events, f = _day_events(region, day, n, fn, seed, offset, pod_base, intensity)
+            offset += n
+            class_counts += np.bincount(fn.klass[f], minlength=3)
+            if "cold_start" in parts:
+                events.write_csv(cs_dir / f"day_{day:02d}.csv", float_scientific=False)
+            if "quantiles" in parts:
+                mats = _day_series(region, day, fn, f, events["time"].to_numpy(), extra_day[day],
+                                   intensity, seed, prev_last)
+                cs_mat = np.nan_to_num(mats["num_cold_starts"])
+                prev_last = cs_mat[-1]
+                n_requests += float(np.nansum(mats["requests"]))
+                for s in series:
+                    _write_series(sdirs[s] / f"day_{day:02d}.csv", day, mats[s], cols)
+            if "per_request" in parts and day == n_days - 1:
+                rq = _day_requests(region, day, events, fn, f, seed)
+                rdir = root / "per_request" / region
+                rdir.mkdir(parents=True)
+                rq.write_csv(rdir / f"{region}_part-00000.csv", float_scientific=False)
+            bar.update(1)
+        mu, sigma = _log_moments(_mixture_table(target, region), class_counts)
+        k = target.iat_shape
+        n_cs = int(per_day.sum())
+        from scipy import special
+        mean_iat = n_days * DAY_S / max(n_cs, 1)
+        manifest["regions"][region] = {
+            "n_cold_starts": n_cs, "n_functions": fn.n,
+            "n_requests": int(round(n_requests)) if "quantiles" in parts else None,
+            "lognormal": {"mu": mu, "sigma": sigma},
+            "weibull_iat": {"shape": k, "scale": mean_iat / float(special.gamma(1 + 1 / k))},
+            "component_share": {schema.COMPONENT_KEYS[c]: target.shares[c] / sum(target.shares.values())
+                                for c in schema.COMPONENTS},
+            "class_counts": {"small": int(class_counts[0]), "large": int(class_counts[1]),
+                             "creation": int(class_counts[2])},
+        }
+        if region == "R2" and "runtime_triggerType" in parts and r2meta is not None:
+            mdir = root / "runtime_triggerType"
+            mdir.mkdir(parents=True)
+            r2meta.write_csv(mdir / "df_funcID_runtime_triggerType.csv")
+    bar.close()
+    return manifest
+
+
+def _scale_tag(scale: float) -> str:
+    return f"{scale:g}"
+
+
+def synthetic_trace(scale: float, seed: int = 0, *, n_days: int = N_DAYS,
+                    progress: bool = True) -> Path:
+    """The cached synthetic trace for (scale, seed): ``cache_dir()/coldstarts/
+    synthetic-scale<scale>-seed<seed>[-days<n>]/``, generated (tqdm bar on stderr) if absent.
+    Used as the notebooks' default ``data_dir``."""
+    from paperkit import paths
+
+    name = f"synthetic-scale{_scale_tag(scale)}-seed{seed}" + (f"-days{n_days}" if n_days != N_DAYS else "")
+    path = paths.cache_dir() / "coldstarts" / name
+    if (path / MANIFEST).is_file():
+        man = json.loads((path / MANIFEST).read_text())
+        if man.get("generator_version") == GENERATOR_VERSION:
+            return path
+    try:
+        generate_trace(path, scale, seed, n_days=n_days, overwrite=path.exists(), progress=progress)
+    except OSError:
+        if not (path / MANIFEST).is_file():  # lost a race with another process: use its result
+            raise
+    return path

@@ -1,0 +1,325 @@
+"""Lazy, validated access to a cold-start trace in the release's own layout (coldstarts.md §2.2).
+
+``data_dir`` is the folder that holds ``cold_start/``, ``quantiles/``, ``per_request/`` and
+``runtime_triggerType/`` (the release's ``cold_start_dataset/``, or a synthetic trace from
+:mod:`paperkit.coldstarts.generate`). Any subset of those parts may be present (users often download
+only the cold-start zips); a scan of a missing part raises ``ValueError`` naming the path and the fix.
+
+Each CSV is validated (header against :mod:`.schema`: a wrong or missing column names the file
+and the column), then converted once into a parquet cache under
+``paths.cache_dir()/coldstarts/parquet/<sha1 of the resolved data_dir>/<same relative path>.parquet``
+-- written to a temporary file then renamed, with a ``.src.json`` sidecar holding the CSV's size and
+mtime; the parquet is re-used while they are unchanged. Scans are lazy ``pl.scan_parquet`` frames, so
+nothing is loaded until collected.
+
+Returned frames:
+
+- :func:`scan_cold_starts`: the released columns (§2.3) + ``region`` (str "R1".."R5"); ``day`` is the
+  released column (0..30).
+- :func:`scan_series`: per-minute series in **long form** ``region, day, time, funcID, value``,
+  one row per non-empty cell of the wide release file (an absent row = empty cell: 0 for counts,
+  no data for statistics). :func:`series_functions` gives every funcID column, including all-empty
+  ones (Fig. 1's function count).
+- :func:`scan_requests`: per-request rows (§2.5) + ``region``.
+- :func:`load_function_meta`: the Region 2 runtime/trigger table (§2.6);
+  :func:`load_function_meta_tier` also returns its tier.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+import polars as pl
+
+from paperkit.coldstarts import schema
+
+SCHEMA_VERSION = 1
+_REGION_RE = re.compile(r"^R\d+$")
+_MANIFEST = "SYNTHETIC.json"
+
+
+def _hint(data_dir: Path) -> str:
+    return ("get the release with `make data GROUPS=huawei-coldstart` (see notebooks/coldstarts/"
+            "README.md) or generate a synthetic one with `python -m paperkit.coldstarts generate "
+            f"OUT_DIR --scale 0.01`; data_dir was {data_dir}")
+
+
+def _as_dir(data_dir: str | Path) -> Path:
+    if data_dir is None or str(data_dir).strip() == "":
+        raise ValueError("data_dir is empty; pass the folder holding cold_start/ (release layout), "
+                         "or use paperkit.coldstarts.generate.synthetic_trace(scale)")
+    path = Path(data_dir).expanduser()
+    if not path.is_dir():
+        raise ValueError(f"data_dir {path} does not exist or is not a folder; {_hint(path)}")
+    return path
+
+
+def _region_dirs(base: Path) -> list[Path]:
+    if not base.is_dir():
+        return []
+    return sorted((p for p in base.iterdir() if p.is_dir() and _REGION_RE.match(p.name)),
+                  key=lambda p: int(p.name[1:]))
+
+
+def regions(data_dir: str | Path) -> list[str]:
+    """Regions present in any part of the trace (``cold_start``, ``quantiles``, ``per_request``),
+    sorted R1..R5."""
+    root = _as_dir(data_dir)
+    found = set()
+    for part in ("cold_start", "quantiles", "per_request"):
+        found.update(p.name for p in _region_dirs(root / part) if any(p.rglob("*.csv")))
+    return sorted(found, key=lambda r: int(r[1:]))
+
+
+def manifest(data_dir: str | Path) -> dict | None:
+    """The synthetic generator's manifest (``SYNTHETIC.json``) or None for a real release."""
+    f = _as_dir(data_dir) / _MANIFEST
+    return json.loads(f.read_text()) if f.is_file() else None
+
+
+def trace_tier(data_dir: str | Path) -> str:
+    """``"synthetic"`` for a trace written by paperkit's generator, else ``"public"``."""
+    return "synthetic" if manifest(data_dir) is not None else "public"
+
+
+def parts_present(data_dir: str | Path) -> dict[str, bool]:
+    """Which parts of the release layout exist under ``data_dir``."""
+    root = _as_dir(data_dir)
+    return {
+        "cold_start": bool(_cold_start_files(root)),
+        "quantiles": any(_region_dirs(root / "quantiles")),
+        "per_request": any(p for d in _region_dirs(root / "per_request") for p in d.rglob("*.csv")),
+        "runtime_triggerType": (root / schema.META_RELPATH).is_file(),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# parquet cache
+def cache_root(data_dir: str | Path) -> Path:
+    """Parquet cache folder of one trace: ``cache_dir()/coldstarts/parquet/<sha1(path)[:16]>``."""
+    from paperkit import paths
+
+    key = hashlib.sha1(str(Path(data_dir).resolve()).encode()).hexdigest()[:16]
+    return paths.cache_dir() / "coldstarts" / "parquet" / key
+
+
+def _src_stamp(csv: Path) -> dict:
+    st = csv.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "schema_version": SCHEMA_VERSION}
+
+
+def cached_parquet(csv: Path, root: Path, build) -> Path:
+    """Parquet twin of ``csv`` under the cache folder of ``root`` (the trace folder).
+
+    ``build(csv) -> pl.DataFrame`` converts it; the result is written to a temporary file and
+    renamed, then a ``.src.json`` sidecar records the CSV's size+mtime. Re-used while unchanged.
+    """
+    rel = csv.resolve().relative_to(root.resolve())
+    out = cache_root(root) / rel.with_suffix(".parquet")
+    side = out.with_name(out.name + ".src.json")
+    stamp = _src_stamp(csv)
+    if out.is_file() and side.is_file():
+        try:
+            if json.loads(side.read_text()) == stamp:
+                return out
+        except ValueError:
+            pass
+    out.parent.mkdir(parents=True, exist_ok=True)
+    df = build(csv)
+    tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
+    try:
+        df.write_parquet(tmp, compression="zstd", statistics=True)
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    tmp_side = side.with_name(f".{side.name}.tmp{os.getpid()}")
+    tmp_side.write_text(json.dumps(stamp, sort_keys=True))
+    os.replace(tmp_side, side)
+    return out
+
+
+def _read_csv(csv: Path, dtypes: dict[str, pl.DataType], header: list[str]) -> pl.DataFrame:
+    try:
+        return pl.read_csv(csv, schema={c: dtypes[c] for c in header})
+    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError,
+            pl.exceptions.InvalidOperationError) as exc:
+        col = next((c for c in header if f'"{c}"' in str(exc) or f"'{c}'" in str(exc)
+                    or f"`{c}`" in str(exc)), None)
+        where = f"column {col!r}" if col else "a column"
+        raise ValueError(f"{csv}: {where} does not parse as the released dtype "
+                         f"({exc.__class__.__name__}: {str(exc).splitlines()[0]})") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# cold starts
+def _cold_start_files(root: Path) -> list[tuple[str, Path]]:
+    out = []
+    for rdir in _region_dirs(root / "cold_start"):
+        out += [(rdir.name, f) for f in sorted(rdir.glob("*.csv"))]
+    return out
+
+
+def _build_cold_start(region: str):
+    def build(csv: Path) -> pl.DataFrame:
+        header = schema.check_header(csv, schema.COLD_START)
+        df = _read_csv(csv, schema.COLD_START, header)
+        return df.select(list(schema.COLD_START)).with_columns(region=pl.lit(region, pl.String))
+    return build
+
+
+def cold_start_files(data_dir: str | Path) -> list[Path]:
+    """The cold-start CSVs, sorted by region then name; ValueError if there are none."""
+    root = _as_dir(data_dir)
+    files = _cold_start_files(root)
+    if not files:
+        raise ValueError(f"no cold_start/R*/day_*.csv under {root}; {_hint(root)}")
+    return [f for _, f in files]
+
+
+def scan_cold_starts(data_dir: str | Path) -> pl.LazyFrame:
+    """Lazy cold-start events of all regions: released columns (§2.3) + ``region``."""
+    root = _as_dir(data_dir)
+    files = _cold_start_files(root)
+    if not files:
+        raise ValueError(f"no cold_start/R*/day_*.csv under {root}; {_hint(root)}")
+    pq = [cached_parquet(f, root, _build_cold_start(r)) for r, f in files]
+    lf = pl.scan_parquet(pq)
+    schema.check_frame(lf, schema.COLD_START, f"{root}/cold_start")
+    return lf
+
+
+# ---------------------------------------------------------------------------------------------
+# per-minute series
+def available_series(data_dir: str | Path) -> list[str]:
+    """Names of the time-series folders present (``quantiles/R*/<name>/``), sorted."""
+    root = _as_dir(data_dir)
+    names = set()
+    for rdir in _region_dirs(root / "quantiles"):
+        names.update(p.name for p in rdir.iterdir() if p.is_dir() and any(p.glob("*.csv")))
+    return sorted(names)
+
+
+def _series_files(root: Path, name: str) -> list[tuple[str, Path]]:
+    out = []
+    for rdir in _region_dirs(root / "quantiles"):
+        out += [(rdir.name, f) for f in sorted((rdir / name).glob("*.csv"))]
+    if not out:
+        have = available_series(root) if (root / "quantiles").is_dir() else []
+        raise ValueError(f"no quantiles/R*/{name}/day_*.csv under {root} (series present: "
+                         f"{', '.join(have) or 'none'}); the time-series zips are a separate "
+                         f"download; {_hint(root)}")
+    return out
+
+
+def _build_series(region: str):
+    def build(csv: Path) -> pl.DataFrame:
+        header = schema.read_header(csv)
+        schema.check_columns(header[:2], schema.SERIES_INDEX, csv)
+        if header[:2] != ["day", "time"]:
+            raise ValueError(f"{csv}: the first columns must be 'day', 'time', got {header[:2]}")
+        dtypes = {c: pl.Float64 for c in header}
+        dtypes["day"] = pl.Int64
+        df = _read_csv(csv, dtypes, header)
+        return (df.with_columns(pl.col("time").round(0).cast(pl.Int64))
+                .unpivot(index=["day", "time"], variable_name="funcID", value_name="value")
+                .drop_nulls("value").filter(pl.col("value").is_not_nan())
+                .with_columns(region=pl.lit(region, pl.String))
+                .select(list(schema.SERIES_LONG)))
+    return build
+
+
+def scan_series(data_dir: str | Path, name: str) -> pl.LazyFrame:
+    """Lazy long-form per-minute series ``name`` (a folder name, e.g. "requests",
+    "cpu_usage_avg"): columns region, day, time (s since start of the trace, minute start),
+    funcID, value; only non-empty cells."""
+    root = _as_dir(data_dir)
+    pq = [cached_parquet(f, root, _build_series(r)) for r, f in _series_files(root, name)]
+    return pl.scan_parquet(pq)
+
+
+def series_functions(data_dir: str | Path, name: str = "requests") -> pl.DataFrame:
+    """Every funcID column of series ``name`` per region (union over days): region, funcID."""
+    root = _as_dir(data_dir)
+    rows: set[tuple[str, str]] = set()
+    for region, f in _series_files(root, name):
+        rows.update((region, c) for c in schema.read_header(f)[2:])
+    return pl.DataFrame(sorted(rows), schema={"region": pl.String, "funcID": pl.String},
+                        orient="row")
+
+
+# ---------------------------------------------------------------------------------------------
+# per-request tables
+def _build_requests(region: str):
+    def build(csv: Path) -> pl.DataFrame:
+        header = schema.check_header(csv, schema.REQUEST)
+        df = _read_csv(csv, schema.REQUEST, header)
+        return df.select(list(schema.REQUEST)).with_columns(region=pl.lit(region, pl.String))
+    return build
+
+
+def scan_requests(data_dir: str | Path) -> pl.LazyFrame:
+    """Lazy per-request rows (§2.5, day 30 only in the release) + ``region``."""
+    root = _as_dir(data_dir)
+    files = [(d.name, f) for d in _region_dirs(root / "per_request") for f in sorted(d.rglob("*.csv"))]
+    if not files:
+        raise ValueError(f"no per_request/R*/*.csv under {root}; the request tables are a separate "
+                         f"download; {_hint(root)}")
+    return pl.scan_parquet([cached_parquet(f, root, _build_requests(r)) for r, f in files])
+
+
+# ---------------------------------------------------------------------------------------------
+# Region 2 runtime / trigger table
+def read_function_meta(path: str | Path) -> pl.DataFrame:
+    """Read and validate one runtime/trigger CSV (§2.6)."""
+    path = Path(path)
+    header = schema.check_header(path, schema.FUNCTION_META)
+    return _read_csv(path, schema.FUNCTION_META, header).select(list(schema.FUNCTION_META))
+
+
+def load_function_meta_tier(data_dir: str | Path | None = None) -> tuple[pl.DataFrame, str]:
+    """Region 2 runtime/trigger table and its tier, trying in order:
+
+    1. ``data_dir``'s own ``runtime_triggerType/df_funcID_runtime_triggerType.csv`` -> tier of the
+       trace (``"public"`` for the release; ``"synthetic"`` for a generated trace, whose rows are
+       the real table's rows when its manifest says ``function_meta_source: public``);
+    2. the registry's real file (``huawei2025/df_funcID_runtime_triggerType.csv``: mirror, cache or
+       download) -> ``"public"``;
+    3. the generator's own table with the exact real counts -> ``"synthetic"``.
+    """
+    if data_dir is not None and str(data_dir).strip() != "":
+        root = _as_dir(data_dir)
+        f = root / schema.META_RELPATH
+        if f.is_file():
+            return read_function_meta(f), trace_tier(root)
+    try:
+        from paperkit import registry
+        path = registry.fetch(schema.REGISTRY_META_NAME, progress=False)
+        return read_function_meta(path), "public"
+    except Exception:  # noqa: BLE001 -- DataUnavailable, network errors, missing registry
+        from paperkit.coldstarts.generate import synthetic_function_table
+        return synthetic_function_table(0), "synthetic"
+
+
+def load_function_meta(data_dir: str | Path | None = None) -> pl.DataFrame:
+    """Region 2 runtime/trigger table (see :func:`load_function_meta_tier` for the sources);
+    the tier is stored in ``load_function_meta.last_tier`` after each call."""
+    df, tier = load_function_meta_tier(data_dir)
+    load_function_meta.last_tier = tier  # type: ignore[attr-defined]
+    return df
+
+
+load_function_meta.last_tier = None  # type: ignore[attr-defined]
+
+
+def add_func_id(lf: pl.LazyFrame) -> pl.LazyFrame:
+    """Add ``poolName`` (first three ``-`` tokens of podID) and ``funcID``
+    (``funcName---userID---poolName``) to a cold-start or request frame (§2.7 step 6)."""
+    pool = pl.col("podID").str.split("-").list.slice(0, 3).list.join("-")
+    return lf.with_columns(poolName=pool).with_columns(
+        funcID=pl.concat_str([pl.col("funcName").cast(pl.String), pl.lit("---"),
+                              pl.col("userID").cast(pl.String), pl.lit("---"), pl.col("poolName")]))

@@ -1,0 +1,143 @@
+"""Released columns and dtypes of the cold-start trace (coldstarts.md §2.3-§2.6), and validation.
+
+Every table is described by an ordered mapping ``column -> polars dtype``. :func:`check_header`
+compares a CSV's header with a schema and raises ``ValueError`` naming the file and the offending
+column; the loader calls it before converting any file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+COLD_START: dict[str, pl.DataType] = {
+    "day": pl.Int64,                     # 0..30
+    "time": pl.Float64,                  # s since dataset start, ms resolution
+    "clusterName": pl.Int64,             # 1..4
+    "funcName": pl.Int64,                # anonymised
+    "userID": pl.Int64,                  # anonymised
+    "requestID": pl.String,              # 64-hex hash
+    "totalCost_cold_start": pl.Float64,  # s; = sum of the four components below
+    "podAllocationCost": pl.Float64,     # s
+    "deployCodeCost": pl.Float64,        # s, ms resolution
+    "deployDependencyCost": pl.Float64,  # s, ms resolution (0 without layers)
+    "schedulingCost": pl.Float64,        # s
+    "podID": pl.String,                  # <poolName>-<10-digit id>
+}
+"""Cold-start events, ``cold_start/R{n}/day_XX.csv`` (one row per cold start)."""
+
+COMPONENTS: tuple[str, ...] = ("podAllocationCost", "deployCodeCost", "deployDependencyCost",
+                               "schedulingCost")
+"""The four cold-start components; they add up to ``totalCost_cold_start``."""
+
+COMPONENT_KEYS: dict[str, str] = {
+    "podAllocationCost": "pod_allocation",
+    "deployCodeCost": "deploy_code",
+    "deployDependencyCost": "deploy_dependency",
+    "schedulingCost": "scheduling",
+}
+"""Short names used in summaries."""
+
+SERIES_INDEX: dict[str, pl.DataType] = {"day": pl.Int64, "time": pl.Int64}
+"""Leading columns of every per-minute series file; then one Float64 column per funcID."""
+
+SERIES_LONG: dict[str, pl.DataType] = {
+    "region": pl.String, "day": pl.Int64, "time": pl.Int64, "funcID": pl.String,
+    "value": pl.Float64,
+}
+"""Long form returned by :func:`paperkit.coldstarts.load.scan_series` (empty cells dropped)."""
+
+COUNT_SERIES: tuple[str, ...] = ("requests", "num_pods", "num_cold_starts")
+"""Series whose empty cells mean 0 (the others are statistics: empty = no data)."""
+
+SERIES_METRICS: tuple[str, ...] = (
+    "busCost", "cpu_usage", "deployCodeCost", "deployDependencyCost", "frontendCost",
+    "memory_usage", "podAllocationCost", "readBodyCost", "requestBodySize", "runtimeCost",
+    "schedulingCost", "totalCost", "totalCost_cold_start", "totalCost_frontend", "workerCost",
+    "writeRspCost")
+SERIES_STATS: tuple[str, ...] = (
+    "avg", "std", "quantile_000", "quantile_025", "quantile_050", "quantile_075", "quantile_090",
+    "quantile_095", "quantile_099", "quantile_100")
+
+
+def released_series_names() -> list[str]:
+    """All time-series folder names of the release (§2.4): 3 counts + 16 metrics x 10 stats."""
+    return list(COUNT_SERIES) + [f"{m}_{s}" for m in SERIES_METRICS for s in SERIES_STATS]
+
+
+REQUEST: dict[str, pl.DataType] = {
+    "time_worker": pl.Float64, "time_frontend": pl.Float64, "requestID": pl.String,
+    "clusterName": pl.Int64, "funcName": pl.Int64, "podID": pl.String, "userID": pl.Int64,
+    "totalCost_worker": pl.Float64, "workerCost": pl.Float64, "runtimeCost": pl.Float64,
+    "totalCost_frontend": pl.Float64, "frontendCost": pl.Float64, "busCost": pl.Float64,
+    "readBodyCost": pl.Float64, "writeRspCost": pl.Float64,
+    "cpu_usage": pl.Float64,        # cores
+    "memory_usage": pl.Float64,     # MB
+    "requestBodySize": pl.Float64,  # bytes
+}
+"""Per-request rows, ``per_request/R{n}/*.csv`` (day 30 only)."""
+
+FUNCTION_META: dict[str, pl.DataType] = {
+    "funcID": pl.String,                       # funcName---userID---poolName
+    "cpu_request": pl.Int64,                   # millicores
+    "runtime": pl.String,
+    "triggerType-invocationType": pl.String,   # space-separated list, e.g. "APIG-S TIMER-A"
+}
+"""Region 2 runtime/trigger table, ``runtime_triggerType/df_funcID_runtime_triggerType.csv``."""
+
+META_RELPATH = "runtime_triggerType/df_funcID_runtime_triggerType.csv"
+REGISTRY_META_NAME = "huawei2025/df_funcID_runtime_triggerType.csv"
+
+
+def read_header(path: Path) -> list[str]:
+    """Column names of a CSV file (first line), without reading the rest."""
+    with open(path, encoding="utf-8", newline="") as f:
+        line = f.readline()
+    if not line.strip():
+        raise ValueError(f"{path}: empty file, expected a CSV header")
+    return [c.strip().strip('"') for c in line.rstrip("\r\n").split(",")]
+
+
+def check_columns(columns: list[str], schema: dict[str, pl.DataType], source: str | Path, *,
+                  extra_ok: bool = False) -> None:
+    """Raise ``ValueError`` naming ``source`` and the column if ``columns`` do not match ``schema``.
+
+    Column order is not checked; missing columns and (unless ``extra_ok``) unexpected columns are.
+    """
+    missing = [c for c in schema if c not in columns]
+    if missing:
+        raise ValueError(f"{source}: missing column {missing[0]!r} (expected columns: "
+                         f"{', '.join(schema)}); is this a file of the cold-start release?")
+    if not extra_ok:
+        extra = [c for c in columns if c not in schema]
+        if extra:
+            raise ValueError(f"{source}: unexpected column {extra[0]!r} (expected columns: "
+                             f"{', '.join(schema)})")
+    dup = {c for c in columns if columns.count(c) > 1}
+    if dup:
+        raise ValueError(f"{source}: duplicate column {sorted(dup)[0]!r}")
+
+
+def check_header(path: Path, schema: dict[str, pl.DataType], *, extra_ok: bool = False) -> list[str]:
+    """Validate the header of CSV ``path`` against ``schema``; return the header."""
+    cols = read_header(path)
+    check_columns(cols, schema, path, extra_ok=extra_ok)
+    return cols
+
+
+def check_frame(df: pl.DataFrame | pl.LazyFrame, schema: dict[str, pl.DataType],
+                source: str) -> None:
+    """Raise ``ValueError`` naming ``source`` and the column if a frame lacks a column or has a
+    different dtype than ``schema``."""
+    have = df.collect_schema() if isinstance(df, pl.LazyFrame) else df.schema
+    for col, dtype in schema.items():
+        if col not in have:
+            raise ValueError(f"{source}: missing column {col!r}")
+        if have[col] != dtype:
+            raise ValueError(f"{source}: column {col!r} has dtype {have[col]}, expected {dtype}")
+
+
+def series_schema(columns: list[str]) -> dict[str, pl.DataType]:
+    """Full dtype mapping of a wide series file with header ``columns``: day, time, then Float64."""
+    return {c: SERIES_INDEX.get(c, pl.Float64) for c in columns}
