@@ -1,0 +1,19 @@
+"""Fuyou (arXiv:2403.06504v1): SSD-offloaded fine-tuning of 100B models on one GPU.
+
+Design (one job per module):
+
+* ``hardware``  -- hardware profiles as data (``profiles.toml`` + measured JSON profiles).
+* ``shapes``    -- GPT model shape, parameter count, FLOPs (the one TFLOPS convention), activation bytes.
+* ``timeline``  -- a tiny discrete-event engine: FIFO servers (GPU, H2D, D2H, SSD, CPU) and tasks.
+* ``model``     -- the performance model: per-system task graphs (Fuyou, ZeRO-Infinity,
+  ZeRO-Offload) with ablation switches, closed forms, the swap-amount decision, ``predict``.
+* ``memory``    -- capacity feasibility (GPU, CPU, SSD) and maximum trainable model size.
+* ``engine``    -- a real torch offloading engine (fp32 master + Adam states in files on disk,
+  layer-wise streaming/prefetch, overlapped CPU Adam, activation swapping) and a serialized
+  ZeRO-Infinity-like schedule on the same code.
+* ``measure``   -- the GPU/CPU measurement script (bandwidths + engine runs) with provenance.
+* ``bench``     -- timing of the model sweep and a small engine run.
+
+Tiers: everything from ``model``/``memory`` is *modelled*; ``engine``/``measure`` outputs are
+*measured* on the named machine. Paper numbers live only in ``data/claims/fuyou.toml``.
+"""

@@ -1,0 +1,124 @@
+"""Hardware profiles as data: ``profiles.toml`` (paper testbed) + measured JSON profiles.
+
+Units: GB = 1e9 bytes, GB/s = 1e9 bytes/s, TFLOPS = 1e12 FLOP/s, params/s.
+A measured profile is a JSON file ``data/measured/fuyou_<name>_profile.json`` whose ``profile``
+object holds the same keys as a TOML table (plus ``provenance``); it is listed as ``<name>``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+PROFILES_TOML = Path(__file__).with_name("profiles.toml")
+
+
+def measured_dir() -> Path:
+    """``data/measured`` of the repository (core ``paperkit.paths`` when present)."""
+    try:
+        from paperkit import paths  # core module, written by the lead
+
+        return Path(paths.measured_dir())
+    except (ImportError, AttributeError):
+        return Path(__file__).resolve().parents[2] / "data" / "measured"
+
+
+@dataclass(frozen=True)
+class HardwareProfile:
+    """One machine: GPU, host link, SSD array, DRAM and CPU Adam (see profiles.toml for units)."""
+
+    name: str
+    description: str
+    tier: str
+    gpu_name: str
+    gpu_peak_tflops: float
+    gpu_efficiency: float
+    gpu_mem_gb: float
+    h2d_gbs: float
+    d2h_gbs: float
+    n_ssd: int
+    ssd_read_gbs: float
+    ssd_write_gbs: float
+    ssd_raid_efficiency: float
+    ssd_capacity_gb: float
+    cpu_mem_gb: float
+    dram_gbs: float
+    cpu_adam_mem_efficiency: float
+    cpu_adam_bytes_per_param: float
+    price_gpu_usd: float = 0.0
+    price_server_usd: float = 0.0
+    price_dram_usd_per_gb: float = 0.0
+    price_ssd_usd: float = 0.0
+    n_gpus: int = 1
+    cpu_adam_params_per_s: float | None = None  # measured rate; overrides the DRAM derivation
+
+    @property
+    def gpu_flops(self) -> float:
+        """Achieved GPU rate in FLOP/s (peak x efficiency)."""
+        return self.gpu_peak_tflops * 1e12 * self.gpu_efficiency
+
+    @property
+    def ssd_read_bps(self) -> float:
+        """Aggregate SSD read bandwidth in bytes/s for ``n_ssd`` drives."""
+        return self.n_ssd * self.ssd_read_gbs * 1e9 * self.ssd_raid_efficiency
+
+    @property
+    def ssd_write_bps(self) -> float:
+        """Aggregate SSD write bandwidth in bytes/s."""
+        return self.n_ssd * self.ssd_write_gbs * 1e9 * self.ssd_raid_efficiency
+
+    @property
+    def adam_params_per_s(self) -> float:
+        """CPU Adam rate (params/s): measured, else DRAM-bandwidth bound."""
+        if self.cpu_adam_params_per_s is not None:
+            return float(self.cpu_adam_params_per_s)
+        return self.dram_gbs * 1e9 * self.cpu_adam_mem_efficiency / self.cpu_adam_bytes_per_param
+
+    def with_(self, **changes) -> "HardwareProfile":
+        """Copy with fields replaced (e.g. ``n_ssd=6``, ``cpu_mem_gb=256``)."""
+        bad = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if bad:
+            raise ValueError(f"unknown hardware field(s) {sorted(bad)}; valid: "
+                             f"{[f.name for f in dataclasses.fields(self)]}")
+        return dataclasses.replace(self, **changes)
+
+    def cost_usd(self, cpu_mem_gb: float | None = None, full: bool = True) -> float:
+        """Purchase cost: GPU only (``full=False``) or whole box (server, DRAM, SSDs)."""
+        gpu = self.price_gpu_usd * self.n_gpus
+        if not full:
+            return gpu if gpu > 0 else self.price_server_usd
+        mem = self.cpu_mem_gb if cpu_mem_gb is None else cpu_mem_gb
+        return (gpu + self.price_server_usd + mem * self.price_dram_usd_per_gb
+                + self.n_ssd * self.price_ssd_usd)
+
+
+def _from_mapping(name: str, d: dict) -> HardwareProfile:
+    fields = {f.name for f in dataclasses.fields(HardwareProfile)}
+    unknown = set(d) - fields
+    if unknown:
+        raise ValueError(f"hardware profile {name!r} has unknown keys {sorted(unknown)}")
+    return HardwareProfile(name=name, **{k: v for k, v in d.items() if k != "name"})
+
+
+def load_profiles(measured: Path | None = None) -> dict[str, HardwareProfile]:
+    """All profiles: the TOML ones and every ``fuyou_<name>_profile.json`` in ``measured``."""
+    with open(PROFILES_TOML, "rb") as f:
+        raw = tomllib.load(f)
+    out = {name: _from_mapping(name, d) for name, d in raw.items()}
+    mdir = measured_dir() if measured is None else measured
+    for p in sorted(Path(mdir).glob("fuyou_*_profile.json")):
+        doc = json.loads(p.read_text())
+        name = p.name[len("fuyou_"):-len("_profile.json")]
+        out[name] = _from_mapping(name, doc["profile"])
+    return out
+
+
+def get_profile(name: str, **overrides) -> HardwareProfile:
+    """Profile by name with optional field overrides; ValueError lists the valid names."""
+    profiles = load_profiles()
+    if name not in profiles:
+        raise ValueError(f"unknown hardware profile {name!r}; choose one of {sorted(profiles)}")
+    prof = profiles[name]
+    return prof.with_(**overrides) if overrides else prof

@@ -1,0 +1,318 @@
+"""Measurements with provenance: disk and host-device bandwidth, CPU Adam rate, GEMM rate,
+and the offloading engine (both schedules) at a few model sizes.
+
+GPU campaign (one script, < 10 min)::
+
+    python -m paperkit.fuyou.measure --device cuda --machine h100 --out data/measured \
+        --sizes gpu-s,gpu-m --budget-s 480
+
+writes ``fuyou_<machine>.parquet`` (one row per engine run) and
+``fuyou_<machine>_provenance.json`` (machine, date, command, versions, bandwidths), and the
+model's prediction for the same machine (profile built from the measured bandwidths) in the
+parquet's ``model_*`` columns. On the CPU (``--device cpu --sizes toy``) it is the test path.
+Units: bytes/s, seconds, FLOP/s.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import polars as pl
+import torch
+
+from .engine import GPTConfig, init_params, make_batch, Engine
+from .hardware import HardwareProfile, measured_dir
+from .model import Schedule, predict
+from .shapes import ModelShape
+
+# name -> (config, compute dtype name, steps). gpu-m: 1.6B params, 14P ~ 22 GB on disk; its
+# fp32 states (16 B/param = 26 GB) alone would not fit a 24 GB GPU without offloading.
+SIZES: dict[str, tuple[GPTConfig, str, int]] = {
+    "toy": (GPTConfig(layers=4, hidden=64, heads=4, seq=32, batch=2), "float32", 3),
+    "cpu-s": (GPTConfig(layers=6, hidden=256, heads=4, seq=128, batch=4), "float32", 3),
+    "gpu-s": (GPTConfig(layers=8, hidden=2048, heads=16, seq=1024, batch=8), "bfloat16", 3),
+    "gpu-m": (GPTConfig(layers=8, hidden=4096, heads=32, seq=1024, batch=8), "bfloat16", 3),
+    "gpu-l": (GPTConfig(layers=12, hidden=5120, heads=40, seq=1024, batch=4), "bfloat16", 2),
+}
+
+
+def _drop_cache(path: Path) -> None:
+    if hasattr(os, "posix_fadvise"):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def disk_bandwidth(directory: str | os.PathLike, mb: int = 256, block_mb: int = 4
+                   ) -> tuple[float, float]:
+    """(read, write) bytes/s of a sequential file in ``directory``: write + fsync, drop the
+    page cache with posix_fadvise(DONTNEED), read back."""
+    if mb <= 0:
+        raise ValueError(f"mb must be > 0, got {mb}")
+    path = Path(directory) / "fuyou_disk_probe.bin"
+    block = os.urandom(block_mb << 20)
+    n = max(1, mb // block_mb)
+    t0 = time.perf_counter()
+    with open(path, "wb") as f:
+        for _ in range(n):
+            f.write(block)
+        f.flush()
+        os.fsync(f.fileno())
+    tw = time.perf_counter() - t0
+    _drop_cache(path)
+    t0 = time.perf_counter()
+    with open(path, "rb", buffering=0) as f:
+        while f.read(block_mb << 20):
+            pass
+    tr = time.perf_counter() - t0
+    path.unlink()
+    nbytes = n * len(block)
+    return nbytes / tr, nbytes / tw
+
+
+def host_device_bandwidth(device: str, mb: int = 256) -> tuple[float, float]:
+    """(H2D, D2H) bytes/s with pinned host memory; on ``cpu`` a host memcpy."""
+    n = (mb << 20) // 4
+    dev = torch.device(device)
+    host = torch.empty(n, dtype=torch.float32, pin_memory=dev.type == "cuda")
+    host.fill_(1.0)
+    dst = torch.empty(n, dtype=torch.float32, device=dev)
+
+    def timed(fn) -> float:
+        fn()
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+        best = float("inf")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            fn()
+            if dev.type == "cuda":
+                torch.cuda.synchronize()
+            best = min(best, time.perf_counter() - t0)
+        return n * 4 / best
+    h2d = timed(lambda: dst.copy_(host, non_blocking=True))
+    d2h = timed(lambda: host.copy_(dst, non_blocking=True))
+    return h2d, d2h
+
+
+def cpu_adam_rate(n_params: int = 2_000_000) -> float:
+    """Params/s of the engine's CPU Adam (fp32, torch.optim.Adam op order), best of 3."""
+    g = torch.Generator().manual_seed(0)
+    p, gr = torch.randn(n_params, generator=g), torch.randn(n_params, generator=g)
+    m, v = torch.zeros(n_params), torch.zeros(n_params)
+    eng = Engine.__new__(Engine)
+    eng.betas, eng.eps, eng.lr, eng.t = (0.9, 0.999), 1e-8, 1e-3, 1
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        Engine._adam(eng, p, gr, m, v)
+        best = min(best, time.perf_counter() - t0)
+    return n_params / best
+
+
+def gemm_flops(device: str, n: int = 1024, dtype: torch.dtype = torch.float32) -> float:
+    """FLOP/s of an n x n x n matmul on ``device`` (best of 3)."""
+    dev = torch.device(device)
+    a = torch.randn(n, n, device=dev, dtype=dtype)
+    b = torch.randn(n, n, device=dev, dtype=dtype)
+    best = float("inf")
+    for _ in range(4):
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        (a @ b).sum().item()
+        best = min(best, time.perf_counter() - t0)
+    return 2.0 * n**3 / best
+
+
+def _meminfo_gb() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) * 1024 / 1e9
+    except OSError:
+        pass
+    return 0.0
+
+
+def provenance(command: str, device: str) -> dict:
+    """Machine, date, command and versions for a measurement."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return dict(host=platform.node(), cpu=cpu, cpu_count=os.cpu_count(),
+                mem_gb=round(_meminfo_gb(), 1), device=device,
+                gpu=(torch.cuda.get_device_name(0) if device.startswith("cuda") else "none"),
+                date_utc=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                command=command, torch=torch.__version__, python=platform.python_version(),
+                torch_threads=torch.get_num_threads())
+
+
+def measured_profile(name: str, device: str, disk: tuple[float, float],
+                     link: tuple[float, float], adam: float, flops: float,
+                     disk_gb: float, description: str) -> HardwareProfile:
+    """A HardwareProfile from measured rates (efficiencies 1: the rates are achieved ones)."""
+    gpu_mem = (torch.cuda.get_device_properties(0).total_memory / 1e9
+               if device.startswith("cuda") else _meminfo_gb())
+    return HardwareProfile(
+        name=name, description=description, tier="measured", gpu_name=device,
+        gpu_peak_tflops=flops / 1e12, gpu_efficiency=1.0, gpu_mem_gb=gpu_mem,
+        h2d_gbs=link[0] / 1e9, d2h_gbs=link[1] / 1e9, n_ssd=1, ssd_read_gbs=disk[0] / 1e9,
+        ssd_write_gbs=disk[1] / 1e9, ssd_raid_efficiency=1.0, ssd_capacity_gb=disk_gb,
+        cpu_mem_gb=_meminfo_gb(), dram_gbs=0.0, cpu_adam_mem_efficiency=1.0,
+        cpu_adam_bytes_per_param=28.0, cpu_adam_params_per_s=adam)
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def write_cpu_profile(out_dir: str | os.PathLike | None = None, name: str = "cpu",
+                      mb: int = 512) -> Path:
+    """Measure this machine (disk in a temp dir under ``out_dir``'s filesystem, memcpy, CPU
+    Adam on 1 thread, fp32 GEMM) and write ``fuyou_<name>_profile.json``."""
+    out = Path(out_dir) if out_dir else measured_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(1)
+    with tempfile.TemporaryDirectory(dir=out) as d:
+        disk = disk_bandwidth(d, mb)
+        disk_gb = os.statvfs(d).f_bavail * os.statvfs(d).f_frsize / 1e9
+    prof = measured_profile(name, "cpu", disk, host_device_bandwidth("cpu", 128),
+                            cpu_adam_rate(), gemm_flops("cpu", 512), disk_gb,
+                            "Measured: this CPU machine (1 torch thread), one virtual disk")
+    import dataclasses
+
+    doc = dict(profile={k: v for k, v in dataclasses.asdict(prof).items() if k != "name"},
+               provenance=provenance(" ".join(["python -m paperkit.fuyou"] + sys.argv[1:]),
+                                     "cpu"))
+    path = out / f"fuyou_{name}_profile.json"
+    _atomic_write_text(path, json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    return path
+
+
+def run_engine(size: str, schedule: str, device: str, store_dir: str | os.PathLike,
+               steps: int | None = None) -> dict:
+    """Run the engine at ``SIZES[size]``; median step time over steps 2..n (step 1 warms up)."""
+    if size not in SIZES:
+        raise ValueError(f"unknown size {size!r}; choose one of {list(SIZES)}")
+    cfg, dtype, nsteps = SIZES[size]
+    steps = steps or nsteps
+    with Engine(cfg, store_dir, schedule=schedule, device=device,
+                compute_dtype=getattr(torch, dtype)) as eng:
+        eng.initialize(init_params(cfg, 0))
+        r0, w0 = eng.store.bytes_read, eng.store.bytes_written
+        times = []
+        for s in range(steps):
+            x, y = make_batch(cfg, s)
+            t0 = time.perf_counter()
+            eng.step(x, y)
+            if device.startswith("cuda"):
+                torch.cuda.synchronize()
+            times.append(time.perf_counter() - t0)
+        rd, wr = eng.store.bytes_read - r0, eng.store.bytes_written - w0
+    t_iter = statistics.median(times[1:]) if len(times) > 1 else times[0]
+    shape = ModelShape(params=float(cfg.params), layers=cfg.layers, hidden=cfg.hidden,
+                       heads=cfg.heads, batch=cfg.batch, seq=cfg.seq)
+    return dict(size=size, schedule=schedule, device=device, params=cfg.params,
+                layers=cfg.layers, hidden=cfg.hidden, heads=cfg.heads, batch=cfg.batch,
+                seq=cfg.seq, dtype=dtype, steps=steps, iteration_s=t_iter,
+                tokens_per_s=cfg.batch * cfg.seq / t_iter,
+                tflops=shape.iteration_flops() / t_iter / 1e12,
+                ssd_read_bytes_per_step=rd / steps, ssd_write_bytes_per_step=wr / steps)
+
+
+def campaign(out_dir: str | os.PathLike, machine: str, device: str, sizes: list[str],
+             budget_s: float = 480.0, store_dir: str | os.PathLike | None = None,
+             command: str = "") -> pl.DataFrame:
+    """Bandwidths + engine runs (both schedules) + model predictions; writes parquet + json."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    t_start = time.perf_counter()
+    base = Path(store_dir) if store_dir else out
+    with tempfile.TemporaryDirectory(dir=base) as d:
+        disk = disk_bandwidth(d, 1024 if device.startswith("cuda") else 64)
+        disk_gb = os.statvfs(d).f_bavail * os.statvfs(d).f_frsize / 1e9
+    link = host_device_bandwidth(device, 512 if device.startswith("cuda") else 32)
+    adam = cpu_adam_rate(20_000_000 if device.startswith("cuda") else 1_000_000)
+    flops = gemm_flops(device, 8192 if device.startswith("cuda") else 256,
+                       torch.bfloat16 if device.startswith("cuda") else torch.float32)
+    prof = measured_profile(machine, device, disk, link, adam, flops, disk_gb,
+                            f"Measured: {machine}")
+    rows, skipped = [], []
+    for size in sizes:
+        cfg = SIZES[size][0]
+        if 16 * cfg.params > 0.8 * disk_gb * 1e9:
+            skipped.append(f"{size}: 16P = {16 * cfg.params / 1e9:.3g} GB exceeds the disk")
+            continue
+        for schedule in ("fuyou", "serial"):
+            if time.perf_counter() - t_start > budget_s:
+                skipped.append(f"{size}/{schedule}: time budget {budget_s} s spent")
+                continue
+            with tempfile.TemporaryDirectory(dir=base) as d:
+                row = run_engine(size, schedule, device, d)
+            shape = ModelShape(params=float(cfg.params), layers=cfg.layers, hidden=cfg.hidden,
+                               heads=cfg.heads, batch=cfg.batch, seq=cfg.seq)
+            sysname = "fuyou" if schedule == "fuyou" else "zero-infinity"
+            sched = Schedule.named(sysname, **({"swap_coeff": 0.0} if sysname == "fuyou"
+                                               else {}))
+            pr = predict(shape, prof, sched)
+            row.update(machine=machine, model_iteration_s=pr.makespan_s,
+                       model_tflops=shape.iteration_flops() / pr.makespan_s / 1e12)
+            rows.append(row)
+    df = pl.DataFrame(rows).sort(["size", "schedule"]) if rows else pl.DataFrame()
+    prov = provenance(command, device)
+    prov.update(disk_read_bps=disk[0], disk_write_bps=disk[1], h2d_bps=link[0],
+                d2h_bps=link[1], cpu_adam_params_per_s=adam, gemm_flops=flops,
+                skipped=skipped, sizes=sizes, wall_s=time.perf_counter() - t_start,
+                note="engine schedules: fuyou vs serial (ZeRO-Infinity-like, re-implemented "
+                     "in paperkit); model columns = paperkit model with this profile")
+    tmp = out / f"fuyou_{machine}.parquet.tmp"
+    df.write_parquet(tmp)
+    os.replace(tmp, out / f"fuyou_{machine}.parquet")
+    _atomic_write_text(out / f"fuyou_{machine}_provenance.json",
+                       json.dumps(prov, indent=1, sort_keys=True, default=str) + "\n")
+    return df
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m paperkit.fuyou.measure",
+                                 description="Measure bandwidths and the offloading engine")
+    ap.add_argument("--out", default=None, help="output dir (default data/measured)")
+    ap.add_argument("--machine", required=True, help="machine label, e.g. h100")
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--sizes", default="gpu-s,gpu-m", help=f"comma list of {list(SIZES)}")
+    ap.add_argument("--budget-s", type=float, default=480.0)
+    ap.add_argument("--store-dir", default=None, help="where the 'SSD' files go")
+    a = ap.parse_args(argv)
+    sizes = [s for s in a.sizes.split(",") if s]
+    bad = [s for s in sizes if s not in SIZES]
+    if bad:
+        ap.error(f"--sizes: unknown {bad}; choose from {list(SIZES)}")
+    if a.device.startswith("cuda") and not torch.cuda.is_available():
+        ap.error("--device cuda but no CUDA device is available; use --device cpu")
+    df = campaign(a.out or measured_dir(), a.machine, a.device, sizes, a.budget_s,
+                  a.store_dir, command="python -m paperkit.fuyou.measure " + " ".join(
+                      argv if argv is not None else sys.argv[1:]))
+    print(json.dumps({"rows": df.height, "machine": a.machine}, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""The measurement script runs on the CPU at toy size and writes data with provenance."""
+import json
+
+import polars as pl
+
+from paperkit.fuyou.hardware import load_profiles
+from paperkit.fuyou.measure import campaign, disk_bandwidth, main, write_cpu_profile
+
+
+def test_campaign_toy_writes_parquet_and_provenance(tmp_path):
+    df = campaign(tmp_path, "cputest", "cpu", ["toy"], budget_s=60, command="test")
+    assert sorted(df["schedule"].to_list()) == ["fuyou", "serial"]
+    back = pl.read_parquet(tmp_path / "fuyou_cputest.parquet")
+    for col in ("iteration_s", "tflops", "model_iteration_s", "ssd_read_bytes_per_step"):
+        assert col in back.columns and (back[col] > 0).all()
+    prov = json.loads((tmp_path / "fuyou_cputest_provenance.json").read_text())
+    for k in ("host", "date_utc", "command", "disk_read_bps", "h2d_bps", "torch"):
+        assert k in prov
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_cpu_profile_is_loadable(tmp_path):
+    path = write_cpu_profile(tmp_path, name="box", mb=16)
+    prof = load_profiles(measured=tmp_path)["box"]
+    assert prof.tier == "measured" and prof.ssd_read_bps > 0 and prof.adam_params_per_s > 0
+    assert "provenance" in json.loads(path.read_text())
+
+
+def test_disk_bandwidth_positive(tmp_path):
+    r, w = disk_bandwidth(tmp_path, mb=8)
+    assert r > 0 and w > 0 and not list(tmp_path.iterdir())
+
+
+def test_cli_rejects_unknown_size(capsys):
+    import pytest
+
+    with pytest.raises(SystemExit) as e:
+        main(["--machine", "x", "--device", "cpu", "--sizes", "huge"])
+    assert e.value.code == 2 and "huge" in capsys.readouterr().err

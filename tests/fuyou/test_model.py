@@ -1,0 +1,148 @@
+"""Performance model: shapes, timeline semantics, DES vs closed form, ablations, memory."""
+import math
+
+import pytest
+
+from paperkit.fuyou.hardware import get_profile, load_profiles
+from paperkit.fuyou.memory import check_fit, max_trainable
+from paperkit.fuyou.model import Schedule, build_timeline, closed_form, predict
+from paperkit.fuyou.shapes import ModelShape, param_count
+from paperkit.fuyou.timeline import Timeline
+
+HW4090 = get_profile("fuyou-4090")
+HWA100 = get_profile("fuyou-a100")
+
+
+def test_param_count_matches_spec_table():
+    assert param_count(40, 5120) == pytest.approx(12.85e9, rel=2e-3)
+    assert param_count(96, 12288) == pytest.approx(174.6e9, rel=2e-3)
+
+
+def test_flops_convention_factor_four():
+    s = ModelShape.preset("13B", batch=8)
+    per_layer = 24 * 8 * 1024 * 5120**2 + 4 * 8 * 1024**2 * 5120
+    assert s.iteration_flops() == pytest.approx(4 * 40 * per_layer)
+    assert s.iteration_flops() / s.model_flops() == pytest.approx(4 / 3)
+
+
+def test_swap_saving_greedy_and_bounds():
+    s = ModelShape.preset("13B", batch=4)
+    N, h = s.tokens, s.hidden
+    assert s.swap_saving(0.0) == (0.0, 0.0)
+    b, f = s.swap_saving(1.0)
+    assert b == pytest.approx(18 * N * h) and f == pytest.approx(24 * N * h * h)
+    # the first bytes (FC2 output, benefit 4h) save more per byte than the last ones
+    b1, f1 = s.swap_saving(0.1)
+    assert f1 / b1 == pytest.approx(4 * h)
+    assert (f - f1) / (b - b1) < f1 / b1
+    with pytest.raises(ValueError, match="swap coefficient"):
+        s.swap_saving(1.5)
+
+
+def test_bad_shape_raises():
+    with pytest.raises(ValueError, match="divisible"):
+        ModelShape(params=1e9, layers=2, hidden=100, heads=3, batch=1)
+    with pytest.raises(ValueError, match="batch"):
+        ModelShape(params=1e9, layers=2, hidden=128, heads=2, batch=0)
+
+
+def test_timeline_fifo_and_dependencies():
+    t = Timeline()
+    t.add("a", "GPU", 1.0)
+    t.add("b", "SSD", 2.0)
+    t.add("c", "GPU", 1.0, ["b"])  # waits for b
+    t.add("d", "GPU", 0.5)  # FIFO: behind c even though it has no dependency
+    f = t.frame().filter(resource="GPU").sort("start_s")
+    assert f["task"].to_list() == ["a", "c", "d"]
+    assert f["start_s"].to_list() == [0.0, 2.0, 3.0]
+    assert t.makespan == 3.5
+    assert t.busy()["GPU"] == 2.5
+    with pytest.raises(ValueError, match="unknown resource"):
+        t.add("e", "NPU", 1.0)
+
+
+@pytest.mark.parametrize("system,hw,batch", [
+    ("fuyou", "fuyou-4090", 16), ("fuyou", "fuyou-4090", 32), ("fuyou", "fuyou-a100", 8),
+    ("zero-infinity", "fuyou-4090", 16), ("zero-infinity", "fuyou-a100", 64),
+    ("zero-offload", "fuyou-a100", 16)])
+def test_des_agrees_with_closed_form(system, hw, batch):
+    shape = ModelShape.preset("13B", batch=batch)
+    p = predict(shape, get_profile(hw), system)
+    assert p.makespan_s == pytest.approx(p.closed_form_s, rel=0.12)
+
+
+def test_fuyou_beats_zero_infinity_and_ablations_cost_time():
+    shape = ModelShape.preset("13B", batch=16)
+    fy = predict(shape, HW4090, "fuyou")
+    zi = predict(shape, HW4090, "zero-infinity")
+    assert fy.iteration_s < zi.iteration_s
+    assert fy.gpu_busy_fraction > zi.gpu_busy_fraction
+    for sw in ("overlap_opt", "pipelined_swap"):
+        ab = predict(shape, HW4090, Schedule(system="fuyou", **{sw: False}))
+        assert ab.makespan_s > fy.makespan_s, sw
+
+
+def test_more_ssds_never_slower():
+    shape = ModelShape.preset("13B", batch=8)
+    ts = [predict(shape, HW4090.with_(n_ssd=n), "fuyou").makespan_s for n in (1, 2, 4, 8, 12)]
+    assert all(a >= b - 1e-9 for a, b in zip(ts, ts[1:]))
+    assert ts[0] > 2 * ts[-1]
+
+
+def test_ssd_bytes_per_iteration_formula():
+    shape = ModelShape.preset("13B", batch=8)
+    p = predict(shape, HW4090, Schedule(system="fuyou", swap_coeff=0.0))
+    P = shape.params
+    assert p.bytes["SSD"] == pytest.approx(4 * P + 12 * P + 14 * P)  # acts stay in 768 GB DRAM
+    low = predict(shape, HW4090, Schedule(system="fuyou", swap_coeff=0.0), cpu_mem_gb=40)
+    assert low.bytes["SSD"] > p.bytes["SSD"]  # activations spill to the SSDs
+
+
+def test_auto_swap_within_one_step_of_brute_force():
+    shape = ModelShape.preset("13B", batch=16)
+    auto = predict(shape, HW4090, "fuyou")
+    fine = [i / 40 for i in range(41)]
+    times = [build_timeline(shape, HW4090, Schedule(), c).makespan for c in fine]
+    best = fine[times.index(min(times))]
+    assert abs(auto.swap_coeff - best) <= 0.1 + 1e-9
+    assert auto.makespan_s <= min(times) * 1.02
+
+
+def test_rearrange_read_before_write_not_slower():
+    shape = ModelShape.preset("13B", batch=4)
+    on = predict(shape, HW4090.with_(n_ssd=2), Schedule(system="fuyou", swap_coeff=0.0))
+    off = predict(shape, HW4090.with_(n_ssd=2),
+                  Schedule(system="fuyou", swap_coeff=0.0, rearrange=False))
+    assert on.makespan_s <= off.makespan_s + 1e-9
+
+
+def test_memory_feasibility_headline_cases():
+    s175 = ModelShape.preset("175B", batch=1)
+    assert check_fit(s175, HW4090, "fuyou").fits
+    zi = check_fit(s175, HW4090, "zero-infinity")
+    assert not zi.fits and zi.reason.startswith("CPU")
+    zo = check_fit(ModelShape.preset("13B", batch=1), HW4090, "zero-offload")
+    assert not zo.fits and zo.reason.startswith("GPU")
+    # Fuyou's maximum size does not depend on CPU memory (128 GB .. 768 GB)
+    sizes = {max_trainable(HW4090, "fuyou", m)[1] for m in (128, 256, 512, 768)}
+    assert len(sizes) == 1 and sizes.pop() >= s175.params
+
+
+def test_predict_not_fitting_reports_reason_and_no_tflops():
+    p = predict(ModelShape.preset("175B", batch=8), HW4090, "zero-infinity")
+    d = p.to_dict()
+    assert d["fits"] is False and "memory" in d["reason"] and d["tflops"] is None
+    for key in ("iteration_s", "gpu_busy_fraction", "busy_s", "tflops"):
+        assert key in d
+
+
+def test_profiles_and_overrides():
+    profs = load_profiles()
+    assert {"fuyou-4090", "fuyou-a100"} <= set(profs)
+    assert HW4090.ssd_read_bps == pytest.approx(12 * 6.5e9 * 0.8)
+    assert HW4090.with_(n_ssd=3).ssd_write_bps == pytest.approx(3 * 3.4e9 * 0.8)
+    with pytest.raises(ValueError, match="unknown hardware profile"):
+        get_profile("rtx-9090")
+    with pytest.raises(ValueError, match="unknown hardware field"):
+        HW4090.with_(n_ssds=3)
+    assert math.isfinite(HW4090.adam_params_per_s)
