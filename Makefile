@@ -25,6 +25,8 @@ venv: $(STAMP)  ## build .venv with the pinned dependencies (fast when present)
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check setuptools==84.2.1 2>&1 \
+	  | { grep -v "is ignored: it is neither" || true; }
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-build-isolation -e . 2>&1 \
 	  | { grep -v "is ignored: it is neither" || true; }
 	@$(PY) -c "import paperkit, polars, papermill, nbval, torch" && touch $@
