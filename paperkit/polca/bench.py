@@ -1,0 +1,80 @@
+"""Simulator speed benchmark: six weeks at 1 s for 52 servers (POLCA, +30 %).
+
+``python -m paperkit.polca.bench [--days 42]`` prints a summary and writes
+``build/bench/polca.json``. Reports whether a GPU was visible (the measurement campaign is
+separate: ``make polca-campaign``); no GPU number is produced here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+
+import numpy as np
+
+from paperkit import paths
+from paperkit.polca import row as R
+from paperkit.polca import rowtrace, sim
+
+
+def gpu_available() -> bool:
+    """True if torch sees a CUDA device (False on the project's CPU machines)."""
+    try:
+        import torch
+
+        return bool(torch.cuda.is_available())
+    except Exception:  # torch missing or broken
+        return False
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(prog="paperkit.polca.bench", description=__doc__)
+    ap.add_argument("--days", type=float, default=42.0, help="horizon in days (default six weeks)")
+    ap.add_argument("--servers", type=int, default=52, help="servers in the row (default 52 = 40 + 30 %%)")
+    a = ap.parse_args(argv)
+    if not 1 / 24 <= a.days <= 42:
+        ap.error(f"--days must be within [1/24, 42], got {a.days}")
+    if a.servers < 40:
+        ap.error(f"--servers must be >= 40 (the baseline row), got {a.servers}")
+    t0 = time.perf_counter()
+    R.models("peak")
+    R.full_trace(0)
+    t_setup = time.perf_counter() - t0
+    x = a.servers / 40 - 1
+    cfg = R.RowConfig(days=a.days, oversub=(0.0, x) if x > 0 else (0.0,), samples_per_hour=100)
+    t1 = time.perf_counter()
+    row = R.build(cfg)
+    t_gen = time.perf_counter() - t1
+    agg = row.classes(cfg.oversub[-1])
+    t2 = time.perf_counter()
+    res = sim.run(agg, row.p_prov_w, sim.Policy(), row.cm, row.pm)
+    t_ctl = time.perf_counter() - t2
+    st = rowtrace.trace_stats(agg.uncapped_row_w() / row.p_prov_w)
+    out = {
+        "days": a.days,
+        "servers": a.servers, "server_seconds": int(a.servers * row.agg.seconds),
+        "setup_s": round(t_setup, 2), "generate_s": round(t_gen, 2), "control_and_metrics_s": round(t_ctl, 2),
+        "simulate_total_s": round(t_gen + t_ctl, 2), "target_s": 30.0,
+        "brake_events": res.metrics["brake_events"], "hp_p50_impact": round(res.metrics["hp_p50_impact"], 5),
+        "uncapped_peak": round(st["peak"], 4), "uncapped_spike40": round(st["spike40"], 4),
+        "gpu_available": gpu_available(), "gpu_measured": "nothing (GPU campaign not yet run)",
+        "machine": f"{platform.machine()} {platform.system()}, {__import__('os').cpu_count()} CPUs",
+        "note": "generate_s covers all 52 servers (baseline + added) at 1 s; numpy, float32",
+    }
+    d = paths.build_dir() / "bench"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "polca.json").write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
+    print(f"POLCA row simulator: {a.days:g} days x {a.servers} servers at 1 s "
+          f"({out['server_seconds'] / 1e6:.0f} M server-seconds)")
+    print(f"  setup {t_setup:.1f} s, generate {t_gen:.1f} s, control+metrics {t_ctl:.1f} s "
+          f"-> simulate {t_gen + t_ctl:.1f} s (target < 30 s)")
+    print(f"  POLCA at +{x:.0%}: {res.metrics['brake_events']:.0f} brake events, "
+          f"HP P50 impact {res.metrics['hp_p50_impact']:.4%}")
+    print(f"  GPU available: {out['gpu_available']}; measured: {out['gpu_measured']}")
+    return out
+
+
+if __name__ == "__main__":
+    main()
