@@ -36,8 +36,9 @@ from .shapes import ModelShape
 # name -> (config, compute dtype name, steps). gpu-m: 1.6B params, 14P ~ 22 GB on disk; its
 # fp32 states (16 B/param = 26 GB) alone would not fit a 24 GB GPU without offloading.
 SIZES: dict[str, tuple[GPTConfig, str, int]] = {
-    "toy": (GPTConfig(layers=4, hidden=64, heads=4, seq=32, batch=2), "float32", 3),
-    "cpu-s": (GPTConfig(layers=6, hidden=256, heads=4, seq=128, batch=4), "float32", 3),
+    "toy": (GPTConfig(layers=4, hidden=64, heads=4, seq=32, batch=2), "float32", 4),
+    "cpu-s": (GPTConfig(layers=6, hidden=256, heads=4, seq=128, batch=4), "float32", 4),
+    "cpu-m": (GPTConfig(layers=8, hidden=512, heads=8, seq=256, batch=4), "float32", 3),
     "gpu-s": (GPTConfig(layers=8, hidden=2048, heads=16, seq=1024, batch=8), "bfloat16", 3),
     "gpu-m": (GPTConfig(layers=8, hidden=4096, heads=32, seq=1024, batch=8), "bfloat16", 3),
     "gpu-l": (GPTConfig(layers=12, hidden=5120, heads=40, seq=1024, batch=4), "bfloat16", 2),
@@ -245,13 +246,15 @@ def campaign(out_dir: str | os.PathLike, machine: str, device: str, sizes: list[
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
+    if not device.startswith("cuda"):
+        torch.set_num_threads(1)  # CPU: compute and the Adam thread each get one core
     base = Path(store_dir) if store_dir else out
     with tempfile.TemporaryDirectory(dir=base) as d:
         disk = disk_bandwidth(d, 1024 if device.startswith("cuda") else 64)
         disk_gb = os.statvfs(d).f_bavail * os.statvfs(d).f_frsize / 1e9
     link = host_device_bandwidth(device, 512 if device.startswith("cuda") else 32)
     adam = cpu_adam_rate(20_000_000 if device.startswith("cuda") else 1_000_000)
-    flops = gemm_flops(device, 8192 if device.startswith("cuda") else 256,
+    flops = gemm_flops(device, 8192 if device.startswith("cuda") else 512,
                        torch.bfloat16 if device.startswith("cuda") else torch.float32)
     prof = measured_profile(machine, device, disk, link, adam, flops, disk_gb,
                             f"Measured: {machine}")
