@@ -1,0 +1,111 @@
+"""Figures 10, 11, 13, 15, 16: cold-start time and arrival distributions."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import polars as pl
+import seaborn as sns
+from matplotlib.figure import Figure
+from scipy import stats
+
+from ..analysis.distributions import COMPONENTS, PANELS, TOTAL
+from .style import REGION_COLORS, cdf_lines
+
+PANEL_TITLES = {TOTAL: "cold start time", "podAllocationCost": "pod allocation time",
+                "deployCodeCost": "deploy code time", "deployDependencyCost": "deploy dependency time",
+                "schedulingCost": "scheduling time"}
+
+
+def fig10_distributions(cs_cdf: pl.DataFrame, iat_cdf: pl.DataFrame, lognormal: dict, weibull: dict) -> Figure:
+    """Fig 10: (a) cold-start time CDF per region, (b) pooled + LogNormal fit, (c) IAT CDF per
+    region, (d) pooled IAT + Weibull fit."""
+    fig, axes = plt.subplots(1, 4, figsize=(16, 3.6))
+    cdf_lines(axes[0], cs_cdf.filter(pl.col("region") != "all"), "region")
+    axes[0].set_xlabel("Cold start time (s)")
+    allcs = cs_cdf.filter(pl.col("region") == "all")
+    cdf_lines(axes[1], allcs, "region")
+    x = allcs["x"].to_numpy()
+    axes[1].plot(x, stats.lognorm(s=lognormal["sigma"], scale=np.exp(lognormal["mu"])).cdf(x), "k--",
+                 label=f"LogNormal mean {lognormal['mean']:.2f}, sd {lognormal['sd']:.2f}")
+    axes[1].set_xlabel("Cold start time (s)")
+    cdf_lines(axes[2], iat_cdf.filter(pl.col("region") != "all"), "region")
+    axes[2].set_xlabel("Inter-arrival time (s)")
+    alliat = iat_cdf.filter(pl.col("region") == "all")
+    cdf_lines(axes[3], alliat, "region")
+    xi = alliat["x"].to_numpy()
+    axes[3].plot(xi, stats.weibull_min(c=weibull["shape"], scale=weibull["scale"]).cdf(xi), "k--",
+                 label=f"Weibull mean {weibull['mean']:.2f}")
+    axes[3].set_xlabel("Inter-arrival time (s)")
+    for ax, t in zip(axes, "abcd"):
+        ax.set_title(f"({t})", loc="left", fontsize=9)
+        ax.legend(fontsize=6)
+    axes[0].set_xlim(1e-2, 1e2)
+    axes[1].set_xlim(1e-2, 1e2)
+    axes[2].set_xlim(1e-4, 1e2)
+    axes[3].set_xlim(1e-4, 1e2)
+    fig.tight_layout()
+    return fig
+
+
+def fig11_hourly_components(hourly: pl.DataFrame) -> Figure:
+    """Fig 11: stacked hourly mean of the 4 components (left) and cold starts per hour (right)."""
+    regions = sorted(hourly["region"].unique().to_list())
+    fig, axes = plt.subplots(len(regions), 1, figsize=(11, 1.9 * len(regions) + 0.4), sharex=True, squeeze=False)
+    labels = {"deployCodeCost": "deploy code", "deployDependencyCost": "deploy dependency",
+              "schedulingCost": "scheduling", "podAllocationCost": "pod allocation"}
+    for ax, r in zip(axes[:, 0], regions):
+        h = hourly.filter(pl.col("region") == r).sort("hour")
+        t = h["hour"].to_numpy() / 24.0
+        ax.stackplot(t, *[h[c].fill_null(0).to_numpy() for c in COMPONENTS], labels=[labels[c] for c in COMPONENTS],
+                     alpha=0.85)
+        ax.set_ylabel(f"{r}\nmean (s)")
+        ax2 = ax.twinx()
+        ax2.plot(t, h["cold_starts"].to_numpy(), ls="--", color="purple", lw=0.8, label="cold starts per hour")
+        ax2.set_ylabel("CS / hour", fontsize=8)
+        ax2.grid(False)
+    axes[0, 0].legend(fontsize=6, loc="upper left", ncol=4)
+    axes[-1, 0].set_xlabel("Time (days)")
+    fig.tight_layout()
+    return fig
+
+
+def fig13_pool_size(samples: pl.DataFrame) -> Figure:
+    """Fig 13: split violins (small vs large pools) per region for the total and each component.
+
+    ``samples`` holds equally-weighted quantile points (region, pool_size, component, value).
+    """
+    fig, axes = plt.subplots(1, 5, figsize=(18, 3.6))
+    for ax, comp, t in zip(axes, PANELS, "abcde"):
+        d = samples.filter(pl.col("component") == comp).with_columns(pl.col("value").log10().alias("log10 s"))
+        if d.height:
+            sns.violinplot(data=d.sort(["region", "pool_size"]).to_pandas(), x="region", y="log10 s",
+                           hue="pool_size", hue_order=["small", "large"], split=True, inner="quart",
+                           density_norm="width", ax=ax, cut=0)
+        ax.set_title(f"({t}) {PANEL_TITLES[comp]}", loc="left", fontsize=9)
+        ax.set_ylabel("log10 time (s)")
+        ax.legend(fontsize=6)
+    fig.tight_layout()
+    return fig
+
+
+def fig15_16_group_cdfs(cdf: pl.DataFrame, group: str, order: list[str]) -> Figure:
+    """Figs 15/16: per component one CDF line per runtime (or trigger) plus 'all'."""
+    fig, axes = plt.subplots(1, 5, figsize=(18, 3.6))
+    for ax, comp, t in zip(axes, PANELS, "abcde"):
+        d = cdf.filter(pl.col("component") == comp)
+        cdf_lines(ax, d, group, order=[g for g in order if g in set(d[group].to_list())])
+        ax.set_xlabel(f"{PANEL_TITLES[comp]} (s)")
+        ax.set_title(f"({t})", loc="left", fontsize=9)
+    axes[0].legend(fontsize=6)
+    axes[0].set_xlim(1e-1, 2e1)
+    axes[1].set_xlim(1e-4, 2e1)
+    axes[2].set_xlim(1e-3, 3)
+    axes[3].set_xlim(1e-2, 3)
+    axes[4].set_xlim(2e-2, 1e1)
+    fig.tight_layout()
+    return fig
+
+
+def region_legend_colors() -> dict:
+    """Region colours (for notebooks that draw extra lines)."""
+    return dict(REGION_COLORS)
