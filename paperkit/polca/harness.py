@@ -1,0 +1,326 @@
+"""GPU power-characterisation harness: LLM-shaped models with RANDOM weights (never zeros).
+
+Models are built in plain torch from their public architecture shapes (:data:`ARCHS`):
+GPT-NeoX-20B, OPT-30B (decoders), Flan-T5-XXL (encoder-decoder), RoBERTa-large (encoder), and a
+layer-truncated BLOOM-176B (full width, ``layers`` cut to fit one GPU; an *analogue*, not
+BLOOM-176B TP8). Weights ~ N(0, 0.02), token ids uniform random (GEMM power is data-dependent).
+
+:func:`campaign` runs inference sweeps (prompt length x batch x output length: prefill then
+token-by-token decode with a KV cache) and a few training steps, marking phases on a
+:class:`~paperkit.polca.sampler.PowerSampler`; it writes ``runs.parquet`` (one row per phase
+run, wall ms), ``power.parquet`` (samples), ``power_phases.parquet`` and ``provenance.json``.
+On a CPU (tests) use ``toy=True``: tiny shapes, the sampler records nothing and says so.
+
+CLI: ``python -m paperkit.polca.harness --out DIR [--toy] [--budget-s 540]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import polars as pl
+
+from paperkit.polca.sampler import PowerSampler
+
+
+@dataclass(frozen=True)
+class Arch:
+    """Architecture shape (public configs). ``kind``: decoder | encoder | encdec."""
+
+    name: str
+    kind: str
+    hidden: int
+    layers: int
+    heads: int
+    ffn: int
+    vocab: int
+    params_b: float  # nominal parameter count, billions (E0 table)
+
+    def toy(self) -> "Arch":
+        """Same structure at toy size (CPU tests)."""
+        return replace(self, hidden=64, layers=2, heads=4, ffn=128, vocab=256)
+
+    def truncated(self, layers: int) -> "Arch":
+        if layers < 1:
+            raise ValueError(f"layers must be >= 1, got {layers}")
+        return replace(self, layers=min(layers, self.layers), name=f"{self.name}-L{min(layers, self.layers)}")
+
+
+ARCHS: dict[str, Arch] = {
+    "roberta-large": Arch("roberta-large", "encoder", 1024, 24, 16, 4096, 50265, 0.355),
+    "gpt-neox-20b": Arch("gpt-neox-20b", "decoder", 6144, 44, 64, 24576, 50432, 20.6),
+    "opt-30b": Arch("opt-30b", "decoder", 7168, 48, 56, 28672, 50272, 30.0),
+    "flan-t5-xxl": Arch("flan-t5-xxl", "encdec", 4096, 24, 64, 10240, 32128, 11.3),
+    "bloom-176b": Arch("bloom-176b", "decoder", 14336, 70, 112, 57344, 250880, 176.0),
+}
+
+
+def e0_table() -> pl.DataFrame:
+    """E0: models characterised, and how this package instantiates them."""
+    how = {"roberta-large": "full size, random weights", "gpt-neox-20b": "full size, random weights (fp16/bf16)",
+           "opt-30b": "full size on H200; layer-truncated on H100", "flan-t5-xxl": "full size, random weights",
+           "bloom-176b": "full width, layer-truncated (~12 layers H100, ~25 H200): analogue"}
+    rows = [{"model": a.name, "params_b": a.params_b, "class": a.kind, "hidden": a.hidden, "layers": a.layers,
+             "instantiated_as": how[k]} for k, a in ARCHS.items()]
+    return pl.DataFrame(rows).sort("params_b")
+
+
+def build_model(arch: Arch, device: str = "cpu", dtype=None, seed: int = 0):
+    """A torch module with the architecture's shapes and random N(0, 0.02) weights."""
+    import torch
+    from torch import nn
+
+    dtype = dtype or torch.float32
+    torch.manual_seed(seed)
+    if arch.hidden % arch.heads:
+        raise ValueError(f"{arch.name}: hidden {arch.hidden} not divisible by heads {arch.heads}")
+
+    class Block(nn.Module):
+        def __init__(self, cross: bool) -> None:
+            super().__init__()
+            h = arch.hidden
+            self.ln1, self.ln2 = nn.LayerNorm(h), nn.LayerNorm(h)
+            self.qkv, self.o = nn.Linear(h, 3 * h), nn.Linear(h, h)
+            self.cross = cross
+            if cross:
+                self.lnx, self.q_x, self.kv_x, self.o_x = nn.LayerNorm(h), nn.Linear(h, h), nn.Linear(h, 2 * h), nn.Linear(h, h)
+            self.up, self.down = nn.Linear(h, arch.ffn), nn.Linear(arch.ffn, h)
+
+        def _split(self, x):
+            b, t, _ = x.shape
+            return x.view(b, t, arch.heads, -1).transpose(1, 2)
+
+        def forward(self, x, cache=None, causal=True, enc=None):
+            q, k, v = self.qkv(self.ln1(x)).chunk(3, dim=-1)
+            q, k, v = self._split(q), self._split(k), self._split(v)
+            if cache is not None and "k" in cache:
+                k, v = torch.cat([cache["k"], k], 2), torch.cat([cache["v"], v], 2)
+            if cache is not None:
+                cache["k"], cache["v"] = k, v
+            a = nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal and q.shape[2] > 1)
+            x = x + self.o(a.transpose(1, 2).reshape(x.shape))
+            if self.cross and enc is not None:
+                qx = self._split(self.q_x(self.lnx(x)))
+                kx, vx = (self._split(t) for t in self.kv_x(enc).chunk(2, dim=-1))
+                ax = nn.functional.scaled_dot_product_attention(qx, kx, vx)
+                x = x + self.o_x(ax.transpose(1, 2).reshape(x.shape))
+            return x + self.down(nn.functional.gelu(self.up(self.ln2(x))))
+
+    class LM(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.emb = nn.Embedding(arch.vocab, arch.hidden)
+            n_enc = arch.layers if arch.kind in ("encoder", "encdec") else 0
+            n_dec = arch.layers if arch.kind in ("decoder", "encdec") else 0
+            self.enc = nn.ModuleList(Block(False) for _ in range(n_enc))
+            self.dec = nn.ModuleList(Block(arch.kind == "encdec") for _ in range(n_dec))
+            self.ln_f = nn.LayerNorm(arch.hidden)
+            self.head = nn.Linear(arch.hidden, arch.vocab, bias=False)
+
+        def encode(self, ids):
+            x = self.emb(ids)
+            for blk in self.enc:
+                x = blk(x, causal=False)
+            return x
+
+        def step(self, ids, caches, enc=None):
+            x = self.emb(ids)
+            for blk, c in zip(self.dec, caches):
+                x = blk(x, cache=c, causal=True, enc=enc)
+            return self.head(self.ln_f(x[:, -1:]))
+
+        def forward(self, ids):  # training / encoder-only forward
+            if arch.kind == "encoder":
+                return self.head(self.ln_f(self.encode(ids)))
+            enc = self.encode(ids) if arch.kind == "encdec" else None
+            return self.step(ids, [None] * len(self.dec), enc) if arch.kind == "decoder" else \
+                self.step(ids[:, : max(1, ids.shape[1] // 4)], [None] * len(self.dec), enc)
+
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        with torch.device(device):  # allocate directly on the target device, in the target dtype
+            model = LM()
+    finally:
+        torch.set_default_dtype(old)
+    with torch.no_grad():
+        for p in model.parameters():  # random, never zeros
+            p.normal_(0.0, 0.02)
+    return model
+
+
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        import torch
+
+        torch.cuda.synchronize()
+
+
+def infer(model, arch: Arch, prompt: int, batch: int, out_tokens: int, device: str, sampler: PowerSampler,
+          tag: str, gen=None) -> list[dict]:
+    """One inference run: prefill (``prompt`` tokens x ``batch``), then ``out_tokens`` decode
+    steps with a KV cache. Returns per-phase rows (wall ms)."""
+    import torch
+
+    ids = torch.randint(0, arch.vocab, (batch, prompt), device=device, generator=gen)
+    rows = []
+    with torch.inference_mode():
+        _sync(device)
+        sampler.phase(f"prefill|{tag}")
+        t0 = time.perf_counter()
+        if arch.kind == "encoder":
+            model.encode(ids)
+            enc, caches = None, []
+        elif arch.kind == "encdec":
+            enc = model.encode(ids)
+            caches = [{} for _ in model.dec]
+            model.step(ids[:, :1], caches, enc)
+        else:
+            enc = None
+            caches = [{} for _ in model.dec]
+            model.step(ids, caches)
+        _sync(device)
+        t1 = time.perf_counter()
+        rows.append({"phase": "prefill", "ms": (t1 - t0) * 1e3, "tokens": out_tokens})
+        if arch.kind != "encoder" and out_tokens > 0:
+            sampler.phase(f"decode|{tag}")
+            nxt = ids[:, -1:]
+            for _ in range(out_tokens):
+                nxt = model.step(nxt, caches, enc).argmax(-1)
+            _sync(device)
+            t2 = time.perf_counter()
+            rows.append({"phase": "decode", "ms": (t2 - t1) * 1e3, "tokens": out_tokens})
+        sampler.phase("idle")
+    return rows
+
+
+def train_steps(model, arch: Arch, seq: int, batch: int, steps: int, device: str, sampler: PowerSampler,
+                tag: str, gen=None) -> list[dict]:
+    """A few SGD training steps (forward, backward, update); one row per step."""
+    import torch
+
+    opt = torch.optim.SGD(model.parameters(), lr=1e-4)
+    rows = []
+    for i in range(steps):
+        ids = torch.randint(0, arch.vocab, (batch, seq), device=device, generator=gen)
+        _sync(device)
+        sampler.phase(f"train-step|{tag}")
+        t0 = time.perf_counter()
+        logits = model(ids)
+        loss = logits.float().logsumexp(-1).mean()
+        loss.backward()
+        sampler.phase(f"optimizer|{tag}")
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        _sync(device)
+        rows.append({"phase": "train-step", "ms": (time.perf_counter() - t0) * 1e3, "tokens": 0, "step": i})
+    sampler.phase("idle")
+    return rows
+
+
+@dataclass(frozen=True)
+class CampaignConfig:
+    """What the campaign runs. ``toy``: tiny shapes on CPU for tests."""
+
+    toy: bool = True
+    models: tuple[str, ...] = ("gpt-neox-20b", "bloom-176b", "flan-t5-xxl", "roberta-large", "opt-30b")
+    bloom_layers: int = 12
+    prompts: tuple[int, ...] = (256, 512, 1024, 2048, 4096, 8192)
+    batches: tuple[int, ...] = (1, 2, 4, 8, 16)
+    outputs: tuple[int, ...] = (32, 128)
+    train_models: tuple[str, ...] = ("roberta-large", "flan-t5-xxl")
+    train_steps: int = 5
+    budget_s: float = 540.0
+    idle_s: float = 10.0
+    hz: float = 50.0
+    seed: int = 0
+
+    @classmethod
+    def tiny(cls) -> "CampaignConfig":
+        return cls(toy=True, models=("gpt-neox-20b", "flan-t5-xxl", "roberta-large", "bloom-176b"),
+                   prompts=(16, 32), batches=(1, 2), outputs=(4,), train_models=("roberta-large",),
+                   train_steps=2, idle_s=0.0)
+
+
+def campaign(out: Path, cfg: CampaignConfig = CampaignConfig.tiny()) -> dict:
+    """Run the sweep and write results under ``out``; returns the provenance dict."""
+    import torch
+
+    unknown = [m for m in cfg.models + cfg.train_models if m not in ARCHS]
+    if unknown:
+        raise ValueError(f"unknown model(s) {unknown}; choose from {sorted(ARCHS)}")
+    device = "cuda" if torch.cuda.is_available() and not cfg.toy else "cpu"
+    dtype = torch.bfloat16 if device == "cuda" else torch.float32
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    gen = torch.Generator(device=device).manual_seed(cfg.seed)
+    t_start = time.perf_counter()
+    rows: list[dict] = []
+    skipped: list[str] = []
+    with PowerSampler(hz=cfg.hz) as smp:
+        smp.phase("idle-baseline")
+        time.sleep(cfg.idle_s)
+        for name in cfg.models:
+            arch = ARCHS[name].truncated(cfg.bloom_layers) if name == "bloom-176b" else ARCHS[name]
+            arch = arch.toy() if cfg.toy else arch
+            try:
+                model = build_model(arch, device, dtype, cfg.seed).eval()
+            except (RuntimeError, MemoryError) as exc:  # e.g. OPT-30B on a small card
+                skipped.append(f"{name}: {type(exc).__name__}")
+                continue
+            grid = [(p, 1, cfg.outputs[-1]) for p in cfg.prompts] + \
+                   [(cfg.prompts[1] if len(cfg.prompts) > 1 else cfg.prompts[0], b, cfg.outputs[-1]) for b in cfg.batches[1:]] + \
+                   [(cfg.prompts[0], 1, o) for o in cfg.outputs[:-1]]
+            for p, b, o in grid:
+                if time.perf_counter() - t_start > cfg.budget_s:
+                    skipped.append(f"{name} p{p} b{b} o{o}: budget")
+                    continue
+                try:
+                    for r in infer(model, arch, p, b, o, device, smp, f"{name}|p{p}|b{b}|o{o}", gen):
+                        rows.append({"model": arch.name, "prompt": p, "batch": b, "out": o, "step": -1, **r})
+                except torch.OutOfMemoryError:
+                    skipped.append(f"{name} p{p} b{b}: OOM")
+                    torch.cuda.empty_cache()
+            if name in cfg.train_models:
+                model.train()
+                for r in train_steps(model, arch, cfg.prompts[0], 1 if not cfg.toy else 2, cfg.train_steps,
+                                     device, smp, name, gen):
+                    rows.append({"model": arch.name, "prompt": cfg.prompts[0], "batch": 1, "out": 0, **r})
+            del model
+            if device == "cuda":
+                torch.cuda.empty_cache()
+        smp.phase("end")
+    runs = pl.DataFrame(rows, schema={"model": pl.String, "prompt": pl.Int64, "batch": pl.Int64, "out": pl.Int64,
+                                      "step": pl.Int64, "phase": pl.String, "ms": pl.Float64, "tokens": pl.Int64})
+    runs = runs.sort(["model", "prompt", "batch", "out", "phase", "step"])
+    runs.write_parquet(out / "runs.parquet")
+    smp.write(out / "power.parquet")
+    prov = {"device": torch.cuda.get_device_name(0) if device == "cuda" else f"cpu ({platform.machine()})",
+            "torch": torch.__version__, "toy": cfg.toy, "sampler_status": smp.status,
+            "samples": smp.frame().height, "runs": runs.height, "skipped": skipped,
+            "wall_s": round(time.perf_counter() - t_start, 1), "weights": "random N(0, 0.02), never zeros",
+            "gpu_settings": "read-only: clocks, power limits, persistence never changed"}
+    (out / "provenance.json").write_text(json.dumps(prov, indent=1, sort_keys=True) + "\n")
+    return prov
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="paperkit.polca.harness", description=__doc__.splitlines()[0])
+    ap.add_argument("--out", required=True, help="output folder (e.g. data/measured/polca/<card>)")
+    ap.add_argument("--toy", action="store_true", help="tiny shapes on CPU (tests)")
+    ap.add_argument("--budget-s", type=float, default=540.0, help="stop starting new configs after this")
+    a = ap.parse_args(argv)
+    if a.budget_s <= 0 or not math.isfinite(a.budget_s):
+        ap.error(f"--budget-s must be > 0, got {a.budget_s}")
+    cfg = CampaignConfig.tiny() if a.toy else CampaignConfig(toy=False, budget_s=a.budget_s)
+    print(json.dumps(campaign(Path(a.out), cfg), sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Row simulator: self-consistency with its synthetic input, controller behaviour, sweep."""
+
+import numpy as np
+import polars as pl
+import pytest
+
+from paperkit.polca import row as R
+from paperkit.polca import rowtrace, sim, sweep, workload
+
+
+@pytest.fixture(scope="module")
+def small_row():
+    return R.build(R.RowConfig(days=1, oversub=(0.0, 0.3, 0.5), samples_per_hour=200))
+
+
+def test_replica_reproduces_input_statistics(small_row):
+    """The uncapped simulated baseline row reproduces its synthetic input (E11 self-check)."""
+    rw = small_row
+    p = rw.classes(0.0).uncapped_row_w() / rw.p_prov_w
+    s_in, s_out = rowtrace.trace_stats(rw.u), rowtrace.trace_stats(p)
+    assert abs(s_out["peak"] - s_in["peak"]) < 0.03
+    assert abs(s_out["mean"] - s_in["mean"]) < 0.02
+    assert float(np.mean(np.abs(p / rw.u - 1))) < 0.05
+    # per-server prefill noise only adds to the input's 40-s rises
+    assert s_out["spike40"] >= s_in["spike40"] - 0.01
+
+
+def test_oversubscribed_row_exceeds_budget_without_control(small_row):
+    p = small_row.classes(0.5).uncapped_row_w() / small_row.p_prov_w
+    assert p.max() > 1.0
+
+
+def test_polca_beats_brake_only(small_row):
+    agg = small_row.classes(0.5)
+    kw = dict(cm=small_row.cm, pm=small_row.pm)
+    polca = sim.run(agg, small_row.p_prov_w, sim.Policy(kind="polca"), **kw).metrics
+    brake = sim.run(agg, small_row.p_prov_w, sim.Policy(kind="brake"), **kw).metrics
+    assert brake["brake_events"] > polca["brake_events"]
+    assert brake["episodes_stage1"] == 0 and polca["episodes_stage1"] > 0
+    assert polca["lp_p50_impact"] > polca["hp_p50_impact"]  # LP is capped first
+
+
+def test_no_control_needed_below_t1(small_row):
+    agg = small_row.classes(0.0)
+    m = sim.run(agg, small_row.p_prov_w * 2.0, sim.Policy(), small_row.cm, small_row.pm).metrics
+    assert m["episodes_stage1"] == 0 and m["brake_events"] == 0 and m["hp_p50_impact"] == 0.0
+
+
+def test_cap_lands_after_oob_latency(small_row):
+    agg = small_row.classes(0.5)
+    pol = sim.Policy(oob_s=40)
+    tl, _ = sim.control(agg, small_row.p_prov_w, pol, small_row.cm)
+    p = sim.power_series(agg, small_row.p_prov_w, sim.Policy(kind="brake"), small_row.cm, np.array([[0, 0, 0]]))
+    first_cross = int(np.flatnonzero(p[:: pol.tel_s] > pol.t1)[0]) * pol.tel_s
+    first_cap = int(tl[1, 0])
+    assert first_cap == first_cross + 40
+
+
+def test_policy_validation():
+    with pytest.raises(ValueError, match="kind"):
+        sim.Policy(kind="magic")
+    with pytest.raises(ValueError, match="t1 <= t2"):
+        sim.Policy(t1=0.9, t2=0.8)
+    with pytest.raises(ValueError, match="oversub"):
+        R.RowConfig(oversub=(0.3, 0.1))
+
+
+def test_sweep_and_max(small_row):
+    df = sweep.oversub_sweep(small_row, {"POLCA": sim.Policy(), "brake only": sim.Policy(kind="brake")})
+    assert df.height == 6 and df["policy"].to_list() == ["POLCA"] * 3 + ["brake only"] * 3
+    x = sweep.max_oversub(df)
+    assert x in (-1.0, 0.0, 0.3, 0.5)
+    assert sweep.max_oversub(df, "brake only") <= x
+    with pytest.raises(ValueError, match="not in the sweep"):
+        sweep.max_oversub(df, "nope")
+
+
+def test_combine_and_groups():
+    cfg = R.RowConfig(oversub=(0.0, 0.3), lp_share=0.25)
+    g = R.server_groups(cfg)
+    assert g.size == 52 and (g[:40] < 2).all() and (g[40:] >= 2).all()
+    assert (g[:40] % 2 == 0).sum() == 10  # 25 % LP
+    with pytest.raises(ValueError, match="group"):
+        workload.generate(np.ones(10), 3, np.array([0, 1]), *R.models()[::2][:1], R.models()[2])
