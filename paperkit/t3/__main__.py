@@ -1,0 +1,78 @@
+"""Command line: ``python -m paperkit.t3 simulate|fit|profiles ...``; prints one JSON object (sorted keys)."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from paperkit.t3 import CONFIGS
+from paperkit.t3.hardware import DEFAULT_PROFILE, load_profile, profile_names
+from paperkit.t3.workloads import DEFAULT_TOKENS, MODELS, SUBLAYERS, Workload
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m paperkit.t3",
+                                 description="T3 GEMM/reduce-scatter overlap model (tier: modelled).")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("simulate", help="one sublayer under one configuration")
+    s.add_argument("--model", required=True, choices=sorted(MODELS))
+    s.add_argument("--tp", required=True, type=_positive_int, help="tensor-parallel degree (ring size)")
+    s.add_argument("--sublayer", required=True, choices=list(SUBLAYERS))
+    s.add_argument("--config", required=True, choices=list(CONFIGS))
+    s.add_argument("--tokens", type=_positive_int, default=DEFAULT_TOKENS,
+                   help=f"tokens per microbatch (default {DEFAULT_TOKENS})")
+    s.add_argument("--hardware", default=DEFAULT_PROFILE, choices=profile_names(),
+                   help=f"hardware profile (default {DEFAULT_PROFILE}, the paper's Table 1)")
+    s.add_argument("--cu-split", type=_positive_int, default=None,
+                   help="CUs of the communication kernel for --config sw-split (default 16)")
+    f = sub.add_parser("fit", help="refit the contention parameters to the T3-MCA headline numbers")
+    f.add_argument("--write", action="store_true", help="write paperkit/t3/fitted.toml")
+    sub.add_parser("profiles", help="list hardware profiles")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    if args.cmd == "simulate":
+        from paperkit.t3.model import simulate
+        from paperkit.t3.params import default_params
+
+        try:
+            w = Workload(args.model, args.tp, args.sublayer, args.tokens)
+        except ValueError as exc:
+            ap.error(f"--tp/--tokens: {exc}")
+        p = default_params()
+        hw = load_profile(args.hardware)
+        if args.cu_split is not None:
+            if args.cu_split >= hw.n_cu:
+                ap.error(f"--cu-split {args.cu_split} must be below the profile's {hw.n_cu} CUs")
+            p = p.replace(cu_split=args.cu_split)
+        out = simulate(w, args.config, hw, p).to_dict()
+        out["hardware"] = hw.name
+        out["tier"] = "modelled"
+    elif args.cmd == "fit":
+        from paperkit.t3.fit import fit_contention, write_fitted
+
+        out = fit_contention()
+        if args.write:
+            write_fitted(out)
+    else:
+        out = {"profiles": profile_names()}
+    json.dump(out, sys.stdout, sort_keys=True)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Summaries and projections on top of the model: geomean/max, byte reduction, end-to-end, comm share.
+
+Frames are polars, sorted; fractions are 0..1; times in us unless a name says otherwise.
+"""
+from __future__ import annotations
+
+import math
+
+import polars as pl
+
+from paperkit.t3 import closed_form as cf
+from paperkit.t3.hardware import HardwareProfile
+from paperkit.t3.params import ModelParams
+from paperkit.t3.workloads import MODELS, SUBLAYERS, Workload
+
+# GEMM work per Transformer layer in units of 2*T*H*H/N FLOPs (Megatron TP; the k_mult of each GEMM)
+AR_UNITS = {"op": 1, "fc2": 4, "fc1": 4, "ip": 3}                  # GEMMs followed by an all-reduce
+NON_AR_UNITS = {"train": 3 + 4 + 1 + 4 + (3 + 1 + 4 + 4),         # QKV, FC-1 fwd; OP, FC-2 dgrad; 4 wgrads
+                "infer": 3 + 4}                                    # QKV, FC-1 fwd
+AR_SUBLAYERS = {"train": ("op", "fc2", "fc1", "ip"), "infer": ("op", "fc2")}
+
+
+def geomean(xs) -> float:
+    """Geometric mean of positive numbers."""
+    xs = list(xs)
+    if not xs or min(xs) <= 0:
+        raise ValueError("geomean needs a non-empty sequence of positive numbers")
+    return math.exp(sum(math.log(x) for x in xs) / len(xs))
+
+
+def speedup_summary(sweep: pl.DataFrame) -> pl.DataFrame:
+    """Per config: geomean, max and min speedup over the rows of ``sweep`` (a ``model.sweep`` frame)."""
+    return (sweep.group_by("config")
+            .agg(pl.col("speedup").log().mean().exp().alias("geomean"),
+                 pl.col("speedup").max().alias("max"), pl.col("speedup").min().alias("min"),
+                 pl.len().alias("n"))
+            .sort("config"))
+
+
+def byte_reduction(sweep: pl.DataFrame, config: str = "t3-mca") -> pl.DataFrame:
+    """Per sublayer: total DRAM bytes of ``config`` vs Sequential and the reduction (1 - ratio)."""
+    keys = ["model", "tp", "sublayer", "tokens"]
+    seq = sweep.filter(pl.col("config") == "sequential").select(keys + [pl.col("dram_total_mb").alias("seq_mb")])
+    cfg = sweep.filter(pl.col("config") == config).select(keys + [pl.col("dram_total_mb").alias("cfg_mb")])
+    return (seq.join(cfg, on=keys).with_columns((1 - pl.col("cfg_mb") / pl.col("seq_mb")).alias("reduction"))
+            .sort(keys))
+
+
+def byte_breakdown(sweep: pl.DataFrame, configs: tuple[str, ...] = ("sequential", "t3-mca")) -> pl.DataFrame:
+    """Long frame: DRAM MB per category, normalised to the Sequential total of the same sublayer."""
+    keys = ["model", "tp", "sublayer", "tokens"]
+    cats = [c for c in sweep.columns if c.endswith("_mb") and c != "dram_total_mb"]
+    seq_tot = sweep.filter(pl.col("config") == "sequential").select(keys + [pl.col("dram_total_mb").alias("seq")])
+    long = (sweep.filter(pl.col("config").is_in(configs)).select(keys + ["config"] + cats)
+            .unpivot(index=keys + ["config"], on=cats, variable_name="category", value_name="mb")
+            .with_columns(pl.col("category").str.replace("_mb$", "")))
+    return (long.join(seq_tot, on=keys).with_columns((pl.col("mb") / pl.col("seq")).alias("normalised"))
+            .drop("seq").sort(keys + ["config", "category"]))
+
+
+def layer_breakdown(model: str, tp: int, tokens: int, hw: HardwareProfile, p: ModelParams, phase: str = "train",
+                    other_frac: float = 0.4, gemm_speed: float = 1.0) -> dict[str, float]:
+    """Sequential time per Transformer layer (us) split into AR-sublayer GEMMs, RS, AG, other GEMMs and the
+    non-GEMM rest (attention core, norms: a fixed share ``other_frac`` of the iteration).
+
+    ``gemm_speed`` > 1 makes every GEMM that much faster (the Fig. 4 "2x faster GEMM" what-if).
+    """
+    if phase not in AR_SUBLAYERS:
+        raise ValueError(f"phase must be 'train' or 'infer', got {phase!r}")
+    if not 0 <= other_frac < 1:
+        raise ValueError(f"other_frac must be in [0, 1), got {other_frac}")
+    ar_gemm = rs = ag = 0.0
+    for s in AR_SUBLAYERS[phase]:
+        w = Workload(model, tp, s, tokens)
+        ar_gemm += cf.gemm_time(w, hw, p) / gemm_speed
+        rs += cf.rs_time_baseline(w, hw, p)
+        ag += cf.ag_time(w, hw, p)
+    unit = 2.0 * tokens * MODELS[model]["hidden"] ** 2 / tp / hw.gemm_flops
+    other_gemm = NON_AR_UNITS[phase] * unit / gemm_speed
+    non_other = ar_gemm + rs + ag + other_gemm
+    rest = non_other * other_frac / (1 - other_frac)
+    us = 1e6
+    return {"ar_gemm_us": ar_gemm * us, "rs_us": rs * us, "ag_us": ag * us, "other_gemm_us": other_gemm * us,
+            "rest_us": rest * us, "total_us": (non_other + rest) * us}
+
+
+def comm_share(models: list[str], tokens: int, hw: HardwareProfile, p: ModelParams, other_frac: float = 0.4,
+               gemm_speed: float = 1.0) -> pl.DataFrame:
+    """Fig. 4 analogue: shares of RS, AG and the AR-sublayer GEMMs in the Sequential iteration time."""
+    rows = []
+    for m in models:
+        for tp in MODELS[m]["tp"]:
+            for phase in ("train", "infer"):
+                b = layer_breakdown(m, tp, tokens, hw, p, phase, other_frac, gemm_speed)
+                rows.append({"model": m, "tp": tp, "phase": phase, "rs": b["rs_us"] / b["total_us"],
+                             "ag": b["ag_us"] / b["total_us"], "ar_gemm": b["ar_gemm_us"] / b["total_us"],
+                             "comm": (b["rs_us"] + b["ag_us"]) / b["total_us"]})
+    return pl.DataFrame(rows).sort(["model", "tp", "phase"])
+
+
+def end_to_end(sweep: pl.DataFrame, hw: HardwareProfile, p: ModelParams, configs: tuple[str, ...],
+               other_frac: float = 0.4) -> pl.DataFrame:
+    """Amdahl projection per (model, tp, phase, config): layer time with the AR sublayers replaced by their
+    time under ``config``; speedup = Sequential layer time / projected layer time."""
+    rows = []
+    pairs = sweep.select("model", "tp", "tokens").unique().sort(["model", "tp", "tokens"]).iter_rows()
+    for m, tp, tokens in pairs:
+        for phase in ("train", "infer"):
+            b = layer_breakdown(m, tp, tokens, hw, p, phase, other_frac)
+            sub = sweep.filter((pl.col("model") == m) & (pl.col("tp") == tp) & (pl.col("tokens") == tokens)
+                               & pl.col("sublayer").is_in(AR_SUBLAYERS[phase]))
+            seq_sub = sub.filter(pl.col("config") == "sequential")["time_us"].sum()
+            for c in configs:
+                cfg_sub = sub.filter(pl.col("config") == c)["time_us"].sum()
+                new_total = b["total_us"] - seq_sub + cfg_sub
+                rows.append({"model": m, "tp": tp, "tokens": tokens, "phase": phase, "config": c,
+                             "ar_fraction": seq_sub / b["total_us"], "speedup": b["total_us"] / new_total})
+    return pl.DataFrame(rows).sort(["model", "tp", "phase", "config"])
+
+
+def sublayer_label(sublayer: str) -> str:
+    """'fc2' -> 'FC-2'."""
+    return SUBLAYERS[sublayer]["label"]
