@@ -312,6 +312,50 @@ def _share_means(target: RegionTarget) -> tuple[np.ndarray, np.ndarray]:
     return m_layers, m_none
 
 
+def _event_times(rng: np.random.Generator, shape: float, n: int, day: int,
+                 intensity: np.ndarray, round_ms: bool = True) -> np.ndarray:
+    """``n`` sorted cold-start times (s since trace start) in day ``day``: a Weibull(shape)
+    renewal process in operational time, stretched to the day and warped by ``intensity``."""
+    iat = rng.weibull(shape, n + 1)
+    cum = np.cumsum(iat)
+    op = cum[:-1] / cum[-1]                       # operational time in (0, 1)
+    lam = np.concatenate([[0.0], np.cumsum(intensity)])
+    lam /= lam[-1]
+    sec = np.interp(op, lam, np.arange(MINUTES + 1) * 60.0)
+    t = day * DAY_S + sec
+    return np.round(t, 3) if round_ms else t
+
+
+IAT_SIM_EVENTS = 600_000
+
+
+def expected_iat_fit(region: str, per_day: np.ndarray) -> tuple[float, float]:
+    """Weibull MLE (shape, scale s) that a summary of this region's IATs should recover.
+
+    The generator's IATs are Weibull only in operational time; the diurnal warp and the day
+    volumes lower the fitted shape. This simulates the same arrival model (fixed seed, independent
+    of the trace's) with the same per-day counts (scaled up to >= IAT_SIM_EVENTS events, whose
+    IATs then scale back by the count ratio; ms rounding and dropped zeros as in the release when
+    the real count is that large) and fits it.
+    """
+    from paperkit.coldstarts import fit
+
+    target = REGION_TARGETS[region]
+    intensity = diurnal_intensity(target)
+    n = int(per_day.sum())
+    if n < 2:
+        return float("nan"), float("nan")
+    factor = max(1.0, IAT_SIM_EVENTS / n)
+    counts = np.round(per_day * factor).astype(np.int64)
+    rng = np.random.default_rng(np.random.SeedSequence([12345, REGIONS.index(region), 30_000]))
+    times = np.concatenate([_event_times(rng, target.iat_shape, int(c), d, intensity,
+                                         round_ms=factor == 1.0)
+                            for d, c in enumerate(counts)])
+    iat = np.diff(times)
+    k, lam = fit.fit_weibull(iat[iat > 0])
+    return k, lam * counts.sum() / n
+
+
 def _hex_ids(rng: np.random.Generator, n: int) -> np.ndarray:
     return _HEX[rng.integers(0, 16, (n, 64), dtype=np.uint8)].view("S64").ravel()
 
@@ -322,14 +366,7 @@ def _day_events(region: str, day: int, n: int, fn: _Functions, seed: int, pod_of
     target = REGION_TARGETS[region]
     ri = REGIONS.index(region)
     rng = np.random.default_rng(np.random.SeedSequence([seed, ri, day, 1]))
-    k = target.iat_shape
-    iat = rng.weibull(k, n + 1)
-    cum = np.cumsum(iat)
-    op = cum[:-1] / cum[-1]                       # operational time in (0, 1)
-    lam = np.concatenate([[0.0], np.cumsum(intensity)])
-    lam /= lam[-1]
-    sec = np.interp(op, lam, np.arange(MINUTES + 1) * 60.0)
-    t = np.round(day * DAY_S + sec, 3)
+    t = _event_times(rng, target.iat_shape, n, day, intensity)
     f = rng.choice(fn.n, n, p=fn.weight)
     klass = fn.klass[f]
     total = np.empty(n)
@@ -585,11 +622,14 @@ def _generate_into(root: Path, scale: float, seed: int, n_days: int, regions: tu
         n_cs = int(per_day.sum())
         from scipy import special
         mean_iat = n_days * DAY_S / max(n_cs, 1)
+        k_exp, lam_exp = expected_iat_fit(region, per_day)
         manifest["regions"][region] = {
             "n_cold_starts": n_cs, "n_functions": fn.n,
             "n_requests": int(round(n_requests)) if "quantiles" in parts else None,
             "lognormal": {"mu": mu, "sigma": sigma},
-            "weibull_iat": {"shape": k, "scale": mean_iat / float(special.gamma(1 + 1 / k))},
+            "weibull_iat": {"shape": k_exp, "scale": lam_exp},
+            "weibull_iat_operational": {"shape": k,
+                                        "scale": mean_iat / float(special.gamma(1 + 1 / k))},
             "component_share": {schema.COMPONENT_KEYS[c]: target.shares[c] / sum(target.shares.values())
                                 for c in schema.COMPONENTS},
             "class_counts": {"small": int(class_counts[0]), "large": int(class_counts[1]),

@@ -1,0 +1,81 @@
+"""Command line: ``python -m paperkit.coldstarts {summarize,generate} ...``.
+
+- ``summarize DATA_DIR``: print one JSON object (sorted keys) with the per-region summary of a
+  trace in the release layout (see :mod:`paperkit.coldstarts.summarize`).
+- ``generate OUT_DIR --scale S --seed N``: write a synthetic trace (tier synthetic) and print
+  ``{"out_dir": ..., "n_cold_starts": ...}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from paperkit.coldstarts import N_DAYS, REGIONS
+
+
+def _scale(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--scale must be a number, got {text!r}") from None
+    if not 0 < v <= 10:
+        raise argparse.ArgumentTypeError(f"--scale must be in (0, 10] (1.0 = paper size), got {text}")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m paperkit.coldstarts",
+                                description="Huawei 2025 cold-start trace: summarize or generate.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("summarize", help="per-region JSON summary of a trace in the release layout")
+    s.add_argument("data_dir", metavar="DATA_DIR", help="folder holding cold_start/R*/day_*.csv")
+    g = sub.add_parser("generate", help="write a synthetic trace in the release layout")
+    g.add_argument("out_dir", metavar="OUT_DIR")
+    g.add_argument("--scale", type=_scale, default=0.01, help="1.0 = 11.9 M cold starts (default 0.01)")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--days", type=int, default=N_DAYS, choices=range(1, N_DAYS + 1),
+                   metavar="1..31", help="number of days (default 31)")
+    g.add_argument("--regions", default=",".join(REGIONS), help="comma-separated, default R1..R5")
+    g.add_argument("--parts", default="cold_start,quantiles,per_request,runtime_triggerType",
+                   help="comma-separated parts of the release layout to write")
+    g.add_argument("--overwrite", action="store_true", help="replace OUT_DIR if it exists")
+    g.add_argument("--meta", choices=("auto", "public", "synthetic"), default="auto",
+                   help="Region 2 runtime/trigger table source (default auto)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.cmd == "summarize":
+        from paperkit.coldstarts.summarize import summarize
+        if not Path(args.data_dir).is_dir():
+            parser.error(f"DATA_DIR {args.data_dir} is not a folder; get the release with "
+                         "`make data GROUPS=huawei-coldstart` or generate one with "
+                         "`python -m paperkit.coldstarts generate OUT_DIR --scale 0.01`")
+        try:
+            out = summarize(args.data_dir)
+        except ValueError as exc:
+            parser.error(str(exc))
+        print(json.dumps(out, sort_keys=True))
+        return 0
+    from paperkit.coldstarts import generate
+    regions = tuple(r.strip() for r in args.regions.split(",") if r.strip())
+    parts = tuple(r.strip() for r in args.parts.split(",") if r.strip())
+    try:
+        path = generate.generate_trace(args.out_dir, args.scale, args.seed, n_days=args.days,
+                                       regions=regions, parts=parts, overwrite=args.overwrite,
+                                       progress=sys.stderr.isatty(), meta=args.meta)
+    except ValueError as exc:
+        parser.error(str(exc))
+    man = json.loads((path / generate.MANIFEST).read_text())
+    print(json.dumps({"out_dir": str(path), "tier": "synthetic", "n_cold_starts": {
+        r: v["n_cold_starts"] for r, v in man["regions"].items()}}, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Synthetic generator: determinism, layout, internal consistency, atomic writes, bad arguments."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from paperkit.coldstarts import REGIONS, generate, schema
+from paperkit.coldstarts.fingerprints import (FINGERPRINTS, R2_POOL_COUNTS, R2_RUNTIME_COUNTS,
+                                              R2_TRIGGER_COUNTS, REGION_TARGETS)
+
+
+def _digests(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_same_seed_same_bytes(tmp_path, cs_cache):
+    kw = dict(n_days=2, regions=("R2", "R5"))
+    a = generate.generate_trace(tmp_path / "a", 0.002, 7, **kw)
+    b = generate.generate_trace(tmp_path / "b", 0.002, 7, **kw)
+    c = generate.generate_trace(tmp_path / "c", 0.002, 8, **kw)
+    da, db, dc = _digests(a), _digests(b), _digests(c)
+    assert len(da) > 10 and da == db
+    assert da["cold_start/R2/day_00.csv"] != dc["cold_start/R2/day_00.csv"]
+
+
+def test_layout(tiny_trace):
+    for r in REGIONS:
+        assert sorted(p.name for p in (tiny_trace / "cold_start" / r).glob("*.csv")) == [
+            f"day_{d:02d}.csv" for d in range(31)]
+        for s in generate.DEFAULT_SERIES:
+            assert len(list((tiny_trace / "quantiles" / r / s).glob("day_*.csv"))) == 31
+        assert len(list((tiny_trace / "per_request" / r).glob("*.csv"))) == 1
+    assert (tiny_trace / schema.META_RELPATH).is_file()
+    man = json.loads((tiny_trace / generate.MANIFEST).read_text())
+    assert man["tier"] == "synthetic" and man["scale"] == 0.002
+
+
+def test_counts_follow_scale(tiny_trace):
+    man = json.loads((tiny_trace / generate.MANIFEST).read_text())["regions"]
+    for r, t in REGION_TARGETS.items():
+        assert man[r]["n_cold_starts"] == round(t.n_cold_starts * 0.002)
+        assert man[r]["n_functions"] == max(round(t.n_functions * 0.002), generate.MIN_FUNCTIONS)
+        assert man[r]["n_requests"] == pytest.approx(t.n_requests * 0.002, rel=0.01)
+
+
+def test_cold_start_rows_are_consistent(tiny_trace):
+    df = pl.concat([pl.read_csv(f, schema=schema.COLD_START)
+                    for f in sorted((tiny_trace / "cold_start" / "R1").glob("*.csv"))])
+    comp = df.select(pl.sum_horizontal(list(schema.COMPONENTS))).to_series()
+    assert (comp - df["totalCost_cold_start"]).abs().max() < 2e-6
+    for c in ("deployCodeCost", "deployDependencyCost"):
+        x = df[c].to_numpy()
+        assert np.allclose(x, np.round(x, 3), atol=1e-9)
+    assert (df["deployDependencyCost"] == 0).mean() > 0.4  # functions without layers (R1 median 0)
+    assert (df[list(schema.COMPONENTS)].min_horizontal() >= 0).all()
+    t = df["time"].to_numpy()
+    assert np.all(np.diff(t) >= 0) and np.allclose(t, np.round(t, 3))
+    assert ((df["time"] // 86400).cast(pl.Int64) == df["day"]).all()
+    assert df["requestID"].str.len_chars().eq(64).all()
+    assert df["podID"].n_unique() == df.height
+    assert df["podID"].str.contains(r"^[a-z.0-9]+-\d+-\d+-\d{10}$").all()
+    assert set(df["clusterName"].unique()) <= {1, 2, 3, 4}
+
+
+def test_day_volume_follows_calendar(tmp_path, cs_cache):
+    root = generate.generate_trace(tmp_path / "cal", 0.01, 0, regions=("R2",), parts=("cold_start",))
+    n = [pl.read_csv(f, columns=["day"]).height
+         for f in sorted((root / "cold_start" / "R2").glob("*.csv"))]
+    high = np.mean([n[d] for d in FINGERPRINTS.high_days])
+    holiday = np.mean([n[d] for d in FINGERPRINTS.holiday_days])
+    assert holiday / high < 0.75
+    assert int(np.argmax(n)) == 13  # the last workday before the holiday (Fig. 7a)
+
+
+def test_synthetic_function_table_has_exact_counts():
+    t = generate.synthetic_function_table(0)
+    assert t.height == 2418 and t["funcID"].n_unique() == 2418
+    assert dict(t["runtime"].value_counts().iter_rows()) == R2_RUNTIME_COUNTS
+    assert dict(t["triggerType-invocationType"].value_counts().iter_rows()) == R2_TRIGGER_COUNTS
+    pools = t["funcID"].str.split("---").list.get(2)
+    assert dict(pools.value_counts().iter_rows()) == R2_POOL_COUNTS
+
+
+@pytest.mark.parametrize("s,cat", [
+    ("APIG-S TIMER-A workflow-S", "TIMER-A"), ("OBS-A", "OBS-A"), ("unknown-A unknown-S", "unknown"),
+    ("KAFKA-S", "other S"), ("APIG-S OBS-A", "other S"), ("DIS-A SMN-A", "other A"),
+    ("unknown-A", "other A"), ("APIG-S workflow-S", "other S")])
+def test_trigger_category(s, cat):
+    assert generate.trigger_category(s) == cat
+
+
+def test_generate_is_atomic(tmp_path, monkeypatch, cs_cache):
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(generate, "_generate_into", boom)
+    with pytest.raises(RuntimeError):
+        generate.generate_trace(tmp_path / "x", 0.001, 0)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_out_dir_is_refused(tmp_path):
+    (tmp_path / "x").mkdir()
+    with pytest.raises(ValueError, match="already exists.*overwrite"):
+        generate.generate_trace(tmp_path / "x", 0.001, 0)
+
+
+@pytest.mark.parametrize("kw,msg", [
+    (dict(scale=0), "scale must be"), (dict(scale=0.01, n_days=0), "n_days"),
+    (dict(scale=0.01, regions=("R9",)), "unknown region R9"),
+    (dict(scale=0.01, parts=("zips",)), "unknown part 'zips'"),
+    (dict(scale=0.01, series=("busCost_avg",)), "cannot produce series 'busCost_avg'")])
+def test_bad_arguments(tmp_path, kw, msg):
+    with pytest.raises(ValueError, match=msg):
+        generate.generate_trace(tmp_path / "y", **kw)
+
+
+def test_synthetic_trace_is_cached(cs_cache):
+    p = generate.synthetic_trace(0.001, 1, n_days=2, progress=False)
+    assert p.parent == cs_cache / "coldstarts" and p.name == "synthetic-scale0.001-seed1-days2"
+    stamp = (p / generate.MANIFEST).stat().st_mtime_ns
+    assert generate.synthetic_trace(0.001, 1, n_days=2, progress=False) == p
+    assert (p / generate.MANIFEST).stat().st_mtime_ns == stamp
