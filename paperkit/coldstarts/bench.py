@@ -1,0 +1,135 @@
+"""Benchmark of the cold-start data layer: ``python -m paperkit.coldstarts.bench [--scale 1.0]``.
+
+Runs each step of :data:`STEPS` in a fresh child process (so each peak RSS is its own, from
+``resource.getrusage(RUSAGE_SELF).ru_maxrss``) and writes ``build/bench/coldstarts.json``:
+
+- ``generate``        -- synthetic trace at ``--scale`` (all parts of the release layout);
+- ``summarize_cold``  -- ``summarize`` with an empty parquet cache (includes CSV -> parquet);
+- ``summarize_warm``  -- ``summarize`` again (parquet cache re-used).
+
+To time more work (e.g. the figure-data functions), append ``(name, function)`` to :data:`STEPS`;
+a step function takes the :class:`BenchContext` and returns an optional dict of extra numbers.
+Timings are of this machine (tier ``measured``); say which machine when quoting them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class BenchContext:
+    """What a step needs: the trace folder and the generator arguments."""
+
+    data_dir: str
+    scale: float
+    seed: int
+    parts: tuple[str, ...]
+
+
+def step_generate(ctx: BenchContext) -> dict:
+    from paperkit.coldstarts import generate
+    path = generate.generate_trace(ctx.data_dir, ctx.scale, ctx.seed, parts=ctx.parts,
+                                   overwrite=True, progress=sys.stderr.isatty())
+    man = json.loads((path / generate.MANIFEST).read_text())
+    du = sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return {"n_cold_starts": sum(r["n_cold_starts"] for r in man["regions"].values()),
+            "csv_bytes": du}
+
+
+def step_summarize_cold(ctx: BenchContext) -> dict:
+    from paperkit.coldstarts import load, summarize
+    shutil.rmtree(load.cache_root(ctx.data_dir), ignore_errors=True)
+    out = summarize.summarize(ctx.data_dir)
+    return {"n_regions": len(out["regions"])}
+
+
+def step_summarize_warm(ctx: BenchContext) -> dict:
+    from paperkit.coldstarts import summarize
+    out = summarize.summarize(ctx.data_dir)
+    return {"n_regions": len(out["regions"])}
+
+
+STEPS: list[tuple[str, Callable[[BenchContext], dict | None]]] = [
+    ("generate", step_generate),
+    ("summarize_cold", step_summarize_cold),
+    ("summarize_warm", step_summarize_warm),
+]
+"""Benchmark steps, run in this order, each in its own process."""
+
+
+def _peak_rss_mb() -> float:
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return kb / 1024.0 if sys.platform != "darwin" else kb / 2**20
+
+
+def _run_step_here(name: str, ctx: BenchContext) -> dict:
+    fn = dict(STEPS)[name]
+    t0 = time.perf_counter()
+    extra = fn(ctx) or {}
+    return {"wall_s": round(time.perf_counter() - t0, 2), "peak_rss_mb": round(_peak_rss_mb(), 1),
+            **extra}
+
+
+def _run_step_child(name: str, ctx: BenchContext) -> dict:
+    cmd = [sys.executable, "-m", "paperkit.coldstarts.bench", "--step", name,
+           "--data-dir", ctx.data_dir, "--scale", repr(ctx.scale), "--seed", str(ctx.seed),
+           "--parts", ",".join(ctx.parts)]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        raise SystemExit(f"bench step {name} failed (exit {p.returncode})")
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    from paperkit import paths
+
+    ap = argparse.ArgumentParser(prog="python -m paperkit.coldstarts.bench",
+                                 description="Time the cold-start data layer at a given scale.")
+    ap.add_argument("--scale", type=float, default=1.0, help="1.0 = 11.9 M cold starts (default)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--data-dir", default="", help="where the trace is written (default: cache)")
+    ap.add_argument("--parts", default="cold_start,quantiles,per_request,runtime_triggerType")
+    ap.add_argument("--keep", action="store_true", help="keep the generated trace")
+    ap.add_argument("--step", choices=[n for n, _ in STEPS], help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if not 0 < args.scale <= 10:
+        ap.error(f"--scale must be in (0, 10], got {args.scale}")
+    data_dir = args.data_dir or str(paths.cache_dir() / "coldstarts" /
+                                    f"bench-scale{args.scale:g}-seed{args.seed}")
+    ctx = BenchContext(data_dir, args.scale, args.seed,
+                       tuple(p for p in args.parts.split(",") if p))
+    if args.step:
+        print(json.dumps(_run_step_here(args.step, ctx)))
+        return 0
+    results = {}
+    for name, _ in STEPS:
+        results[name] = _run_step_child(name, ctx)
+        r = results[name]
+        print(f"{name:16s} {r['wall_s']:8.1f} s   peak RSS {r['peak_rss_mb']:8.0f} MB", flush=True)
+    report = {"paper": "coldstarts", "tier": "measured", "context": asdict(ctx),
+              "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
+                          "python": platform.python_version()},
+              "steps": results}
+    out = paths.build_dir() / "bench" / "coldstarts.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {out}")
+    if not args.keep and not args.data_dir:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
