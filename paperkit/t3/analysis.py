@@ -121,3 +121,81 @@ def end_to_end(sweep: pl.DataFrame, hw: HardwareProfile, p: ModelParams, configs
 def sublayer_label(sublayer: str) -> str:
     """'fc2' -> 'FC-2'."""
     return SUBLAYERS[sublayer]["label"]
+
+
+def cu_split_frame(workloads: list[Workload], splits: tuple[int, ...], hw: HardwareProfile,
+                   p: ModelParams) -> pl.DataFrame:
+    """Fig. 6 analogue: speedup of the ideal overlap and of software GEMM||RS with the collective on k CUs."""
+    from paperkit.t3.model import simulate
+
+    rows = []
+    for w in workloads:
+        rows.append({"model": w.model, "tp": w.tp, "sublayer": w.sublayer, "series": "ideal overlap",
+                     "speedup": simulate(w, "ideal", hw, p).speedup_vs_sequential})
+        for k in splits:
+            r = simulate(w, "sw-split", hw, p.replace(cu_split=k))
+            rows.append({"model": w.model, "tp": w.tp, "sublayer": w.sublayer, "series": f"RS on {k} CUs",
+                         "speedup": r.speedup_vs_sequential})
+    return pl.DataFrame(rows).sort(["model", "tp", "sublayer", "series"])
+
+
+def sensitivity(knob: str, values: list[float], hw: HardwareProfile, p: ModelParams, tokens: int,
+                configs: tuple[str, ...] = ("ideal", "t3", "t3-mca")) -> pl.DataFrame:
+    """Geomean/max speedup over the main set as one knob varies: 'link_gbps', 'n_cu' or 'tokens'."""
+    from paperkit.t3.model import sweep
+    from paperkit.t3.workloads import workload_set
+
+    if knob not in ("link_gbps", "n_cu", "tokens"):
+        raise ValueError(f"unknown sensitivity knob {knob!r}; choose link_gbps, n_cu or tokens")
+    rows = []
+    for v in values:
+        h = hw if knob == "tokens" else hw.replace(**{knob: type(getattr(hw, knob))(v)})
+        t = int(v) if knob == "tokens" else tokens
+        s = sweep(workload_set("main", t), ("sequential",) + tuple(configs), h, p)
+        for r in speedup_summary(s).filter(pl.col("config") != "sequential").iter_rows(named=True):
+            rows.append({"knob": knob, "value": float(v), "config": r["config"], "geomean": r["geomean"],
+                         "max": r["max"]})
+    return pl.DataFrame(rows).sort(["knob", "value", "config"])
+
+
+def contention_shape_holds(sweep: pl.DataFrame, op_margin: float = 0.03) -> dict[str, float]:
+    """C6 check on a sweep with 'ideal', 'ideal-nmc' and 't3': mean contention loss of T3 against the
+    Ideal-RS+NMC bound per sublayer, and whether FC layers lose most while every OP point of T3 is within
+    ``op_margin`` of (or above) Ideal-GEMM-RS-Overlap."""
+    wide = sweep.pivot(on="config", index=["model", "tp", "sublayer", "tokens"], values="speedup")
+    wide = wide.with_columns((1 - pl.col("t3") / pl.col("ideal-nmc")).alias("loss"),
+                             (pl.col("t3") / pl.col("ideal")).alias("t3_vs_ideal"))
+    loss = {s: float(wide.filter(pl.col("sublayer") == s)["loss"].mean()) for s in SUBLAYERS}
+    fc_worst = min(loss["fc1"], loss["fc2"]) >= max(loss["op"], loss["ip"])
+    op_ok = bool((wide.filter(pl.col("sublayer") == "op")["t3_vs_ideal"] >= 1 - op_margin).all())
+    return {**{f"loss_{k}": v for k, v in loss.items()}, "holds": float(fc_worst and op_ok)}
+
+
+def breakdown_shape_holds(sweep: pl.DataFrame, config: str = "t3-mca") -> float:
+    """C8 check: vs Sequential, RS reads and GEMM+RS writes fall, GEMM reads do not grow, AG is unchanged
+    (1.0 when it holds on every sublayer)."""
+    keys = ["model", "tp", "sublayer", "tokens"]
+    a = sweep.filter(pl.col("config") == "sequential").sort(keys)
+    b = sweep.filter(pl.col("config") == config).sort(keys)
+    ok = ((b["rs_read_mb"] < a["rs_read_mb"]).all()
+          and ((b["gemm_write_mb"] + b["rs_write_mb"]) < (a["gemm_write_mb"] + a["rs_write_mb"])).all()
+          and (b["gemm_read_mb"] <= a["gemm_read_mb"]).all()
+          and ((b["ag_read_mb"] - a["ag_read_mb"]).abs() < 1e-9).all()
+          and ((b["ag_write_mb"] - a["ag_write_mb"]).abs() < 1e-9).all())
+    return float(ok)
+
+
+def parameter_table(hw: HardwareProfile, p: ModelParams) -> pl.DataFrame:
+    """Every free parameter: name, value, and whether it is from Table 1, assumed, or fitted."""
+    import dataclasses
+
+    from paperkit.t3.params import FITTED_NAMES
+
+    rows = [{"parameter": f"hw.{f.name}", "value": str(getattr(hw, f.name)),
+             "status": "Table 1" if f.name in ("n_cu", "clock_ghz", "dram_gbps", "llc_mb", "link_latency_ns",
+                                                "tracker_entries") else "assumed"}
+            for f in dataclasses.fields(hw) if f.name not in ("name", "description", "source")]
+    rows += [{"parameter": f.name, "value": str(getattr(p, f.name)),
+              "status": "fitted (C1, C2 only)" if f.name in FITTED_NAMES else "assumed"}
+             for f in dataclasses.fields(p)]
+    return pl.DataFrame(rows).sort(["status", "parameter"])

@@ -43,3 +43,15 @@ def profile_from_measurement(parquet: Path, llc_mb: float, link_gbps: float, lin
         cu_mem_gbps=2.0 * dram / n_cu, description=f"this GPU ({device}) from {parquet.name}",
         source=f"measured ({prov.get('utc', 'unknown time')}, commit {prov.get('git_commit', 'unknown')}); "
                f"LLC and link given by the user")
+
+
+def calibration_status(directory: Path | None = None) -> str:
+    """One line for the notebooks: which GPU calibration files exist (or that none has been run)."""
+    from paperkit import paths
+
+    directory = Path(directory) if directory else paths.measured_dir()
+    files = sorted(directory.glob("t3_*.parquet")) if directory.exists() else []
+    if not files:
+        return ("GPU campaign not yet run: no data/measured/t3_<gpu>.parquet. The model stands on the paper's "
+                "Table 1 system (profile t3-table1); every number below is tier 'modelled'.")
+    return "GPU calibration files: " + ", ".join(f.name for f in files)
