@@ -160,7 +160,8 @@ class Recorder:
 
 class DiskStore:
     """Per-layer flat fp32/compute tensors in files; atomic writes; byte counters; optional
-    bandwidth throttle (bytes/s) to emulate a slower (or n-times faster) SSD array."""
+    bandwidth throttle (bytes/s) emulating ONE device: throttled transfers from all threads
+    are serialized and each holds the device for at least nbytes / bandwidth."""
 
     def __init__(self, root: str | os.PathLike, read_bps: float | None = None,
                  write_bps: float | None = None, fsync: bool = False) -> None:
@@ -170,6 +171,7 @@ class DiskStore:
         self.bytes_read = 0
         self.bytes_written = 0
         self._lock = threading.Lock()
+        self._device = threading.Lock()
 
     def path(self, name: str) -> Path:
         return self.root / f"{name}.bin"
@@ -182,6 +184,20 @@ class DiskStore:
 
     def write(self, name: str, t: torch.Tensor) -> None:
         """Write ``t`` (contiguous, any dtype) to ``name`` atomically (tmp file + rename)."""
+        if self.write_bps:
+            with self._device:
+                self._write(name, t)
+        else:
+            self._write(name, t)
+
+    def read(self, name: str, dtype: torch.dtype) -> torch.Tensor:
+        """Read a flat tensor of ``dtype``."""
+        if self.read_bps:
+            with self._device:
+                return self._read(name, dtype)
+        return self._read(name, dtype)
+
+    def _write(self, name: str, t: torch.Tensor) -> None:
         t0 = time.perf_counter()
         data = t.detach().contiguous().view(torch.uint8).numpy().tobytes()
         tmp = self.path(name).with_suffix(".tmp")
@@ -195,8 +211,7 @@ class DiskStore:
         with self._lock:
             self.bytes_written += len(data)
 
-    def read(self, name: str, dtype: torch.dtype) -> torch.Tensor:
-        """Read a flat tensor of ``dtype``."""
+    def _read(self, name: str, dtype: torch.dtype) -> torch.Tensor:
         t0 = time.perf_counter()
         p = self.path(name)
         if not p.exists():
