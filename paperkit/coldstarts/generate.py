@@ -54,7 +54,7 @@ __all__ = ["FINGERPRINTS", "Fingerprints", "GENERATOR_VERSION", "DEFAULT_SERIES"
            "generate_trace", "synthetic_trace", "synthetic_function_table", "day_multipliers",
            "diurnal_intensity", "trigger_category", "config_category", "pool_size_class"]
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 MANIFEST = "SYNTHETIC.json"
 DEFAULT_SERIES: tuple[str, ...] = ("requests", "num_cold_starts", "num_pods", "totalCost_avg",
                                    "cpu_usage_avg")
@@ -427,25 +427,55 @@ def _day_series(region: str, day: int, fn: _Functions, f: np.ndarray, t: np.ndar
     prev = np.vstack([prev_cs_last[None, :], cs[:-1]])
     pods = np.ceil(extra * fn.exec_s[None, :] / 60.0) + cs + prev
     has = req > 0
-    nan = np.nan
-    exec_avg = np.where(has, fn.exec_s[None, :] * np.exp(0.25 * rng.standard_normal(cs.shape)), nan)
-    cpu = np.where(has, np.minimum(fn.cpu_use[None, :] * np.exp(0.15 * rng.standard_normal(cs.shape)),
-                                   fn.cpu_cores[None, :]), nan)
-    out = {
-        "requests": np.where(has, req, nan),
-        "num_cold_starts": np.where(cs > 0, cs, nan),
-        "num_pods": np.where(pods > 0, pods, nan),
-        "totalCost_avg": np.round(exec_avg, 6),
-        "cpu_usage_avg": np.round(cpu, 4),
+    cell = np.flatnonzero(has)               # row-major indices of non-empty cells
+    col = cell % fn.n
+    exec_avg = np.full(cs.shape, np.nan)
+    exec_avg.flat[cell] = np.round(fn.exec_s[col] * np.exp(0.25 * rng.standard_normal(cell.size)), 6)
+    cpu = np.full(cs.shape, np.nan)
+    cpu.flat[cell] = np.round(np.minimum(fn.cpu_use[col] * np.exp(0.15 * rng.standard_normal(cell.size)),
+                                         fn.cpu_cores[col]), 4)
+    return {
+        "requests": np.where(has, req, np.nan),
+        "num_cold_starts": np.where(cs > 0, cs, np.nan),
+        "num_pods": np.where(pods > 0, pods, np.nan),
+        "totalCost_avg": exec_avg,
+        "cpu_usage_avg": cpu,
     }
-    return out
 
 
-def _write_series(path: Path, day: int, mat: np.ndarray, cols: list[str]) -> None:
-    df = pl.from_numpy(mat, schema=cols).fill_nan(None)
-    idx = pl.DataFrame({"day": np.full(MINUTES, day, dtype=np.int64),
-                        "time": day * DAY_S + 60 * np.arange(MINUTES, dtype=np.int64)})
-    pl.concat([idx, df], how="horizontal").write_csv(path, float_scientific=False)
+def _write_series(path: Path, day: int, mat: np.ndarray, cols: list[str], integer: bool) -> None:
+    """Write one wide per-minute file (``day,time,<funcID>...``; NaN = empty cell).
+
+    Sparse writer: only non-empty cells are formatted (in polars); runs of empty cells become runs
+    of commas. Much faster than building a frame with thousands of mostly-null columns.
+    """
+    rows, nf = mat.shape
+    r, c = np.nonzero(~np.isnan(mat))          # row-major: sorted by (row, col)
+    v = mat[r, c]
+    first = np.ones(len(r), dtype=bool)
+    first[1:] = r[1:] != r[:-1]
+    prev = np.empty(len(c), dtype=np.int64)
+    prev[1:] = c[:-1]
+    prev[first] = -1
+    last = np.full(rows, -1, dtype=np.int64)
+    last[r] = c                                # last write wins = largest column of the row
+    commas = pl.lit("").str.pad_start(pl.col("n"), ",")
+    cells = pl.DataFrame({"row": r.astype(np.int64), "col": c.astype(np.int64),
+                          "n": (c - prev).astype(np.int64),
+                          "v": v.astype(np.int64) if integer else v}).select(
+        "row", "col", seg=pl.concat_str([commas, pl.col("v").cast(pl.String)]))
+    rr = np.arange(rows, dtype=np.int64)
+    head = pl.DataFrame({"row": rr, "col": np.full(rows, -1, dtype=np.int64),
+                         "t": day * DAY_S + 60 * rr}).select(
+        "row", "col", seg=pl.format(f"{day},{{}}", pl.col("t")))
+    tail = pl.DataFrame({"row": rr, "col": np.full(rows, nf, dtype=np.int64),
+                         "n": nf - 1 - last}).select(
+        "row", "col", seg=pl.concat_str([commas, pl.lit("\n")]))
+    body = (pl.concat([head, cells, tail]).sort("row", "col")
+            .select(pl.col("seg").str.join("")).item())
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(",".join(["day", "time", *cols]) + "\n")
+        f.write(body)
 
 
 def _day_requests(region: str, day: int, events: pl.DataFrame, fn: _Functions, f: np.ndarray,
@@ -545,13 +575,17 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
         manifest = _generate_into(tmp, scale, seed, n_days, regions, parts, series, table,
                                   meta_source, progress)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-        if out_dir.exists():
+        if out_dir.exists() and overwrite:
             old = out_dir.parent / f".{out_dir.name}.old{os.getpid()}"
             os.replace(out_dir, old)
             os.replace(tmp, out_dir)
             shutil.rmtree(old, ignore_errors=True)
         else:
-            os.replace(tmp, out_dir)
+            try:
+                os.rename(tmp, out_dir)  # fails if another process created out_dir meanwhile
+            except OSError:
+                raise ValueError(f"{out_dir} was created by another process while generating; "
+                                 "pass overwrite=True to replace it") from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -561,7 +595,7 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
 def _generate_into(root: Path, scale: float, seed: int, n_days: int, regions: tuple[str, ...],
                    parts: tuple[str, ...], series: tuple[str, ...], table: pl.DataFrame,
                    meta_source: str, progress: bool) -> dict:
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     bar = tqdm(total=len(regions) * n_days, desc=f"synthetic trace scale={scale:g}",
                unit="region-day", disable=not progress, file=sys.stderr)
@@ -610,7 +644,8 @@ def _generate_into(root: Path, scale: float, seed: int, n_days: int, regions: tu
                 prev_last = cs_mat[-1]
                 n_requests += float(np.nansum(mats["requests"]))
                 for s in series:
-                    _write_series(sdirs[s] / f"day_{day:02d}.csv", day, mats[s], cols)
+                    _write_series(sdirs[s] / f"day_{day:02d}.csv", day, mats[s], cols,
+                                  integer=s in schema.COUNT_SERIES)
             if "per_request" in parts and day == n_days - 1:
                 rq = _day_requests(region, day, events, fn, f, seed)
                 rdir = root / "per_request" / region
@@ -654,15 +689,26 @@ def synthetic_trace(scale: float, seed: int = 0, *, n_days: int = N_DAYS,
     Used as the notebooks' default ``data_dir``."""
     from paperkit import paths
 
+    import fcntl
+
     name = f"synthetic-scale{_scale_tag(scale)}-seed{seed}" + (f"-days{n_days}" if n_days != N_DAYS else "")
     path = paths.cache_dir() / "coldstarts" / name
-    if (path / MANIFEST).is_file():
+
+    def current() -> bool:
+        if not (path / MANIFEST).is_file():
+            return False
         man = json.loads((path / MANIFEST).read_text())
-        if man.get("generator_version") == GENERATOR_VERSION:
-            return path
-    try:
-        generate_trace(path, scale, seed, n_days=n_days, overwrite=path.exists(), progress=progress)
-    except OSError:
-        if not (path / MANIFEST).is_file():  # lost a race with another process: use its result
-            raise
+        return man.get("generator_version") == GENERATOR_VERSION
+
+    if current():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.parent / f".{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # a second process waits for the first one's trace
+        try:
+            if not current():
+                generate_trace(path, scale, seed, n_days=n_days, overwrite=path.exists(),
+                               progress=progress)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     return path

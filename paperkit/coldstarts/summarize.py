@@ -124,3 +124,17 @@ def summarize(data_dir: str | Path) -> dict:
             entry["n_functions_series"] = req[r][1]
         out["regions"][r] = entry
     return out
+
+
+def summary_frame(summary: dict, digits: int = 4) -> pl.DataFrame:
+    """The per-region part of :func:`summarize` as one flat frame (floats rounded to ``digits``
+    significant digits, sorted by region) for display."""
+    rows = []
+    for r, e in sorted(summary["regions"].items()):
+        row = {"region": r, "n_cold_starts": e["n_cold_starts"], "n_functions": e["n_functions"]}
+        row.update({f"cold_start_{k}_s": v for k, v in e["cold_start_s"].items()})
+        row.update({f"lognormal_{k}": v for k, v in e["lognormal"].items()})
+        row.update({f"weibull_iat_{k}": v for k, v in e["weibull_iat"].items()})
+        row.update({f"share_{k}": v for k, v in e["component_share"].items()})
+        rows.append({k: (_r(v, digits) if isinstance(v, float) else v) for k, v in row.items()})
+    return pl.DataFrame(rows)
