@@ -42,17 +42,38 @@ _REGION_RE = re.compile(r"^R\d+$")
 _MANIFEST = "SYNTHETIC.json"
 
 
+def release_dir() -> Path:
+    """Where ``make data GROUPS="huawei-coldstart huawei-series"`` unpacks the release:
+    ``paths.cache_dir()/huawei2025/release`` (it may not exist)."""
+    from paperkit import paths
+
+    return paths.cache_dir() / "huawei2025" / "release"
+
+
 def _hint(data_dir: Path) -> str:
-    return ("get the release with `make data GROUPS=huawei-coldstart` (see notebooks/coldstarts/"
-            "README.md) or generate a synthetic one with `python -m paperkit.coldstarts generate "
-            f"OUT_DIR --scale 0.01`; data_dir was {data_dir}")
+    return ("get the release with `make data GROUPS=huawei-coldstart` (it unpacks into "
+            "data/cache/huawei2025/release; see notebooks/coldstarts/README.md) or generate a "
+            "synthetic one with `python -m paperkit.coldstarts generate OUT_DIR --scale 0.01`; "
+            f"data_dir was {data_dir}")
+
+
+def resolve_data_dir(data_dir: str | Path) -> Path:
+    """``data_dir`` as a path: ``~`` expanded; a relative path that does not exist from the working
+    directory is taken relative to the repository root (notebooks run in their own folder)."""
+    path = Path(data_dir).expanduser()
+    if not path.is_absolute() and not path.exists():
+        from paperkit import paths
+
+        if (paths.ROOT / path).exists():
+            return paths.ROOT / path
+    return path
 
 
 def _as_dir(data_dir: str | Path) -> Path:
     if data_dir is None or str(data_dir).strip() == "":
         raise ValueError("data_dir is empty; pass the folder holding cold_start/ (release layout), "
                          "or use paperkit.coldstarts.generate.synthetic_trace(scale)")
-    path = Path(data_dir).expanduser()
+    path = resolve_data_dir(data_dir)
     if not path.is_dir():
         raise ValueError(f"data_dir {path} does not exist or is not a folder; {_hint(path)}")
     return path

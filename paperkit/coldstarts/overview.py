@@ -81,8 +81,11 @@ def open_trace(data_dir: str = "", scale: float = 0.01, seed: int = 0) -> Trace:
     """``data_dir`` (release layout) or, if empty, the cached synthetic trace at (scale, seed)."""
     from paperkit.coldstarts import generate
 
-    path = Path(data_dir).expanduser() if data_dir else generate.synthetic_trace(scale, seed,
-                                                                                progress=False)
+    path = load.resolve_data_dir(data_dir) if data_dir else generate.synthetic_trace(
+        scale, seed, progress=False)
+    if not path.is_dir():
+        raise ValueError(f"data_dir {data_dir!r} is not a folder; pass a trace in the release "
+                         "layout (cold_start/R*/day_XX.csv, ...) or '' for the synthetic trace")
     man = load.manifest(path)
     if man is None:
         return Trace(path, "public", 1.0, N_DAYS)
