@@ -33,6 +33,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"tokens per microbatch (default {DEFAULT_TOKENS})")
     s.add_argument("--hardware", default=DEFAULT_PROFILE, choices=profile_names(),
                    help=f"hardware profile (default {DEFAULT_PROFILE}, the paper's Table 1)")
+    s.add_argument("--measured", default=None, metavar="PARQUET",
+                   help="use a 'this GPU' profile built from a calibration file (data/measured/t3_<gpu>.parquet) "
+                        "instead of --hardware; needs --llc-mb and --link-gbps")
+    s.add_argument("--llc-mb", type=float, default=None, help="LLC size for --measured (MB)")
+    s.add_argument("--link-gbps", type=float, default=None, help="link bandwidth per direction for --measured")
     s.add_argument("--cu-split", type=_positive_int, default=None,
                    help="CUs of the communication kernel for --config sw-split (default 16)")
     f = sub.add_parser("fit", help="refit the contention parameters to the T3-MCA headline numbers")
@@ -53,14 +58,24 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as exc:
             ap.error(f"--tp/--tokens: {exc}")
         p = default_params()
-        hw = load_profile(args.hardware)
+        if args.measured:
+            from paperkit.t3.measured import profile_from_measurement
+
+            if args.llc_mb is None or args.link_gbps is None:
+                ap.error("--measured needs --llc-mb and --link-gbps (not measurable on one GPU)")
+            try:
+                hw = profile_from_measurement(args.measured, llc_mb=args.llc_mb, link_gbps=args.link_gbps)
+            except ValueError as exc:
+                ap.error(f"--measured: {exc}")
+        else:
+            hw = load_profile(args.hardware)
         if args.cu_split is not None:
             if args.cu_split >= hw.n_cu:
                 ap.error(f"--cu-split {args.cu_split} must be below the profile's {hw.n_cu} CUs")
             p = p.replace(cu_split=args.cu_split)
         out = simulate(w, args.config, hw, p).to_dict()
         out["hardware"] = hw.name
-        out["tier"] = "modelled"
+        out["tier"] = "measured+modelled" if args.measured else "modelled"
     elif args.cmd == "fit":
         from paperkit.t3.fit import fit_contention, write_fitted
 

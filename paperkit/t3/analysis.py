@@ -158,15 +158,16 @@ def sensitivity(knob: str, values: list[float], hw: HardwareProfile, p: ModelPar
     return pl.DataFrame(rows).sort(["knob", "value", "config"])
 
 
-def contention_shape_holds(sweep: pl.DataFrame, op_margin: float = 0.03) -> dict[str, float]:
+def contention_shape_holds(sweep: pl.DataFrame, op_margin: float = 0.03,
+                           min_fc_loss: float = 0.01) -> dict[str, float]:
     """C6 check on a sweep with 'ideal', 'ideal-nmc' and 't3': mean contention loss of T3 against the
-    Ideal-RS+NMC bound per sublayer, and whether FC layers lose most while every OP point of T3 is within
-    ``op_margin`` of (or above) Ideal-GEMM-RS-Overlap."""
+    Ideal-RS+NMC bound per sublayer, and whether FC layers lose most (and at least ``min_fc_loss``) while
+    every OP point of T3 is within ``op_margin`` of (or above) Ideal-GEMM-RS-Overlap."""
     wide = sweep.pivot(on="config", index=["model", "tp", "sublayer", "tokens"], values="speedup")
     wide = wide.with_columns((1 - pl.col("t3") / pl.col("ideal-nmc")).alias("loss"),
                              (pl.col("t3") / pl.col("ideal")).alias("t3_vs_ideal"))
     loss = {s: float(wide.filter(pl.col("sublayer") == s)["loss"].mean()) for s in SUBLAYERS}
-    fc_worst = min(loss["fc1"], loss["fc2"]) >= max(loss["op"], loss["ip"])
+    fc_worst = min(loss["fc1"], loss["fc2"]) >= max(loss["op"], loss["ip"], min_fc_loss)
     op_ok = bool((wide.filter(pl.col("sublayer") == "op")["t3_vs_ideal"] >= 1 - op_margin).all())
     return {**{f"loss_{k}": v for k, v in loss.items()}, "holds": float(fc_worst and op_ok)}
 

@@ -48,7 +48,7 @@ class DesResult:
     gemm_done: float        # last GEMM packet done
     ag_time: float          # all-gather appended after RS
     gemm_alone: float       # the GEMM's time without contention (on its CUs)
-    tracker_peak_tiles: int  # most WG tiles tracked at once (local or incoming done, DMA not yet sent)
+    tracker_peak_tiles: int  # most WG tiles of stages 1..N-2 locally complete whose DMA has not left yet
     n_events: int
     timeline: list[tuple[float, float, float, float, float, float]] = field(default_factory=list)
     """(t0, t1, gemm_read, gemm_write, rs_read, rs_write) rates over [t0, t1)."""
@@ -177,7 +177,8 @@ def run_des(w: Workload, hw: HardwareProfile, p: ModelParams, mode: str = "t3",
         if gemm_active and g_rem <= work_pkt * 1e-9:
             s, k = divmod(g_idx, pk)
             gemm_done[s][k] = now
-            tracked += tiles_per_pkt
+            if 1 <= s <= n - 2:  # tiles the Tracker holds until their DMA leaves
+                tracked += tiles_per_pkt
             g_idx += 1
             if g_idx < g_total:
                 g_rem = work_pkt + (chunk_over if g_idx % pk == 0 else 0.0)
@@ -192,7 +193,8 @@ def run_des(w: Workload, hw: HardwareProfile, p: ModelParams, mode: str = "t3",
             s, k = link_pkt
             arrival[s][k] = now + alpha
             sent += 1
-            tracked -= tiles_per_pkt
+            if s >= 1:
+                tracked -= tiles_per_pkt
             link_pkt = None
             nxt = s + 1
             if nxt <= n - 2:

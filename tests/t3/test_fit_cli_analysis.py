@@ -86,3 +86,49 @@ def test_bench_sweep_fast():
     t0 = time.perf_counter()
     assert figure_sweep()["points"] > 500
     assert time.perf_counter() - t0 < 10
+
+
+def test_cli_measured_needs_file_and_sizes(tmp_path):
+    r = _cli("simulate", "--model", "t-nlg", "--tp", "8", "--sublayer", "op", "--config", "t3",
+             "--measured", str(tmp_path / "t3_x.parquet"))
+    assert r.returncode == 2 and "--llc-mb" in r.stderr
+    r = _cli("simulate", "--model", "t-nlg", "--tp", "8", "--sublayer", "op", "--config", "t3",
+             "--measured", str(tmp_path / "t3_x.parquet"), "--llc-mb", "50", "--link-gbps", "450")
+    assert r.returncode == 2 and "no calibration file" in r.stderr
+
+
+def test_cu_split_and_sensitivity_frames():
+    ws = workload_set("main")[:4]
+    f = analysis.cu_split_frame(ws, (8, 16), HW, P)
+    assert f.height == 4 * 3 and set(f["series"]) == {"ideal overlap", "RS on 8 CUs", "RS on 16 CUs"}
+    sens = analysis.sensitivity("link_gbps", [75.0, 150.0], HW, P, 8192, configs=("ideal",))
+    assert sens.height == 2
+    base = sens.filter(pl.col("value") == 75.0)["geomean"][0]
+    assert base == pytest.approx(analysis.speedup_summary(sweep(workload_set("main"), ("sequential", "ideal"), HW, P))
+                                 .filter(pl.col("config") == "ideal")["geomean"][0])
+    with pytest.raises(ValueError, match="knob"):
+        analysis.sensitivity("dram", [1.0], HW, P, 8192)
+
+
+def test_shape_checks_can_fail():
+    s = sweep(workload_set("main"), ("sequential", "ideal", "ideal-nmc", "t3", "t3-mca"), HW, P)
+    assert analysis.breakdown_shape_holds(s) == 1.0
+    assert analysis.breakdown_shape_holds(s, config="ideal") == 0.0   # no byte saving without T3's data path
+    c6 = analysis.contention_shape_holds(s)
+    assert c6["holds"] == 1.0 and c6["loss_fc2"] > c6["loss_op"]
+    no_contention = sweep(workload_set("main"), ("ideal", "ideal-nmc", "t3"), HW,
+                          P.replace(interference_gamma=0.0))
+    assert analysis.contention_shape_holds(no_contention)["holds"] == 0.0
+
+
+def test_parameter_table_lists_fitted():
+    t = analysis.parameter_table(HW, P)
+    fitted = t.filter(pl.col("status").str.starts_with("fitted"))["parameter"].to_list()
+    assert fitted == ["interference_gamma", "mca_threshold"]
+
+
+def test_calibration_status(tmp_path):
+    from paperkit.t3.measured import calibration_status
+    assert calibration_status(tmp_path).startswith("GPU campaign not yet run")
+    (tmp_path / "t3_h100.parquet").write_bytes(b"")
+    assert "t3_h100.parquet" in calibration_status(tmp_path)
