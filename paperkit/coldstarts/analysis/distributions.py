@@ -19,11 +19,12 @@ TOTAL = "totalCost_cold_start"
 COMPONENTS: tuple[str, ...] = ("deployCodeCost", "deployDependencyCost", "schedulingCost", "podAllocationCost")
 #: Fig 13/15/16 panel order: (a) total, (b) pod allocation, (c) deploy code, (d) deploy dependency, (e) scheduling
 PANELS: tuple[str, ...] = (TOTAL, "podAllocationCost", "deployCodeCost", "deployDependencyCost", "schedulingCost")
-CS_GRID = (1e-4, 1e3)     # s, cold-start time and components
+CS_GRID = (1e-6, 1e3)     # s, cold-start time and components
 IAT_GRID = (1e-4, 1e3)    # s, inter-arrival times (released times have ms resolution)
+N_GRID = 361              # log-grid points of every cold-start CDF (40 per decade over 1e-6..1e3)
 
 
-def cold_start_cdf(cs: pl.LazyFrame, value: str = TOTAL, by: list[str] | None = None, n: int = 281) -> pl.DataFrame:
+def cold_start_cdf(cs: pl.LazyFrame, value: str = TOTAL, by: list[str] | None = None, n: int = N_GRID) -> pl.DataFrame:
     """Fig 10a / 15 / 16: CDF of a cold-start time column per group (default per region)."""
     by = ["region"] if by is None else by
     return binned_cdf(cs, value, by, *CS_GRID, n=n)
@@ -113,7 +114,7 @@ def long_components(cs: pl.LazyFrame, by: list[str]) -> pl.LazyFrame:
     )
 
 
-def pool_size_data(cs: pl.LazyFrame, n: int = 281) -> tuple[pl.DataFrame, pl.DataFrame]:
+def pool_size_data(cs: pl.LazyFrame, n: int = N_GRID) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Fig 13: (binned CDF per region x pool_size x component, exact quartiles per same)."""
     lc = long_components(with_pool_size(cs), ["region", "pool_size"])
     return binned_cdf(lc, "value", ["region", "pool_size", "component"], *CS_GRID, n=n), \
@@ -147,7 +148,7 @@ def quantile_samples(cdf: pl.DataFrame, by: list[str], n: int = 200) -> pl.DataF
     return pl.concat(out).sort([*by, "value"]) if out else pl.DataFrame()
 
 
-def group_cdfs_with_all(cs: pl.LazyFrame, group: str, n: int = 281) -> pl.DataFrame:
+def group_cdfs_with_all(cs: pl.LazyFrame, group: str, n: int = N_GRID) -> pl.DataFrame:
     """Figs 15/16: per component the CDF per ``group`` value plus the pooled series 'all'.
 
     Columns <group>, component, x, cdf, n.

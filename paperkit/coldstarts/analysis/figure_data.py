@@ -138,20 +138,26 @@ def peaks_holidays(data_dir) -> dict[str, pl.DataFrame]:
 
 
 def region2_composition(data_dir) -> dict[str, pl.DataFrame]:
-    """Figs 8, 9, 14 data (Region 2): running pods per hour and shares by trigger / runtime /
-    config, runtime x trigger crosstab, requests vs cold starts per function."""
+    """Figs 8, 9 data (Region 2): running pods per hour and shares by trigger / runtime / config,
+    runtime x trigger crosstab (function shares and Fig 9 from :meth:`TraceInputs.function_table`)."""
     t = _inputs(data_dir)
     meta, _tier = t.meta()
     pods = t.hourly("num_pods").filter(pl.col("region") == "R2").lazy()
-    req = t.hourly("requests").filter(pl.col("region") == "R2").lazy()
     cs = t.cold_starts().filter(pl.col("region") == "R2").lazy()
     out: dict[str, pl.DataFrame] = {}
     for kind in composition.GROUP_KINDS:
         out[f"fig08_pods_{kind}"] = composition.pods_per_hour(pods, meta, kind)
         out[f"fig08_shares_{kind}"] = composition.shares(pods, cs, meta, kind, func_meta=t.function_table()[0])
     out["fig09_crosstab"] = composition.runtime_trigger_crosstab(t.function_table()[0])
-    out["fig14_per_function"] = composition.requests_vs_cold_starts(req, cs, meta)
     return out
+
+
+def region2_requests_cold_starts(data_dir) -> dict[str, pl.DataFrame]:
+    """Fig 14 data (Region 2): total requests vs cold starts per funcID, with its trigger."""
+    t = _inputs(data_dir)
+    req = t.hourly("requests").filter(pl.col("region") == "R2").lazy()
+    cs = t.cold_starts().filter(pl.col("region") == "R2").lazy()
+    return {"fig14_per_function": composition.requests_vs_cold_starts(req, cs, t.meta()[0])}
 
 
 def cold_start_distributions(data_dir) -> dict[str, pl.DataFrame]:
@@ -163,10 +169,10 @@ def cold_start_distributions(data_dir) -> dict[str, pl.DataFrame]:
     tot = distributions.TOTAL
     cs_cdf = pl.concat([distributions.cold_start_cdf(cs),
                         binned_cdf(cs.with_columns(pl.lit("all").alias("region")), tot, ["region"],
-                                   *distributions.CS_GRID, n=281)])
+                                   *distributions.CS_GRID, n=distributions.N_GRID)])
     iat_all = iat.with_columns(pl.lit("all").alias("region"))
-    iat_cdf = pl.concat([binned_cdf(iat, "iat", ["region"], *distributions.IAT_GRID, n=281),
-                         binned_cdf(iat_all, "iat", ["region"], *distributions.IAT_GRID, n=281)])
+    iat_cdf = pl.concat([binned_cdf(iat, "iat", ["region"], *distributions.IAT_GRID, n=distributions.N_GRID),
+                         binned_cdf(iat_all, "iat", ["region"], *distributions.IAT_GRID, n=distributions.N_GRID)])
     quart = pl.concat([distributions.quartiles(cs, tot, ["region"]),
                        distributions.quartiles(cs.with_columns(pl.lit("all").alias("region")), tot, ["region"])])
     return {
@@ -221,8 +227,8 @@ def pod_utility(data_dir) -> dict[str, pl.DataFrame]:
     return out
 
 
-GROUPS = (region_size, region_statistics, peaks_holidays, region2_composition, cold_start_distributions,
-          components_by_group, pod_utility)
+GROUPS = (region_size, region_statistics, peaks_holidays, region2_composition, region2_requests_cold_starts,
+          cold_start_distributions, components_by_group, pod_utility)
 
 
 def all_figure_data(data_dir: str | Path) -> dict[str, pl.DataFrame]:
@@ -232,3 +238,34 @@ def all_figure_data(data_dir: str | Path) -> dict[str, pl.DataFrame]:
     for fn in GROUPS:
         out.update(fn(t))
     return dict(sorted(out.items()))
+
+
+def open_trace(data_dir: str = "", scale: float = 0.01, seed: int = 0) -> tuple[TraceInputs, str, float]:
+    """Notebook entry: the trace at ``data_dir`` (release layout) or, if empty, the cached synthetic
+    trace at (scale, seed).  Returns (inputs, data tier, effective scale: ``scale`` for a synthetic
+    trace made here, else the manifest's scale or 1.0 for a release)."""
+    if data_dir:
+        root = Path(data_dir).expanduser()
+        if not root.is_dir():
+            raise ValueError(f"data_dir {data_dir!r} is not a folder; pass a trace in the release layout "
+                             "(cold_start/R*/day_XX.csv, quantiles/R*/<series>/day_XX.csv, ...) or '' for "
+                             "the synthetic trace")
+    else:
+        from .. import generate
+        root = generate.synthetic_trace(scale, seed, progress=False)
+    man = load.manifest(root)
+    eff = float(man.get("scale", 1.0)) if man else 1.0
+    return TraceInputs(root), load.trace_tier(root), eff
+
+
+def rounded(df: pl.DataFrame, digits: int = 4):
+    """A pandas copy of ``df`` with floats rounded to ``digits`` significant digits (for display)."""
+    import math
+
+    def sig(x):
+        if x is None or not isinstance(x, float) or x == 0 or not math.isfinite(x):
+            return x
+        return round(x, digits - 1 - int(math.floor(math.log10(abs(x)))))
+    out = df.with_columns([pl.col(c).map_elements(sig, return_dtype=pl.Float64)
+                           for c, t in df.schema.items() if t in (pl.Float64, pl.Float32)])
+    return out.to_pandas()

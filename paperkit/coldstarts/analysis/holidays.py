@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .series import MINUTES_PER_DAY, day_expr, region_totals_per_minute, require
+from .series import MINUTES_PER_DAY, day_expr, require
 
 #: the paper's window and markers (Fig 7)
 WINDOW: tuple[int, int] = (10, 25)
@@ -20,12 +20,13 @@ HOLIDAY_DAYS: tuple[int, ...] = tuple(range(14, 22))
 
 
 def daily_pods(num_pods: pl.LazyFrame) -> pl.DataFrame:
-    """Per (region, day) the mean over minutes of total allocated pods; columns region, day, value."""
-    per_min = region_totals_per_minute(num_pods, "num_pods")
+    """Per (region, day) the mean over the day's 1,440 minutes of total allocated pods (idle minutes
+    count as 0, every day of the trace is complete); columns region, day, value."""
+    require(num_pods, ["region", "time", "num_pods"], "daily_pods")
     return (
-        per_min.with_columns((pl.col("minute") // MINUTES_PER_DAY).alias("day"))
-        .group_by("region", "day").agg(pl.col("num_pods").cast(pl.Float64).mean().alias("value"))
-        .sort(["region", "day"])
+        num_pods.group_by("region", day_expr())
+        .agg((pl.col("num_pods").fill_null(0).cast(pl.Float64).sum() / MINUTES_PER_DAY).alias("value"))
+        .collect().sort(["region", "day"])
     )
 
 

@@ -57,7 +57,7 @@ def fig11_hourly_components(hourly: pl.DataFrame) -> Figure:
         h = hourly.filter(pl.col("region") == r).sort("hour")
         t = h["hour"].to_numpy() / 24.0
         ax.stackplot(t, *[h[c].fill_null(0).to_numpy() for c in COMPONENTS], labels=[labels[c] for c in COMPONENTS],
-                     alpha=0.85)
+                     alpha=0.85, linewidth=0)
         ax.set_ylabel(f"{r}\nmean (s)")
         ax2 = ax.twinx()
         ax2.plot(t, h["cold_starts"].to_numpy(), ls="--", color="purple", lw=0.8, label="cold starts per hour")

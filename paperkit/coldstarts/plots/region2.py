@@ -25,7 +25,7 @@ def fig08_composition(pods_hourly: dict[str, pl.DataFrame], shares: dict[str, pl
         ys = [ph.filter(pl.col("group") == g).sort("hour")["pods"].to_numpy() for g in order]
         colors = [TRIGGER_COLORS[g] if kind == "trigger" else cmap[i] for i, g in enumerate(order)]
         ax = axes[0, j]
-        ax.stackplot(hours / 24.0, *ys, labels=order, colors=colors, alpha=0.9)
+        ax.stackplot(hours / 24.0, *ys, labels=order, colors=colors, alpha=0.9, linewidth=0)
         ax.set_xlabel("Time (days)")
         ax.set_ylabel("Number of pods")
         ax.set_title(f"({'abc'[j]}) Running pods per hour by {_KIND_TITLES[kind]}", loc="left", fontsize=9)

@@ -12,9 +12,9 @@ from .style import REGION_COLORS, cdf_lines, ecdf_line
 
 def fig02_lifecycle() -> Figure:
     """Fig 2 redrawn: pod life cycle from the resource pool to deletion (no data)."""
-    steps = [("Resource pool\n(CPU-MEM config)", "pod allocation"), ("Runtime\n(custom image if needed)", "scheduling"),
+    steps = [("Resource pool\n(CPU-MEM\nconfig)", "pod allocation"), ("Runtime\n(custom image\nif needed)", "scheduling"),
              ("Function code", "deploy code"), ("Dependencies\n(layers)", "deploy dependency"),
-             ("Serve requests", ""), ("Keep-alive wait\n(1 min, reset per request)", ""), ("Deletion", "")]
+             ("Serve requests", ""), ("Keep-alive\nwait (1 min,\nreset per\nrequest)", ""), ("Deletion", "")]
     fig, ax = plt.subplots(figsize=(11, 2.6))
     ax.set_xlim(0, len(steps) * 1.5)
     ax.set_ylim(0, 2)
