@@ -54,7 +54,7 @@ __all__ = ["FINGERPRINTS", "Fingerprints", "GENERATOR_VERSION", "DEFAULT_SERIES"
            "generate_trace", "synthetic_trace", "synthetic_function_table", "day_multipliers",
            "diurnal_intensity", "trigger_category", "config_category", "pool_size_class"]
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 MANIFEST = "SYNTHETIC.json"
 DEFAULT_SERIES: tuple[str, ...] = ("requests", "num_cold_starts", "num_pods", "totalCost_avg",
                                    "cpu_usage_avg")
@@ -246,6 +246,11 @@ def _region_functions(region: str, scale: float, seed: int,
         pools = list(R2_POOL_COUNTS)
         p = np.array(list(R2_POOL_COUNTS.values()), dtype=float)
         pool = np.array(pools, dtype=object)[rng.choice(len(pools), n, p=p / p.sum())]
+        size0 = [pool_size_class(x) for x in pool]
+        if "large" not in size0:   # keep both pool-size classes, so the large share is reachable
+            pool[-1] = "pool24-600-512"
+        elif "small" not in size0:
+            pool[-1] = "pool22-300-128"
         runtime = np.array([""] * n, dtype=object)
         trig = runtime
     cpu_mem = np.array([_pool_cpu_mem(s) for s in pool])
