@@ -69,6 +69,56 @@ STEPS: list[tuple[str, Callable[[BenchContext], dict | None]]] = [
 """Benchmark steps, run in this order, each in its own process."""
 
 
+
+# ---------------------------------------------------------------------------------------------
+# Figure data (issue 3, analysis helper): every figure's data with paperkit (polars) vs the
+# straightforward pandas baseline. The polars steps record their wall time in the trace folder so
+# that the pandas step can report the speed-up ratio (each step still runs in its own process).
+_FIG_TIMES = ".bench_figure_times.json"
+
+
+def _record_time(ctx: BenchContext, name: str, wall_s: float) -> None:
+    f = Path(ctx.data_dir) / _FIG_TIMES
+    d = json.loads(f.read_text()) if f.exists() else {}
+    d[name] = wall_s
+    f.write_text(json.dumps(d))
+
+
+def step_figures_cold(ctx: BenchContext) -> dict:
+    """all_figure_data with an empty parquet cache (includes CSV -> parquet for the needed files)."""
+    from paperkit.coldstarts import load
+    from paperkit.coldstarts.analysis import figure_data
+    shutil.rmtree(load.cache_root(ctx.data_dir), ignore_errors=True)
+    t0 = time.perf_counter()
+    out = figure_data.all_figure_data(ctx.data_dir)
+    _record_time(ctx, "figures_cold", time.perf_counter() - t0)
+    return {"n_frames": len(out)}
+
+
+def step_figures_warm(ctx: BenchContext) -> dict:
+    """all_figure_data again (parquet cache re-used): the analysis cost itself."""
+    from paperkit.coldstarts.analysis import figure_data
+    t0 = time.perf_counter()
+    out = figure_data.all_figure_data(ctx.data_dir)
+    _record_time(ctx, "figures_warm", time.perf_counter() - t0)
+    return {"n_frames": len(out)}
+
+
+def step_pandas_baseline(ctx: BenchContext) -> dict:
+    """The same figure data with pandas from the CSVs (the demo notebook's way); reports ratios."""
+    from paperkit.coldstarts.analysis import pandas_baseline
+    t0 = time.perf_counter()
+    out = pandas_baseline.all_figure_data(ctx.data_dir)
+    wall = time.perf_counter() - t0
+    f = Path(ctx.data_dir) / _FIG_TIMES
+    times = json.loads(f.read_text()) if f.exists() else {}
+    ratios = {f"speedup_vs_{k}": round(wall / v, 2) for k, v in sorted(times.items()) if v > 0}
+    return {"n_frames": len(out), **ratios}
+
+
+STEPS += [("figures_cold", step_figures_cold), ("figures_warm", step_figures_warm),
+          ("pandas_baseline", step_pandas_baseline)]
+
 def _peak_rss_mb() -> float:
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     return kb / 1024.0 if sys.platform != "darwin" else kb / 2**20
