@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.ndimage import minimum_filter1d
+from scipy.optimize import brentq
 from scipy.signal import lfilter
 
 DAY_S = 86_400
@@ -77,25 +78,57 @@ def trace_stats(u: np.ndarray, dt_s: float = 1.0) -> dict[str, float]:
             "spike2": max_rise(u, 2, dt_s), "spike40": max_rise(u, 40, dt_s)}
 
 
-def synthetic_row_trace(cfg: RowTraceConfig = RowTraceConfig()) -> np.ndarray:
-    """Normalised inference-row power at 1 s, calibrated to ``cfg.peak`` and ``cfg.spike40``."""
+def metered(x: np.ndarray, meter_s: int) -> np.ndarray:
+    """Trailing mean over ``meter_s`` samples (PDU metering); ``meter_s`` = 1 returns ``x``."""
+    if meter_s < 1:
+        raise ValueError(f"meter_s must be >= 1, got {meter_s}")
+    if meter_s == 1:
+        return np.asarray(x, dtype=np.float64)
+    c = np.cumsum(np.r_[0.0, np.asarray(x, dtype=np.float64)])
+    i = np.arange(1, c.size)
+    lo = np.maximum(i - meter_s, 0)
+    return (c[i] - c[lo]) / (i - lo)
+
+
+def trace_parts(cfg: RowTraceConfig = RowTraceConfig()) -> tuple[np.ndarray, np.ndarray]:
+    """Deterministic diurnal part and unit-variance OU burst part of the trace (1 s)."""
     n = int(cfg.days * DAY_S)
     if n < 3600:
         raise ValueError(f"days={cfg.days} gives fewer than 3600 s; use >= 1/24 day")
     rng = np.random.default_rng(cfg.seed)
     t = np.arange(n, dtype=np.float64)
-    det = cfg.base + cfg.diurnal_amp * diurnal_envelope(t, cfg)
-    ou = ou_process(n, cfg.tau_s, rng)
-    sigma = cfg.spike40 / max_rise(ou, 40)  # first guess: the OU term alone
-    for _ in range(8):  # secant-like fixed point: the rise is ~linear in sigma
-        got = max_rise(det + sigma * ou, 40)
-        if abs(got - cfg.spike40) < 1e-6:
-            break
-        sigma *= cfg.spike40 / got
+    return cfg.base + cfg.diurnal_amp * diurnal_envelope(t, cfg), ou_process(n, cfg.tau_s, rng)
+
+
+def calibrate(det: np.ndarray, ou: np.ndarray, peak: float, spike40: float,
+              noise: np.ndarray | None = None, meter_s: int = 1) -> tuple[float, float]:
+    """Scale ``sigma`` of the OU part and shift ``c`` so that ``metered(det + sigma ou + c + noise)``
+    has max ``peak`` and max 40 s rise ``spike40``. Returns ``(sigma, c)``; ``sigma`` = 0 if the
+    noise alone already rises more than ``spike40`` (then only the peak is matched)."""
+    noise = np.zeros_like(det) if noise is None else noise
+
+    def series(sig: float) -> np.ndarray:
+        return metered(det + sig * ou + noise, meter_s)
+
+    lo, hi = 0.0, 0.05
+    if max_rise(series(0.0), 40) >= spike40:
+        hi = 0.0
     else:
-        raise ValueError(f"spike40={cfg.spike40} calibration did not converge (last {got:.4g})")
-    u = det + sigma * ou
-    return (u + (cfg.peak - u.max())).astype(np.float64)
+        while max_rise(series(hi), 40) < spike40:
+            hi *= 2
+            if hi > 10:
+                raise ValueError(f"spike40={spike40} unreachable with this OU part")
+        lo = brentq(lambda x: max_rise(series(x), 40) - spike40, lo, hi, xtol=1e-9, rtol=1e-10)
+        hi = lo
+    sig = 0.5 * (lo + hi)
+    return sig, float(peak - series(sig).max())
+
+
+def synthetic_row_trace(cfg: RowTraceConfig = RowTraceConfig()) -> np.ndarray:
+    """Normalised inference-row power at 1 s, calibrated to ``cfg.peak`` and ``cfg.spike40``."""
+    det, ou = trace_parts(cfg)
+    sig, c = calibrate(det, ou, cfg.peak, cfg.spike40)
+    return det + sig * ou + c
 
 
 def peak_window(u: np.ndarray, days: float) -> tuple[int, int]:

@@ -5,7 +5,8 @@ provisioned power ``p_prov_w``. Row power under a control state is computed from
 sums (frequency caps: ``static + g(r) (pre / r + dec)``, prefill stretched at 1/r;
 power caps: the pre-clamped sums; brake: ``static + g(r_brake) (pre + dec)``).
 
-Controller (event-driven, no Python loop per second): telemetry every ``tel_s``; a cap decision
+Controller (event-driven, no Python loop per second): telemetry every ``tel_s`` of the row power
+metered as a trailing mean over ``meter_s`` (1 = raw 1 s power; the PDU period is unknown [?]); a cap decision
 takes effect ``oob_s`` later and no new decision is taken meanwhile (dead time); the power
 brake engages ``brake_s`` after p >= ``brake_at`` and holds ``brake_hold_s``; decisions are
 frozen during a brake. Stages (LP, HP clocks in MHz) per policy kind:
@@ -29,6 +30,7 @@ import numpy as np
 
 from paperkit.polca.capping import CapModel
 from paperkit.polca.phase import PhaseModel
+from paperkit.polca.rowtrace import metered
 from paperkit.polca.workload import Aggregates
 
 KINDS = ("polca", "uniform", "powercap", "brake")
@@ -44,6 +46,7 @@ class Policy:
     hyst: float = 0.05
     oob_s: int = 40
     tel_s: int = 2
+    meter_s: int = 1               # PDU metering: trailing mean (s) that the controller sees
     brake_at: float = 1.0
     brake_s: int = 5
     brake_hold_s: int = 60
@@ -58,6 +61,8 @@ class Policy:
             raise ValueError(f"Policy.kind={self.kind!r}; choose from {KINDS}")
         if not 0 < self.t1 <= self.t2 <= self.brake_at:
             raise ValueError(f"need 0 < t1 <= t2 <= brake_at, got {self.t1}, {self.t2}, {self.brake_at}")
+        if self.meter_s < 1:
+            raise ValueError(f"meter_s must be >= 1 s, got {self.meter_s}")
         if self.tel_s < 1 or self.oob_s < 0 or self.brake_s < 0 or self.brake_hold_s < 1:
             raise ValueError("tel_s >= 1, oob_s >= 0, brake_s >= 0, brake_hold_s >= 1 required")
 
@@ -133,12 +138,19 @@ def control(agg: Aggregates, p_prov_w: float, pol: Policy, cm: CapModel, window_
         t_next = min(forced + [T])
         first = ((t + pol.tel_s - 1) // pol.tel_s) * pol.tel_s
         fired = None
+        win = 32  # look-ahead grows geometrically: events are often close together
         while first < t_next:
-            last = min(t_next, first + window_ticks * pol.tel_s)
+            last = min(t_next, first + win * pol.tel_s)
+            win = min(win * 4, window_ticks)
             ticks = np.arange(first, last, pol.tel_s)
             if ticks.size == 0:
                 break
-            p = _row_w(agg, pol, cm, stage, braking, slice(first, last, pol.tel_s)) / p_prov_w
+            if pol.meter_s == 1:
+                p = _row_w(agg, pol, cm, stage, braking, slice(first, last, pol.tel_s)) / p_prov_w
+            else:  # trailing mean; the current state is assumed over the whole metering window
+                a = max(0, first - pol.meter_s + 1)
+                w = _row_w(agg, pol, cm, stage, braking, slice(a, last)) / p_prov_w
+                p = metered(w, pol.meter_s)[first - a::pol.tel_s][: ticks.size]
             brk = (p >= pol.brake_at) if (brake_on is None and not braking) else np.zeros(p.shape, bool)
             if pending is None and not braking:
                 dec, tgt = _decide(p, stage, pol)
@@ -232,7 +244,7 @@ def run(agg: Aggregates, p_prov_w: float, pol: Policy, cm: CapModel, pm: PhaseMo
     if p_prov_w <= 0:
         raise ValueError(f"p_prov_w must be > 0, got {p_prov_w}")
     tl, brakes = control(agg, p_prov_w, pol, cm)
-    p = power_series(agg, p_prov_w, pol, cm, tl)
+    p = metered(power_series(agg, p_prov_w, pol, cm, tl), pol.meter_s)
     dur = np.diff(np.r_[tl[:, 0], agg.seconds])
     st, brk = tl[:, 1], tl[:, 2]
     prev = np.r_[0, st[:-1]]

@@ -49,14 +49,36 @@ def max_oversub(df: pl.DataFrame, policy: str = "POLCA", hp_p50_max: float = 0.0
     return best
 
 
-def sensitivity(row: Row, variants: dict[str, dict], base: sim.Policy = sim.Policy()) -> pl.DataFrame:
-    """Max oversubscription and key metrics at +30 % for POLCA variants (``Policy`` overrides)."""
+def sensitivity(row: Row, variants: dict[str, dict], base: sim.Policy = sim.Policy(),
+                hp_p50_max: float = 0.01) -> pl.DataFrame:
+    """Max oversubscription and key metrics at +30 % for POLCA variants (``Policy`` overrides).
+    Levels run in ascending order and stop after the first failing level at or above +30 %."""
+    x30 = min(row.cfg.oversub, key=lambda v: abs(v - 0.3))
     out = []
     for name, over in sorted(variants.items()):
         pol = dataclasses.replace(base, **over)
-        df = oversub_sweep(row, {"POLCA": pol})
-        at = df.filter(pl.col("oversub") == min(row.cfg.oversub, key=lambda v: abs(v - 0.3)))
-        out.append({"variant": name, "max_oversub": max_oversub(df),
-                    "brakes_at_30": float(at["brake_events"][0]), "hp_p50_at_30": float(at["hp_p50_impact"][0]),
-                    "lp_p50_at_30": float(at["lp_p50_impact"][0])})
+        best, at, failed = -1.0, None, False
+        for x in row.cfg.oversub:
+            m = sim.run(row.classes(x), row.p_prov_w, pol, row.cm, row.pm).metrics
+            ok = m["brake_events"] == 0 and m["hp_p50_impact"] < hp_p50_max
+            if ok and not failed:
+                best = float(x)
+            failed = failed or not ok
+            if x == x30:
+                at = m
+            if failed and x >= x30:
+                break
+        out.append({"variant": name, "max_oversub": best, "brakes_at_30": float(at["brake_events"]),
+                    "hp_p50_at_30": float(at["hp_p50_impact"]), "lp_p50_at_30": float(at["lp_p50_impact"])})
     return pl.DataFrame(out).sort("variant")
+
+
+def max_oversub_run(row: Row, pol: sim.Policy, hp_p50_max: float = 0.01) -> float:
+    """Largest passing level for one policy, running levels upwards and stopping at the first failure."""
+    best = -1.0
+    for x in row.cfg.oversub:
+        m = sim.run(row.classes(x), row.p_prov_w, pol, row.cm, row.pm).metrics
+        if not (m["brake_events"] == 0 and m["hp_p50_impact"] < hp_p50_max):
+            break
+        best = float(x)
+    return best

@@ -82,3 +82,16 @@ def test_combine_and_groups():
     assert (g[:40] % 2 == 0).sum() == 10  # 25 % LP
     with pytest.raises(ValueError, match="group"):
         workload.generate(np.ones(10), 3, np.array([0, 1]), *R.models()[::2][:1], R.models()[2])
+
+
+def test_metering_smooths(small_row):
+    from paperkit.polca.rowtrace import metered
+
+    x = np.r_[np.zeros(5), np.ones(5)]
+    assert metered(x, 1) is not None and np.allclose(metered(x, 2)[4:7], [0.0, 0.5, 1.0])
+    agg = small_row.classes(0.5)
+    raw = sim.run(agg, small_row.p_prov_w, sim.Policy(kind="brake"), small_row.cm, small_row.pm).metrics
+    avg = sim.run(agg, small_row.p_prov_w, sim.Policy(kind="brake", meter_s=30), small_row.cm, small_row.pm).metrics
+    assert avg["max_power"] <= raw["max_power"] and avg["brake_events"] <= raw["brake_events"]
+    with pytest.raises(ValueError, match="meter_s"):
+        sim.Policy(meter_s=0)
