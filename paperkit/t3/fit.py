@@ -10,7 +10,6 @@ Every other configuration (T3 without MCA, sw-split, the ideal bounds, TP 32, by
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 from pathlib import Path
 
@@ -91,7 +90,3 @@ def write_fitted(values: dict[str, float], path: Path = FITTED_FILE) -> None:
     )
     path.write_text(text)
 
-
-def fitted_param_names() -> list[str]:
-    """Names of the fitted fields of ModelParams."""
-    return [f.name for f in dataclasses.fields(ModelParams) if f.name in ("interference_gamma", "mca_threshold")]
