@@ -19,7 +19,8 @@ def _row(pred, **extra) -> dict:
     busy = pred.busy_s
     return dict(system=pred.system, hardware=pred.hardware, n_ssd=pred.n_ssd,
                 params_b=pred.params / 1e9, batch=pred.batch, fits=pred.fits,
-                reason=pred.reason, tflops=pred.tflops, iteration_s=pred.makespan_s,
+                reason=pred.reason, tflops=pred.tflops,
+                tflops_no_recompute=pred.tflops_no_recompute, iteration_s=pred.makespan_s,
                 gpu_busy=pred.gpu_busy_fraction, swap_coeff=pred.swap_coeff,
                 **{f"busy_{k}_s": v for k, v in busy.items()}, source="model", **extra)
 
