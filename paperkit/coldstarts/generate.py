@@ -33,6 +33,7 @@ records the generator, its version, scale, seed and the parameters a summary sho
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -448,6 +449,12 @@ def _day_series(region: str, day: int, fn: _Functions, f: np.ndarray, t: np.ndar
     }
 
 
+@functools.lru_cache(maxsize=8)
+def _commas(nf: int) -> pl.Series:
+    """Series whose element k is k commas (k = 0..nf)."""
+    return pl.Series(["," * k for k in range(nf + 1)], dtype=pl.String)
+
+
 def _write_series(path: Path, day: int, mat: np.ndarray, cols: list[str], integer: bool) -> None:
     """Write one wide per-minute file (``day,time,<funcID>...``; NaN = empty cell).
 
@@ -464,20 +471,20 @@ def _write_series(path: Path, day: int, mat: np.ndarray, cols: list[str], intege
     prev[first] = -1
     last = np.full(rows, -1, dtype=np.int64)
     last[r] = c                                # last write wins = largest column of the row
-    commas = pl.lit("").str.pad_start(pl.col("n"), ",")
-    cells = pl.DataFrame({"row": r.astype(np.int64), "col": c.astype(np.int64),
-                          "n": (c - prev).astype(np.int64),
-                          "v": v.astype(np.int64) if integer else v}).select(
-        "row", "col", seg=pl.concat_str([commas, pl.col("v").cast(pl.String)]))
+    per_row = np.bincount(r, minlength=rows)
+    before = np.concatenate([[0], np.cumsum(per_row)[:-1]])  # cells in earlier rows
     rr = np.arange(rows, dtype=np.int64)
-    head = pl.DataFrame({"row": rr, "col": np.full(rows, -1, dtype=np.int64),
-                         "t": day * DAY_S + 60 * rr}).select(
-        "row", "col", seg=pl.format(f"{day},{{}}", pl.col("t")))
-    tail = pl.DataFrame({"row": rr, "col": np.full(rows, nf, dtype=np.int64),
-                         "n": nf - 1 - last}).select(
-        "row", "col", seg=pl.concat_str([commas, pl.lit("\n")]))
-    body = (pl.concat([head, cells, tail]).sort("row", "col")
-            .select(pl.col("seg").str.join("")).item())
+    # final order: for each row, its time prefix, its cells, then the trailing commas + newline
+    pos = np.concatenate([before + 2 * rr, np.arange(len(r)) + 2 * r + 1,
+                          before + per_row + 2 * rr + 1])
+    order = np.empty_like(pos)
+    order[pos] = np.arange(len(pos))
+    lut = _commas(nf)
+    vals = pl.Series(v.astype(np.int64) if integer else v).cast(pl.String)
+    cells = lut.gather(c - prev) + vals
+    head = pl.Series([f"{day},{day * DAY_S + 60 * i}" for i in range(rows)], dtype=pl.String)
+    tail = lut.gather(nf - 1 - last) + "\n"
+    body = pl.concat([head, cells, tail]).gather(order).str.join("").item()
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(",".join(["day", "time", *cols]) + "\n")
         f.write(body)
