@@ -90,17 +90,31 @@ def byte_bars(breakdown: pl.DataFrame, title: str = ""):
 
 
 def line_panels(df: pl.DataFrame, x: str, y: str, hue: str, panel: str, xlabel: str, ylabel: str,
-                logx: bool = False):
-    """Small multiples: ``y`` vs ``x`` per ``hue``, one panel per value of ``panel``."""
+                logx: bool = False, x_order: list[str] | None = None):
+    """Small multiples: ``y`` vs ``x`` per ``hue``, one panel per value of ``panel``.
+
+    ``x_order`` fixes the order of a categorical x axis; ``logx`` puts numeric x on a log2 axis with the data's
+    values as tick labels.
+    """
+    import pandas as pd
+    from matplotlib.ticker import NullLocator
+
     panels = sorted(df[panel].unique().to_list())
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.2), squeeze=False)
     for ax, pv in zip(axes[0], panels):
         sub = df.filter(pl.col(panel) == pv).sort([hue, x]).to_pandas()
-        sns.lineplot(sub, x=x, y=y, hue=hue, marker="o", ax=ax, errorbar=None)
+        if x_order is not None:
+            sub[x] = pd.Categorical(sub[x], categories=x_order, ordered=True)
+            sub = sub.sort_values([hue, x])
+        sns.lineplot(sub, x=x, y=y, hue=hue, marker="o", ax=ax, errorbar=None, sort=x_order is None)
         ax.set_title(f"{panel} = {pv}", fontsize=9)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
+        ax.legend(fontsize=7)
         if logx:
             ax.set_xscale("log", base=2)
+            vals = sorted(sub[x].unique())
+            ax.set_xticks(vals, [f"{v:g}" for v in vals], fontsize=7)
+            ax.xaxis.set_minor_locator(NullLocator())
     fig.tight_layout()
     return fig
