@@ -84,3 +84,17 @@ def test_training_trace_calibrated():
     v = rowtrace.synthetic_training_trace(rowtrace.TrainingTraceConfig(seconds=600))
     st = rowtrace.trace_stats(v, 0.1)
     assert st["peak"] == pytest.approx(0.97) and st["spike2"] == pytest.approx(0.375)
+
+
+def test_cli_fit_json_and_bad_args(capsys):
+    import json as _json
+
+    from paperkit.polca.__main__ import main
+
+    main(["capmodel"])
+    out = _json.loads(capsys.readouterr().out)
+    assert out["model"]["s_neox"] == 0.0
+    with pytest.raises(SystemExit) as e:
+        main(["sweep", "--days", "100"])
+    assert e.value.code == 2
+    assert "--days" in capsys.readouterr().err
