@@ -72,20 +72,23 @@ def test_cli_summarize(cs_only_trace, cs_cache):
     assert out == summarize.summarize(cs_only_trace)
 
 
-def test_cli_bad_data_dir(tmp_path):
-    p = _cli("summarize", str(tmp_path / "missing"))
-    assert p.returncode == 2 and "missing" in p.stderr and "make data" in p.stderr
-    p = _cli("summarize", str(tmp_path))
-    assert p.returncode == 2 and "no cold_start/R*/day_*.csv under" in p.stderr
+def test_cli_bad_data_dir(tmp_path, capsys):
+    from paperkit.coldstarts.__main__ import main
+    with pytest.raises(SystemExit) as exc:
+        main(["summarize", str(tmp_path / "missing")])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "missing" in err and "make data" in err
+    with pytest.raises(SystemExit) as exc:
+        main(["summarize", str(tmp_path)])
+    assert exc.value.code == 2 and "no cold_start/R*/day_*.csv under" in capsys.readouterr().err
 
 
-def test_cli_generate(tmp_path, cs_cache):
-    import os
-    env = dict(os.environ, PAPERKIT_DATA_DIR=str(cs_cache))
-    p = _cli("generate", str(tmp_path / "g"), "--scale", "0.001", "--seed", "2", "--days", "2",
-             "--regions", "R5", env=env)
-    assert p.returncode == 0, p.stderr
-    out = json.loads(p.stdout)
+def test_cli_generate(tmp_path, cs_cache, capsys):
+    from paperkit.coldstarts.__main__ import main
+    assert main(["generate", str(tmp_path / "g"), "--scale", "0.001", "--seed", "2", "--days", "2",
+                 "--regions", "R5"]) == 0
+    out = json.loads(capsys.readouterr().out)
     assert out["tier"] == "synthetic" and out["n_cold_starts"]["R5"] > 0
-    p = _cli("generate", str(tmp_path / "h"), "--scale", "abc")
-    assert p.returncode == 2 and "--scale must be a number" in p.stderr
+    with pytest.raises(SystemExit) as exc:
+        main(["generate", str(tmp_path / "h"), "--scale", "abc"])
+    assert exc.value.code == 2 and "--scale must be a number" in capsys.readouterr().err
