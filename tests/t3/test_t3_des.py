@@ -81,3 +81,9 @@ def test_tp2_and_tracker():
     r = simulate(w, "t3", HW, P)
     assert r.sequential_s > r.time_s > 0
     assert simulate(Workload("t-nlg", 8, "fc2"), "t3", HW, P).tracker_peak_tiles > 0
+
+
+def test_deterministic():
+    w = Workload("t-nlg", 16, "fc1")
+    a, b = simulate(w, "t3-mca", HW, P, record=True), simulate(w, "t3-mca", HW, P, record=True)
+    assert a.time_s == b.time_s and a.timeline == b.timeline
