@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 
@@ -44,23 +45,32 @@ def main(argv: list[str] | None = None) -> dict:
     t_setup = time.perf_counter() - t0
     x = a.servers / 40 - 1
     cfg = R.RowConfig(days=a.days, oversub=(0.0, x) if x > 0 else (0.0,), samples_per_hour=100)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     row = R.build(cfg)
-    t_gen = time.perf_counter() - t1
+    t_gen, c_gen = time.perf_counter() - t1, time.process_time() - c1
     agg = row.classes(cfg.oversub[-1])
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     res = sim.run(agg, row.p_prov_w, sim.Policy(), row.cm, row.pm)
-    t_ctl = time.perf_counter() - t2
+    t_ctl, c_ctl = time.perf_counter() - t2, time.process_time() - c2
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     st = rowtrace.trace_stats(agg.uncapped_row_w() / row.p_prov_w)
+    others = {}
+    for name, pol in (("brake only", sim.Policy(kind="brake")), ("reactive power cap", sim.Policy(kind="powercap")),
+                      ("uniform freq cap", sim.Policy(kind="uniform")), ("POLCA meter 10 s", sim.Policy(meter_s=10))):
+        m = sim.run(agg, row.p_prov_w, pol, row.cm, row.pm).metrics
+        others[name] = {"brake_events": m["brake_events"], "hp_p50_impact": round(m["hp_p50_impact"], 5),
+                        "lp_p50_impact": round(m["lp_p50_impact"], 5)}
     out = {
         "days": a.days,
         "servers": a.servers, "server_seconds": int(a.servers * row.agg.seconds),
         "setup_s": round(t_setup, 2), "generate_s": round(t_gen, 2), "control_and_metrics_s": round(t_ctl, 2),
         "simulate_total_s": round(t_gen + t_ctl, 2), "target_s": 30.0,
+        "simulate_cpu_s": round(c_gen + c_ctl, 2), "load_avg_1min_at_end": round(load, 2),
         "brake_events": res.metrics["brake_events"], "hp_p50_impact": round(res.metrics["hp_p50_impact"], 5),
         "uncapped_peak": round(st["peak"], 4), "uncapped_spike40": round(st["spike40"], 4),
+        "other_policies": others,
         "gpu_available": gpu_available(), "gpu_measured": "nothing (GPU campaign not yet run)",
-        "machine": f"{platform.machine()} {platform.system()}, {__import__('os').cpu_count()} CPUs",
+        "machine": f"{platform.machine()} {platform.system()}, {os.cpu_count()} CPUs",
         "note": "generate_s covers all 52 servers (baseline + added) at 1 s; numpy, float32",
     }
     d = paths.build_dir() / "bench"
@@ -69,9 +79,12 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"POLCA row simulator: {a.days:g} days x {a.servers} servers at 1 s "
           f"({out['server_seconds'] / 1e6:.0f} M server-seconds)")
     print(f"  setup {t_setup:.1f} s, generate {t_gen:.1f} s, control+metrics {t_ctl:.1f} s "
-          f"-> simulate {t_gen + t_ctl:.1f} s (target < 30 s)")
+          f"-> simulate {t_gen + t_ctl:.1f} s wall, {c_gen + c_ctl:.1f} s CPU (target < 30 s; "
+          f"load average {load:.1f} on {os.cpu_count()} CPUs)")
     print(f"  POLCA at +{x:.0%}: {res.metrics['brake_events']:.0f} brake events, "
           f"HP P50 impact {res.metrics['hp_p50_impact']:.4%}")
+    for name, m in sorted(others.items()):
+        print(f"  {name}: {m['brake_events']:.0f} brake events, HP P50 impact {m['hp_p50_impact']:.4%}")
     print(f"  GPU available: {out['gpu_available']}; measured: {out['gpu_measured']}")
     return out
 

@@ -324,3 +324,44 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def summarise(runs: pl.DataFrame, power: pl.DataFrame, phases: pl.DataFrame, tdp_w: float) -> pl.DataFrame:
+    """Campaign output -> a perf-like table (one row per model, prompt, batch, out) that
+    :func:`paperkit.polca.phase.fit_phase_model` accepts: ``peak_power`` = max instant power in the
+    prefill phase, ``average_power`` = mean over prefill + decode (both x ``tdp_w``, per GPU 0),
+    ``prompt_ms``, ``token_ms``. Empty when the sampler recorded nothing."""
+    if tdp_w <= 0:
+        raise ValueError(f"tdp_w must be > 0 W, got {tdp_w}")
+    ph = phases.sort("t_s").with_columns(pl.col("t_s").shift(-1).alias("t_end")).drop_nulls("t_end")
+    ph = ph.filter(pl.col("phase").str.contains(r"^(prefill|decode)\|"))
+    if power.height == 0 or ph.height == 0:
+        return pl.DataFrame()
+    parts = ph["phase"].str.split("|")
+    ph = ph.with_columns(parts.list.get(0).alias("kind"), parts.list.get(1).alias("model"),
+                         parts.list.get(2).str.slice(1).cast(pl.Int64).alias("prompt"),
+                         parts.list.get(3).str.slice(1).cast(pl.Int64).alias("batch"),
+                         parts.list.get(4).str.slice(1).cast(pl.Int64).alias("out"))
+    g0 = power.filter(pl.col("gpu") == power["gpu"].min()).sort("t_s")
+    rows = []
+    for r in ph.iter_rows(named=True):
+        w = g0.filter((pl.col("t_s") >= r["t_s"]) & (pl.col("t_s") < r["t_end"]))["power_inst_w"]
+        if w.len():
+            rows.append({**{k: r[k] for k in ("kind", "model", "prompt", "batch", "out")},
+                         "peak_w": float(w.max()), "sum_w": float(w.sum()), "n": w.len()})
+    if not rows:
+        return pl.DataFrame()
+    s = pl.DataFrame(rows)
+    keys = ["model", "prompt", "batch", "out"]
+    agg = s.group_by(keys).agg(
+        (pl.col("peak_w").filter(pl.col("kind") == "prefill").max() / tdp_w).alias("peak_power"),
+        (pl.col("sum_w").sum() / pl.col("n").sum() / tdp_w).alias("average_power"))
+    lat = runs.filter(pl.col("phase").is_in(["prefill", "decode"])).group_by(keys).agg(
+        pl.col("ms").filter(pl.col("phase") == "prefill").mean().alias("prompt_ms"),
+        (pl.col("ms").filter(pl.col("phase") == "decode") / pl.col("out").filter(pl.col("phase") == "decode"))
+        .mean().alias("token_ms"))
+    base = runs.select(pl.col("model").str.replace(r"-L\d+$", "").alias("m"), "model").unique()
+    out = agg.join(lat, on=keys, how="inner").join(base, on="model", how="left")
+    return out.with_columns((pl.col("prompt") * pl.col("batch")).alias("tokens"),
+                            pl.col("prompt").alias("prompt_size"), pl.col("batch").alias("batch_size"),
+                            pl.lit(False).alias("mean_artefact")).drop("m").sort(keys)

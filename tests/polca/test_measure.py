@@ -29,8 +29,8 @@ def test_models_random_not_zero(name):
     arch = harness.ARCHS[name].toy()
     m = harness.build_model(arch)
     ws = [p for p in m.parameters() if p.ndim == 2]
-    assert all(float(w.abs().mean()) > 1e-3 for w in ws)
-    assert float(ws[0].std()) == pytest.approx(0.02, rel=0.2)
+    assert all(float(w.detach().abs().mean()) > 1e-3 for w in ws)
+    assert float(ws[0].detach().std()) == pytest.approx(0.02, rel=0.2)
 
 
 def test_infer_shapes_and_phases():
@@ -62,3 +62,22 @@ def test_campaign_toy(tmp_path):
 def test_e0_table():
     t = harness.e0_table()
     assert t.height == 5 and t["model"][0] == "roberta-large"
+
+
+def test_summarise_fake_samples():
+    """summarise() on a hand-made sample frame (a test fixture, not measured data)."""
+    phases = pl.DataFrame({"t_s": [0.0, 1.0, 1.5, 3.0, 4.0],
+                           "phase": ["idle", "prefill|m|p8|b1|o4", "decode|m|p8|b1|o4", "idle", "end"]})
+    t = [0.5, 1.1, 1.2, 1.6, 2.0, 2.5, 3.5]
+    w = [60.0, 400.0, 380.0, 250.0, 250.0, 260.0, 60.0]
+    power = pl.DataFrame({"t_s": t, "gpu": [0] * 7, "power_inst_w": w})
+    runs = pl.DataFrame({"model": ["m", "m"], "prompt": [8, 8], "batch": [1, 1], "out": [4, 4], "step": [-1, -1],
+                         "phase": ["prefill", "decode"], "ms": [500.0, 1500.0], "tokens": [4, 4]})
+    s = harness.summarise(runs, power, phases, tdp_w=400.0)
+    assert s.height == 1
+    assert s["peak_power"][0] == pytest.approx(1.0)
+    assert s["average_power"][0] == pytest.approx(sum(w[1:6]) / 5 / 400.0)
+    assert s["prompt_ms"][0] == 500.0 and s["token_ms"][0] == 375.0
+    assert harness.summarise(runs, power.clear(), phases, 400.0).height == 0
+    with pytest.raises(ValueError, match="tdp_w"):
+        harness.summarise(runs, power, phases, 0.0)
