@@ -97,7 +97,9 @@ def hourly_components(cs: pl.LazyFrame) -> pl.DataFrame:
 
 
 def with_pool_size(cs: pl.LazyFrame) -> pl.LazyFrame:
-    """Add ``pool_size`` (small/large) parsed from ``podID``."""
+    """Add ``pool_size`` (small/large) parsed from ``podID`` (kept if already present)."""
+    if "pool_size" in cs.collect_schema().names():
+        return cs
     require(cs, ["podID"], "with_pool_size")
     return cs.with_columns(pool_from_pod_expr("podID")).with_columns(pool_size_expr("poolName"))
 
@@ -108,17 +110,32 @@ def long_components(cs: pl.LazyFrame, by: list[str]) -> pl.LazyFrame:
     Zeros are dropped for every panel (log axes); for deployDependencyCost this is the
     paper's Fig 13d rule (functions without layers have 0 and are excluded).
     """
-    return (
-        cs.select(*by, *PANELS).unpivot(index=by, on=list(PANELS), variable_name="component", value_name="value")
-        .filter(pl.col("value") > 0)
-    )
+    return pl.concat([
+        cs.lazy().filter(pl.col(c) > 0).select(*by, pl.lit(c).alias("component"), pl.col(c).cast(pl.Float64).alias("value"))
+        for c in PANELS
+    ])
+
+
+def component_cdfs_and_quartiles(cs: pl.LazyFrame, by: list[str], n: int = N_GRID) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per component (total + 4) and group ``by``: binned CDF and exact quartiles of the positive values.
+
+    One query per component on the wide frame (no unpivot copy); columns *by, component, ...
+    """
+    cdfs, qs = [], []
+    for c in PANELS:
+        sub = cs.lazy().filter(pl.col(c) > 0).select(*by, pl.col(c).cast(pl.Float64).alias("value"))
+        cdfs.append(binned_cdf(sub, "value", by, *CS_GRID, n=n).with_columns(pl.lit(c).alias("component")))
+        qs.append(quartiles(sub, "value", by).with_columns(pl.lit(c).alias("component")))
+    cols = [*by, "component"]
+    cdf = pl.concat(cdfs)
+    q = pl.concat(qs)
+    return (cdf.select(*cols, *[x for x in cdf.columns if x not in cols]).sort([*cols, "x"]),
+            q.select(*cols, *[x for x in q.columns if x not in cols]).sort(cols))
 
 
 def pool_size_data(cs: pl.LazyFrame, n: int = N_GRID) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Fig 13: (binned CDF per region x pool_size x component, exact quartiles per same)."""
-    lc = long_components(with_pool_size(cs), ["region", "pool_size"])
-    return binned_cdf(lc, "value", ["region", "pool_size", "component"], *CS_GRID, n=n), \
-        quartiles(lc, "value", ["region", "pool_size", "component"])
+    return component_cdfs_and_quartiles(with_pool_size(cs.lazy()), ["region", "pool_size"], n)
 
 
 def pool_size_median_ratio(q: pl.DataFrame, component: str = TOTAL) -> pl.DataFrame:
@@ -148,20 +165,22 @@ def quantile_samples(cdf: pl.DataFrame, by: list[str], n: int = 200) -> pl.DataF
     return pl.concat(out).sort([*by, "value"]) if out else pl.DataFrame()
 
 
-def group_cdfs_with_all(cs: pl.LazyFrame, group: str, n: int = N_GRID) -> pl.DataFrame:
-    """Figs 15/16: per component the CDF per ``group`` value plus the pooled series 'all'.
+def group_data_with_all(cs: pl.LazyFrame, group: str, n: int = N_GRID) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Figs 15/16: per component the CDF and quartiles per ``group`` value plus the pooled 'all'.
 
-    Columns <group>, component, x, cdf, n.
+    Returns (CDF: <group>, component, x, cdf, n; quartiles: <group>, component, q25, median, q75, n).
     """
-    lc = long_components(cs, [group])
-    per = binned_cdf(lc, "value", [group, "component"], *CS_GRID, n=n)
-    allc = binned_cdf(lc, "value", ["component"], *CS_GRID, n=n).with_columns(pl.lit("all").alias(group))
-    return pl.concat([per, allc.select(per.columns)]).sort([group, "component", "x"])
+    per_c, per_q = component_cdfs_and_quartiles(cs, [group], n)
+    all_c, all_q = component_cdfs_and_quartiles(cs.lazy().with_columns(pl.lit("all").alias(group)), [group], n)
+    return (pl.concat([per_c, all_c]).sort([group, "component", "x"]),
+            pl.concat([per_q, all_q]).sort([group, "component"]))
+
+
+def group_cdfs_with_all(cs: pl.LazyFrame, group: str, n: int = N_GRID) -> pl.DataFrame:
+    """CDF part of :func:`group_data_with_all`."""
+    return group_data_with_all(cs, group, n)[0]
 
 
 def group_quartiles_with_all(cs: pl.LazyFrame, group: str) -> pl.DataFrame:
-    """Exact quartiles per ``group`` (and 'all') and component; columns <group>, component, q25, median, q75, n."""
-    lc = long_components(cs, [group])
-    per = quartiles(lc, "value", [group, "component"])
-    allq = quartiles(lc, "value", ["component"]).with_columns(pl.lit("all").alias(group))
-    return pl.concat([per, allq.select(per.columns)]).sort([group, "component"])
+    """Quartile part of :func:`group_data_with_all`."""
+    return group_data_with_all(cs, group)[1]

@@ -193,14 +193,13 @@ def components_by_group(data_dir) -> dict[str, pl.DataFrame]:
     cs = t.cold_starts().lazy()
     ps_cdf, ps_q = distributions.pool_size_data(cs)
     r2 = t.r2_cold_starts().lazy()
+    c15, q15 = distributions.group_data_with_all(r2, "runtime")
+    c16, q16 = distributions.group_data_with_all(r2, "trigger")
     return {
         "fig12_spearman": correlation.spearman_matrix(correlation.per_minute_means(cs)),
         "fig13_cdf": ps_cdf,
         "fig13_quartiles": ps_q,
-        "fig15_cdf": distributions.group_cdfs_with_all(r2, "runtime"),
-        "fig15_quartiles": distributions.group_quartiles_with_all(r2, "runtime"),
-        "fig16_cdf": distributions.group_cdfs_with_all(r2, "trigger"),
-        "fig16_quartiles": distributions.group_quartiles_with_all(r2, "trigger"),
+        "fig15_cdf": c15, "fig15_quartiles": q15, "fig16_cdf": c16, "fig16_quartiles": q16,
     }
 
 
@@ -260,12 +259,5 @@ def open_trace(data_dir: str = "", scale: float = 0.01, seed: int = 0) -> tuple[
 
 def rounded(df: pl.DataFrame, digits: int = 4):
     """A pandas copy of ``df`` with floats rounded to ``digits`` significant digits (for display)."""
-    import math
-
-    def sig(x):
-        if x is None or not isinstance(x, float) or x == 0 or not math.isfinite(x):
-            return x
-        return round(x, digits - 1 - int(math.floor(math.log10(abs(x)))))
-    out = df.with_columns([pl.col(c).map_elements(sig, return_dtype=pl.Float64)
-                           for c, t in df.schema.items() if t in (pl.Float64, pl.Float32)])
-    return out.to_pandas()
+    return df.with_columns([pl.col(c).round_sig_figs(digits) for c, t in df.schema.items()
+                            if t in (pl.Float64, pl.Float32)]).to_pandas()
