@@ -338,9 +338,10 @@ load_function_meta.last_tier = None  # type: ignore[attr-defined]
 
 
 def add_func_id(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """Add ``poolName`` (first three ``-`` tokens of podID) and ``funcID``
-    (``funcName---userID---poolName``) to a cold-start or request frame (§2.7 step 6)."""
-    pool = pl.col("podID").str.split("-").list.slice(0, 3).list.join("-")
+    """Add ``poolName`` (podID without its trailing ``-<numeric id>``: the first three ``-`` tokens,
+    as pool prefixes hold no ``-``) and ``funcID`` (``funcName---userID---poolName``) to a
+    cold-start or request frame (§2.7 step 6)."""
+    pool = pl.col("podID").str.replace(r"-[0-9]+$", "")
     return lf.with_columns(poolName=pool).with_columns(
         funcID=pl.concat_str([pl.col("funcName").cast(pl.String), pl.lit("---"),
                               pl.col("userID").cast(pl.String), pl.lit("---"), pl.col("poolName")]))
