@@ -132,7 +132,14 @@ def control(agg: Aggregates, p_prov_w: float, pol: Policy, cm: CapModel, window_
     brake_events = 0
     t = 0
     while t < T:
+        # apply everything due by now (cap landings, brake end), then record the state
+        if pending and pending[0] <= t:
+            stage, pending = pending[1], None
+        if brake_off is not None and brake_off <= t:
+            brake_on = brake_off = None
         braking = brake_on is not None and brake_on <= t < brake_off
+        if (stage, int(braking)) != timeline[-1][1:]:
+            timeline.append((t, stage, int(braking)))
         forced = [x for x in (pending[0] if pending else None, brake_on, brake_off)
                   if x is not None and x > t]
         t_next = min(forced + [T])
@@ -169,17 +176,9 @@ def control(agg: Aggregates, p_prov_w: float, pol: Policy, cm: CapModel, window_
                 brake_on, brake_off = tau + pol.brake_s, tau + pol.brake_s + pol.brake_hold_s
             if target >= 0:
                 pending = (tau + pol.oob_s, target)
-            t = tau + 1
+            t = tau + 1  # zero latencies take effect one second later
             continue
         t = t_next
-        if t >= T:
-            break
-        if pending and pending[0] == t:
-            stage, pending = pending[1], None
-        if brake_off is not None and t == brake_off:
-            brake_on = brake_off = None
-        braking = brake_on is not None and brake_on <= t < brake_off
-        timeline.append((t, stage, int(braking)))
     tl = np.array(timeline, dtype=np.int64)
     keep = np.r_[True, (np.diff(tl[:, 1]) != 0) | (np.diff(tl[:, 2]) != 0)]
     return tl[keep], brake_events

@@ -95,3 +95,16 @@ def test_metering_smooths(small_row):
     assert avg["max_power"] <= raw["max_power"] and avg["brake_events"] <= raw["brake_events"]
     with pytest.raises(ValueError, match="meter_s"):
         sim.Policy(meter_s=0)
+
+
+@pytest.mark.parametrize("oob_s,brake_s", [(0, 0), (40, 5)])
+def test_polca_escalation_order_and_zero_latency(small_row, oob_s, brake_s):
+    agg = small_row.classes(0.5)
+    pol = sim.Policy(oob_s=oob_s, brake_s=brake_s)
+    tl, brakes = sim.control(agg, small_row.p_prov_w, pol, small_row.cm)
+    assert (np.diff(tl[:, 0]) > 0).all()
+    st = tl[:, 1]
+    # HP (stage 3) only after LP was capped to the T2 level (stage 2)
+    for i in np.flatnonzero(st == 3):
+        assert st[i - 1] >= 2
+    assert st.max() == 3 and len(tl) > 2  # the controller keeps acting after the first landing
