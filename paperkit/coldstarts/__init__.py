@@ -18,6 +18,8 @@ Design of the data layer:
 - :mod:`.fit`      -- maximum-likelihood LogNormal and Weibull fits.
 - :mod:`.summarize` -- per-region summary (counts, cold-start time, fits, component shares) behind
   ``python -m paperkit.coldstarts summarize DATA_DIR``; the same functions the notebooks use.
+- :mod:`.overview` -- notebook 01: Table 1 (schema summary), Figure 1 (region sizes), §0 claims.
+- :mod:`.fingerprints` -- the generator's calibration targets (``generate.FINGERPRINTS``).
 - :mod:`.bench`    -- ``python -m paperkit.coldstarts.bench``: generate + summarize timing, peak RSS.
 
 Units follow the release: seconds for times and costs, cores for CPU, MB for memory.
