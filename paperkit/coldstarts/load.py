@@ -165,8 +165,12 @@ def cached_parquet(csv: Path, root: Path, build) -> Path:
 
 
 def _read_csv(csv: Path, dtypes: dict[str, pl.DataType], header: list[str]) -> pl.DataFrame:
+    """Read ``csv`` with the released dtypes (a pandas index column is read as text and dropped)."""
+    sch = {(c or f"_index{i}"): (pl.String if schema.is_index_column(c) else dtypes[c])
+           for i, c in enumerate(header)}
     try:
-        return pl.read_csv(csv, schema={c: dtypes[c] for c in header})
+        df = pl.read_csv(csv, has_header=False, skip_rows=1, schema=sch)  # header checked already
+        return df.drop([c for c in sch if c.startswith("_index") or c.startswith("Unnamed:")])
     except (pl.exceptions.ComputeError, pl.exceptions.SchemaError,
             pl.exceptions.InvalidOperationError) as exc:
         col = next((c for c in header if f'"{c}"' in str(exc) or f"'{c}'" in str(exc)
@@ -240,9 +244,10 @@ def _series_files(root: Path, name: str) -> list[tuple[str, Path]]:
 def _build_series(region: str):
     def build(csv: Path) -> pl.DataFrame:
         header = schema.read_header(csv)
-        schema.check_columns(header[:2], schema.SERIES_INDEX, csv)
-        if header[:2] != ["day", "time"]:
-            raise ValueError(f"{csv}: the first columns must be 'day', 'time', got {header[:2]}")
+        data_cols = [c for c in header if not schema.is_index_column(c)]
+        if data_cols[:2] != ["day", "time"]:
+            raise ValueError(f"{csv}: the first columns must be 'day', 'time' (then one column per "
+                             f"funcID), got {data_cols[:2]}")
         dtypes = {c: pl.Float64 for c in header}
         dtypes["day"] = pl.Int64
         df = _read_csv(csv, dtypes, header)
@@ -268,7 +273,8 @@ def series_functions(data_dir: str | Path, name: str = "requests") -> pl.DataFra
     root = _as_dir(data_dir)
     rows: set[tuple[str, str]] = set()
     for region, f in _series_files(root, name):
-        rows.update((region, c) for c in schema.read_header(f)[2:])
+        cols = [c for c in schema.read_header(f) if not schema.is_index_column(c)]
+        rows.update((region, c) for c in cols[2:])
     return pl.DataFrame(sorted(rows), schema={"region": pl.String, "funcID": pl.String},
                         orient="row")
 

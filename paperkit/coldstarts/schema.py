@@ -99,12 +99,19 @@ def read_header(path: Path) -> list[str]:
     return [c.strip().strip('"') for c in line.rstrip("\r\n").split(",")]
 
 
+def is_index_column(name: str) -> bool:
+    """A pandas-written row-index column ("" or "Unnamed: 0"): tolerated and dropped on load."""
+    return name == "" or name.startswith("Unnamed:")
+
+
 def check_columns(columns: list[str], schema: dict[str, pl.DataType], source: str | Path, *,
                   extra_ok: bool = False) -> None:
     """Raise ``ValueError`` naming ``source`` and the column if ``columns`` do not match ``schema``.
 
     Column order is not checked; missing columns and (unless ``extra_ok``) unexpected columns are.
+    A leading pandas index column (:func:`is_index_column`) is allowed.
     """
+    columns = [c for c in columns if not is_index_column(c)]
     missing = [c for c in schema if c not in columns]
     if missing:
         raise ValueError(f"{source}: missing column {missing[0]!r} (expected columns: "

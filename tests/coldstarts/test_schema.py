@@ -68,3 +68,14 @@ def test_check_frame_dtype():
                        "triggerType-invocationType": ["y"]})
     with pytest.raises(ValueError, match="t.csv: column 'cpu_request' has dtype Float64"):
         schema.check_frame(df, schema.FUNCTION_META, "t.csv")
+
+
+def test_pandas_index_column_is_tolerated(tiny_trace, tmp_path):
+    root = _copy_trace(tiny_trace, tmp_path / "t")
+    f = root / "cold_start" / "R4" / "day_01.csv"
+    df = pl.read_csv(f, schema=schema.COLD_START)
+    df.with_row_index("").write_csv(f)  # as pandas' to_csv writes it
+    lf = load.scan_cold_starts(root)
+    assert list(lf.collect_schema()) == [*schema.COLD_START, "region"]
+    got = lf.filter((pl.col("region") == "R4") & (pl.col("day") == 1)).drop("region").collect()
+    assert got.equals(df)
