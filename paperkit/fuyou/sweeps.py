@@ -175,3 +175,22 @@ def phase_shares(hardware: list[str], model: str, batches: list[int],
                              opt_share=(T - bwd_end) / T, iteration_s=T,
                              fits=check_fit(shape, prof, system).fits, source="model"))
     return pl.DataFrame(rows).sort(["hardware", "batch"])
+
+
+def sensitivity(hardware: str, model: str, batches: list[int], field: str,
+                values: list[float], systems: tuple[str, ...] = ("fuyou", "zero-infinity")
+                ) -> pl.DataFrame:
+    """Best TFLOPS over ``batches`` per system when one hardware assumption ``field`` (e.g.
+    ``gpu_efficiency``, ``ssd_raid_efficiency``) takes each of ``values``."""
+    base = get_profile(hardware)
+    rows = []
+    for v in values:
+        prof = base.with_(**{field: v})
+        for s in systems:
+            preds = [predict(ModelShape.preset(model, b), prof, s) for b in batches]
+            ok = [p for p in preds if p.fits]
+            best = max(ok, key=lambda p: p.tflops) if ok else None
+            rows.append(dict(field=field, value=float(v), system=s,
+                             tflops=best.tflops if best else None,
+                             batch=best.batch if best else None))
+    return pl.DataFrame(rows).sort(["field", "value", "system"])
