@@ -55,7 +55,7 @@ __all__ = ["FINGERPRINTS", "Fingerprints", "GENERATOR_VERSION", "DEFAULT_SERIES"
            "generate_trace", "synthetic_trace", "synthetic_function_table", "day_multipliers",
            "diurnal_intensity", "trigger_category", "config_category", "pool_size_class"]
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 MANIFEST = "SYNTHETIC.json"
 DEFAULT_SERIES: tuple[str, ...] = ("requests", "num_cold_starts", "num_pods", "totalCost_avg",
                                    "cpu_usage_avg")
@@ -150,8 +150,8 @@ def synthetic_function_table(seed: int = 0) -> pl.DataFrame:
     runtime, trigger, pool = column(R2_RUNTIME_COUNTS), column(R2_TRIGGER_COUNTS), column(R2_POOL_COUNTS)
     names = rng.choice(np.arange(1, 4 * R2_N_FUNCNAMES), R2_N_FUNCNAMES, replace=False)
     users = rng.choice(np.arange(1, 4 * R2_N_USERS), R2_N_USERS, replace=False)
-    func_name = np.concatenate([names, rng.choice(names, n - len(names))])
-    user = users[rng.integers(0, len(users), n)]
+    func_name = rng.permutation(np.concatenate([names, rng.choice(names, n - len(names))]))
+    user = rng.permutation(np.concatenate([users, rng.choice(users, n - len(users))]))
     ids = [f"{a}---{b}---{p}" for a, b, p in zip(func_name, user, pool)]
     # make funcIDs unique (a funcName/user pair may repeat only across pools)
     seen: set[str] = set()
@@ -697,13 +697,17 @@ def _scale_tag(scale: float) -> str:
 def synthetic_trace(scale: float, seed: int = 0, *, n_days: int = N_DAYS,
                     progress: bool = True) -> Path:
     """The cached synthetic trace for (scale, seed): ``cache_dir()/coldstarts/
-    synthetic-scale<scale>-seed<seed>[-days<n>]/``, generated (tqdm bar on stderr) if absent.
-    Used as the notebooks' default ``data_dir``."""
+    synthetic-scale<scale>-seed<seed>[-days<n>][-synthmeta]/``, generated (tqdm bar on stderr) if
+    absent. ``-synthmeta`` marks a trace built without a local copy of the real Region 2 table
+    (registry mirror or cache). Used as the notebooks' default ``data_dir``."""
     from paperkit import paths
 
     import fcntl
 
-    name = f"synthetic-scale{_scale_tag(scale)}-seed{seed}" + (f"-days{n_days}" if n_days != N_DAYS else "")
+    public_meta = _public_function_table() is not None
+    name = (f"synthetic-scale{_scale_tag(scale)}-seed{seed}"
+            + (f"-days{n_days}" if n_days != N_DAYS else "")
+            + ("" if public_meta else "-synthmeta"))  # the Region 2 table changes the trace
     path = paths.cache_dir() / "coldstarts" / name
 
     def current() -> bool:
@@ -720,7 +724,7 @@ def synthetic_trace(scale: float, seed: int = 0, *, n_days: int = N_DAYS,
         try:
             if not current():
                 generate_trace(path, scale, seed, n_days=n_days, overwrite=path.exists(),
-                               progress=progress)
+                               progress=progress, meta="public" if public_meta else "synthetic")
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return path

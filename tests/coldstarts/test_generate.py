@@ -82,8 +82,9 @@ def test_synthetic_function_table_has_exact_counts():
     assert t.height == 2418 and t["funcID"].n_unique() == 2418
     assert dict(t["runtime"].value_counts().iter_rows()) == R2_RUNTIME_COUNTS
     assert dict(t["triggerType-invocationType"].value_counts().iter_rows()) == R2_TRIGGER_COUNTS
-    pools = t["funcID"].str.split("---").list.get(2)
-    assert dict(pools.value_counts().iter_rows()) == R2_POOL_COUNTS
+    parts = t["funcID"].str.split("---")
+    assert dict(parts.list.get(2).value_counts().iter_rows()) == R2_POOL_COUNTS
+    assert parts.list.get(0).n_unique() == 2148 and parts.list.get(1).n_unique() == 1144
 
 
 @pytest.mark.parametrize("s,cat", [
@@ -120,9 +121,17 @@ def test_bad_arguments(tmp_path, kw, msg):
         generate.generate_trace(tmp_path / "y", **kw)
 
 
-def test_synthetic_trace_is_cached(cs_cache):
+def test_synthetic_trace_is_cached(cs_cache, mirror):
     p = generate.synthetic_trace(0.001, 1, n_days=2, progress=False)
     assert p.parent == cs_cache / "coldstarts" and p.name == "synthetic-scale0.001-seed1-days2"
+    assert json.loads((p / generate.MANIFEST).read_text())["function_meta_source"] == "public"
     stamp = (p / generate.MANIFEST).stat().st_mtime_ns
     assert generate.synthetic_trace(0.001, 1, n_days=2, progress=False) == p
     assert (p / generate.MANIFEST).stat().st_mtime_ns == stamp
+
+
+def test_synthetic_trace_without_real_table_has_its_own_name(cs_cache, monkeypatch):
+    monkeypatch.setenv("PAPERKIT_DATA_MIRROR", "")
+    p = generate.synthetic_trace(0.001, 1, n_days=1, progress=False)
+    assert p.name == "synthetic-scale0.001-seed1-days1-synthmeta"
+    assert json.loads((p / generate.MANIFEST).read_text())["function_meta_source"] == "synthetic"
