@@ -319,3 +319,21 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def load_campaign(machine: str, directory: str | os.PathLike | None = None
+                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(engine runs with model error and tokens/s, measured rates) of a committed campaign."""
+    d = Path(directory) if directory else measured_dir()
+    runs = pl.read_parquet(d / f"fuyou_{machine}.parquet").with_columns(
+        err=pl.col("model_iteration_s") / pl.col("iteration_s") - 1).sort(["params", "schedule"])
+    prov = json.loads((d / f"fuyou_{machine}_provenance.json").read_text())
+    rates = pl.DataFrame([
+        dict(quantity="disk read", value=prov["disk_read_bps"] / 1e9, unit="GB/s"),
+        dict(quantity="disk write", value=prov["disk_write_bps"] / 1e9, unit="GB/s"),
+        dict(quantity="host->device", value=prov["h2d_bps"] / 1e9, unit="GB/s"),
+        dict(quantity="device->host", value=prov["d2h_bps"] / 1e9, unit="GB/s"),
+        dict(quantity="CPU Adam", value=prov["cpu_adam_params_per_s"] / 1e6, unit="Mparam/s"),
+        dict(quantity="GEMM", value=prov["gemm_flops"] / 1e12, unit="TFLOPS"),
+    ])
+    return runs, rates

@@ -83,3 +83,16 @@ def test_timeline_optimizer_overlaps_backward_only_in_fuyou(tmp_path):
         out[sched] = first_opt < last_bwd
         assert set(s["resource"].unique()) >= {"GPU", "SSD", "CPU", "H2D", "D2H"}
     assert out == {"fuyou": True, "serial": False}
+
+
+def test_bf16_compute_within_adam_step_bound(reference, tmp_path):
+    """bf16 compute copies (fp32 master + fp32 Adam): not bit-exact. Tolerance: each Adam step
+    moves a parameter by at most lr*(1-b1)/sqrt(1-b2) (Kingma & Ba), so two runs differ by at
+    most 2 * 3.17 * lr * steps; losses agree to 1e-3 relative."""
+    ref_params, ref_losses = reference
+    params, losses, _, _ = train(CFG, tmp_path, STEPS, lr=1e-3, seed=0,
+                                 compute_dtype=torch.bfloat16)
+    bound = 2 * (0.1 / 0.001 ** 0.5) * 1e-3 * STEPS
+    diff = max(float((a[n] - b[n]).abs().max()) for a, b in zip(ref_params, params) for n in a)
+    assert 0 < diff <= bound
+    assert losses == pytest.approx(ref_losses, rel=1e-3)

@@ -4,7 +4,8 @@ import json
 import polars as pl
 
 from paperkit.fuyou.hardware import load_profiles
-from paperkit.fuyou.measure import campaign, disk_bandwidth, main, write_cpu_profile
+from paperkit.fuyou.measure import (campaign, disk_bandwidth, load_campaign, main,
+                                     write_cpu_profile)
 
 
 def test_campaign_toy_writes_parquet_and_provenance(tmp_path):
@@ -17,6 +18,9 @@ def test_campaign_toy_writes_parquet_and_provenance(tmp_path):
     for k in ("host", "date_utc", "command", "disk_read_bps", "h2d_bps", "torch"):
         assert k in prov
     assert not list(tmp_path.glob("*.tmp"))
+    runs, rates = load_campaign("cputest", tmp_path)
+    assert runs.height == 2 and "err" in runs.columns
+    assert rates.height == 6 and (rates["value"] > 0).all()
 
 
 def test_cpu_profile_is_loadable(tmp_path):
