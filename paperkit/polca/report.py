@@ -74,4 +74,6 @@ def plot_power(df: pl.DataFrame, pol: sim.Policy, title: str):
         ax.axhline(y, ls="--", lw=0.8, color="grey")
         ax.text(0.0, y + 0.005, lab, fontsize=7, color="grey")
     ax.set(xlabel="hour of window", ylabel="row power / provisioned", title=title)
+    ax.legend(loc="lower center", fontsize=7, ncol=2)
+    fig.tight_layout()
     return fig

@@ -171,7 +171,7 @@ def generate(lam: np.ndarray, n_servers: int, group: np.ndarray, pm: PhaseModel,
     dec = np.zeros((G, T), np.float32)
     clamp = np.zeros((G, K, T), np.float32)
     arr = np.zeros((G, T), np.float32)
-    b_state = np.zeros((n_servers, 1))
+    b_state = np.full((n_servers, 1), lam[0] / (1.0 - rho))  # start in steady state (no warm-up dip)
     cls_idx = group
     groups = [np.flatnonzero(group == c) for c in range(G)]
     samples: dict[str, list] = {k: [] for k in ("cls", "t", "pre_level", "dec_level", "batch")}
