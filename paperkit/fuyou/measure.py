@@ -136,6 +136,35 @@ def gemm_flops(device: str, n: int = 1024, dtype: torch.dtype = torch.float32) -
     return 2.0 * n**3 / best
 
 
+def block_flops_rate(cfg: GPTConfig, device: str, dtype: torch.dtype) -> float:
+    """Achieved FLOP/s of one transformer block at ``cfg``'s shape, profiled like Fuyou's
+    profiling step: 4F / (t_forward + t_recompute+backward), best of 3, F = 24Nh^2 + 4Nsh."""
+    from .engine import block_forward
+
+    dev = torch.device(device)
+    p = {n: t.to(dev, dtype) for n, t in init_params(
+        GPTConfig(layers=1, hidden=cfg.hidden, heads=cfg.heads), 0)[0].items()}
+    x = torch.randn(cfg.batch, cfg.seq, cfg.hidden, device=dev, dtype=dtype)
+    g = torch.randn_like(x)
+
+    def sync():
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+    best = float("inf")
+    for _ in range(3):
+        sync()
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            block_forward(x, p, cfg.heads)
+        pg = {n: t.detach().requires_grad_() for n, t in p.items()}
+        xi = x.detach().requires_grad_()
+        torch.autograd.backward(block_forward(xi, pg, cfg.heads), g)
+        sync()
+        best = min(best, time.perf_counter() - t0)
+    N, h = cfg.batch * cfg.seq, cfg.hidden
+    return 4.0 * (24.0 * N * h * h + 4.0 * N * cfg.seq * h) / best
+
+
 def _meminfo_gb() -> float:
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -156,7 +185,8 @@ def provenance(command: str, device: str) -> dict:
                 break
     except OSError:
         pass
-    return dict(host=platform.node(), cpu=cpu, cpu_count=os.cpu_count(),
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
+    return dict(host=platform.node(), cpu=cpu, cpu_count=os.cpu_count(), loadavg_1min=load[0],
                 mem_gb=round(_meminfo_gb(), 1), device=device,
                 gpu=(torch.cuda.get_device_name(0) if device.startswith("cuda") else "none"),
                 date_utc=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -264,20 +294,26 @@ def campaign(out_dir: str | os.PathLike, machine: str, device: str, sizes: list[
         if 16 * cfg.params > 0.8 * disk_gb * 1e9:
             skipped.append(f"{size}: 16P = {16 * cfg.params / 1e9:.3g} GB exceeds the disk")
             continue
+        rate = block_flops_rate(cfg, device, getattr(torch, SIZES[size][1]))  # profiling step
         for schedule in ("fuyou", "serial"):
             if time.perf_counter() - t_start > budget_s:
                 skipped.append(f"{size}/{schedule}: time budget {budget_s} s spent")
                 continue
             with tempfile.TemporaryDirectory(dir=base) as d:
                 row = run_engine(size, schedule, device, d)
+            dtype = getattr(torch, SIZES[size][1])
             shape = ModelShape(params=float(cfg.params), layers=cfg.layers, hidden=cfg.hidden,
-                               heads=cfg.heads, batch=cfg.batch, seq=cfg.seq)
+                               heads=cfg.heads, batch=cfg.batch, seq=cfg.seq,
+                               compute_bytes=4 if dtype == torch.float32 else 2)
             sysname = "fuyou" if schedule == "fuyou" else "zero-infinity"
-            sched = Schedule.named(sysname, **({"swap_coeff": 0.0} if sysname == "fuyou"
-                                               else {}))
-            pr = predict(shape, prof, sched)
-            row.update(machine=machine, model_iteration_s=pr.makespan_s,
-                       model_tflops=shape.iteration_flops() / pr.makespan_s / 1e12)
+            sw = {"swap_coeff": 0.0, "fifo_depth": 2} if sysname == "fuyou" else {"fifo_depth": 1}
+            sched = Schedule.named(sysname, **sw)
+            pr = predict(shape, prof.with_(gpu_peak_tflops=rate / 1e12), sched)
+            pg = predict(shape, prof, sched)
+            row.update(machine=machine, block_tflops=rate / 1e12,
+                       model_iteration_s=pr.makespan_s,
+                       model_tflops=shape.iteration_flops() / pr.makespan_s / 1e12,
+                       model_gemm_iteration_s=pg.makespan_s)
             rows.append(row)
     df = pl.DataFrame(rows).sort(["size", "schedule"]) if rows else pl.DataFrame()
     prov = provenance(command, device)
@@ -285,7 +321,8 @@ def campaign(out_dir: str | os.PathLike, machine: str, device: str, sizes: list[
                 d2h_bps=link[1], cpu_adam_params_per_s=adam, gemm_flops=flops,
                 skipped=skipped, sizes=sizes, wall_s=time.perf_counter() - t_start,
                 note="engine schedules: fuyou vs serial (ZeRO-Infinity-like, re-implemented "
-                     "in paperkit); model columns = paperkit model with this profile")
+                     "in paperkit); model_* columns = paperkit model with this machine's measured "
+                     "rates and the per-size profiled block rate (model_gemm_*: isolated GEMM rate)")
     tmp = out / f"fuyou_{machine}.parquet.tmp"
     df.write_parquet(tmp)
     os.replace(tmp, out / f"fuyou_{machine}.parquet")
@@ -335,5 +372,7 @@ def load_campaign(machine: str, directory: str | os.PathLike | None = None
         dict(quantity="device->host", value=prov["d2h_bps"] / 1e9, unit="GB/s"),
         dict(quantity="CPU Adam", value=prov["cpu_adam_params_per_s"] / 1e6, unit="Mparam/s"),
         dict(quantity="GEMM", value=prov["gemm_flops"] / 1e12, unit="TFLOPS"),
+        dict(quantity="load average (1 min)", value=float(prov.get("loadavg_1min", "nan")),
+             unit="runnable tasks"),
     ])
     return runs, rates

@@ -87,6 +87,7 @@ def build_timeline(shape: ModelShape, hw: HardwareProfile, sched: Schedule,
                    coeff: float = 0.0, cpu_mem_gb: float | None = None) -> Timeline:
     """The discrete-event timeline of one steady-state iteration (seconds)."""
     t = Timeline()
+    cb = shape.compute_bytes
     L, k = shape.layers, sched.fifo_depth
     Pl, F = shape.params_per_layer, shape.layer_fwd_flops
     R, rd, wr = hw.gpu_flops, hw.ssd_read_bps, hw.ssd_write_bps
@@ -107,8 +108,8 @@ def build_timeline(shape: ModelShape, hw: HardwareProfile, sched: Schedule,
         deps = [slot] if slot else []
         hp = None
         if not offload:
-            rp = t.add(f"rd_p16_{phase}{l}", "SSD", 2 * Pl / rd, deps, "param read", l, 2 * Pl)
-            hp = t.add(f"h2d_p16_{phase}{l}", "H2D", 2 * Pl / h2d, [rp], "param H2D", l, 2 * Pl)
+            rp = t.add(f"rd_p16_{phase}{l}", "SSD", cb * Pl / rd, deps, "param read", l, cb * Pl)
+            hp = t.add(f"h2d_p16_{phase}{l}", "H2D", cb * Pl / h2d, [rp], "param H2D", l, cb * Pl)
         ha = None
         if phase == "b" and act_b > 0 and sched.pipelined_swap:
             ra = (t.add(f"rd_act{l}", "SSD", a_ssd / rd, deps, "act read", l, a_ssd)
@@ -146,16 +147,16 @@ def build_timeline(shape: ModelShape, hw: HardwareProfile, sched: Schedule,
                   if a_ssd > 0 else prev)
             deps.append(t.add(f"h2d_act{l}", "H2D", act_b / h2d, [ra], "act H2D", l, act_b))
         bw = t.add(f"bwd{l}", "GPU", bwd_flops / R, deps, "backward+recompute", l)
-        gd = t.add(f"d2h_grad{l}", "D2H", 2 * Pl / d2h, [bw], "grad D2H", l, 2 * Pl)
+        gd = t.add(f"d2h_grad{l}", "D2H", cb * Pl / d2h, [bw], "grad D2H", l, cb * Pl)
         prev = bw
         if l - k >= 0:
             pre[l - k] = fetch(l - k, "b", bw)
         if sched.overlap_opt and sysname == "fuyou":
             cpu_prev, last_write_pending = _opt_group(t, l, Pl, rd, wr, adam, gd, cpu_prev,
-                                                      last_write_pending, sched.rearrange)
+                                                      last_write_pending, sched.rearrange, cb)
     if sched.overlap_opt and sysname == "fuyou":
-        t.add(f"opt_wr{last_write_pending}", "SSD", 14 * Pl / wr, [f"adam{last_write_pending}"],
-              "opt write", last_write_pending, 14 * Pl)
+        t.add(f"opt_wr{last_write_pending}", "SSD", (12 + cb) * Pl / wr, [f"adam{last_write_pending}"],
+              "opt write", last_write_pending, (12 + cb) * Pl)
         return t
     # ---- optimizer after backward ---------------------------------------------------------
     end_bwd = prev
@@ -163,32 +164,32 @@ def build_timeline(shape: ModelShape, hw: HardwareProfile, sched: Schedule,
         gd = f"d2h_grad{l}"
         if offload:
             cpu_prev = t.add(f"adam{l}", "CPU", Pl / adam, [end_bwd, gd, cpu_prev], "adam", l)
-            t.add(f"h2d_p16_upd{l}", "H2D", 2 * Pl / h2d, [cpu_prev], "param H2D", l, 2 * Pl)
+            t.add(f"h2d_p16_upd{l}", "H2D", cb * Pl / h2d, [cpu_prev], "param H2D", l, cb * Pl)
         elif sysname == "fuyou":  # ablation: same grouped pipeline, started after backward
             cpu_prev, last_write_pending = _opt_group(t, l, Pl, rd, wr, adam, end_bwd,
                                                       cpu_prev, last_write_pending,
-                                                      sched.rearrange)
+                                                      sched.rearrange, cb)
         else:  # ZeRO-Infinity: read -> Adam -> write, serialized unless zero_pipeline_io
             dep = [end_bwd] if sched.zero_pipeline_io else [end_bwd, opt_prev_write]
             r_ = t.add(f"opt_rd{l}", "SSD", 12 * Pl / rd, dep, "opt read", l, 12 * Pl)
             cpu_prev = t.add(f"adam{l}", "CPU", Pl / adam, [r_, gd, cpu_prev], "adam", l)
-            opt_prev_write = t.add(f"opt_wr{l}", "SSD", 14 * Pl / wr, [cpu_prev], "opt write",
-                                   l, 14 * Pl)
+            opt_prev_write = t.add(f"opt_wr{l}", "SSD", (12 + cb) * Pl / wr, [cpu_prev], "opt write",
+                                   l, (12 + cb) * Pl)
     if sysname == "fuyou":
-        t.add(f"opt_wr{last_write_pending}", "SSD", 14 * Pl / wr, [f"adam{last_write_pending}"],
-              "opt write", last_write_pending, 14 * Pl)
+        t.add(f"opt_wr{last_write_pending}", "SSD", (12 + cb) * Pl / wr, [f"adam{last_write_pending}"],
+              "opt write", last_write_pending, (12 + cb) * Pl)
     return t
 
 
 def _opt_group(t: Timeline, l: int, Pl: float, rd: float, wr: float, adam: float,
                ready: str, cpu_prev: str | None, pending: int | None,
-               rearrange: bool) -> tuple[str, int]:
+               rearrange: bool, cb: int = 2) -> tuple[str, int]:
     """Fuyou's per-group optimizer step: read 12P_l, Adam, and the delayed write-back of the
     previous group (after this read when ``rearrange``, before it otherwise)."""
     def write_prev() -> None:
         if pending is not None:
-            t.add(f"opt_wr{pending}", "SSD", 14 * Pl / wr, [f"adam{pending}"], "opt write",
-                  pending, 14 * Pl)
+            t.add(f"opt_wr{pending}", "SSD", (12 + cb) * Pl / wr, [f"adam{pending}"], "opt write",
+                  pending, (12 + cb) * Pl)
     if not rearrange:
         write_prev()
     r_ = t.add(f"opt_rd{l}", "SSD", 12 * Pl / rd, [ready], "opt read", l, 12 * Pl)
@@ -202,6 +203,7 @@ def closed_form(shape: ModelShape, hw: HardwareProfile, sched: Schedule,
                 coeff: float = 0.0, cpu_mem_gb: float | None = None) -> float:
     """Iteration time (s) from per-phase resource maxima (fuyou.md section 2.4)."""
     L, P, F = shape.layers, shape.params, shape.layer_fwd_flops
+    cb = shape.compute_bytes
     R, rd, wr = hw.gpu_flops, hw.ssd_read_bps, hw.ssd_write_bps
     h2d, d2h, adam = hw.h2d_gbs * 1e9, hw.d2h_gbs * 1e9, hw.adam_params_per_s
     Pl = P / L
@@ -210,27 +212,27 @@ def closed_form(shape: ModelShape, hw: HardwareProfile, sched: Schedule,
         _, a_ssd = activation_placement(shape, hw, coeff, cpu_mem_gb)
         A = (shape.ckpt_bytes_per_layer + swap_b) * L
         A_ssd = a_ssd * L
-        fill = 2 * Pl / rd + 2 * Pl / h2d
-        t_fwd = max(L * F / R, 2 * P / h2d, A / d2h, 2 * P / rd + A_ssd / wr) + fill
+        fill = cb * Pl / rd + cb * Pl / h2d
+        t_fwd = max(L * F / R, cb * P / h2d, A / d2h, cb * P / rd + A_ssd / wr) + fill
         gpu_b = L * (3 * F - saved) / R
-        tail = 12 * Pl / rd + Pl / adam + 14 * Pl / wr
+        tail = 12 * Pl / rd + Pl / adam + (12 + cb) * Pl / wr
         if sched.overlap_opt:
-            t_bo = max(gpu_b, (2 * P + A) / h2d, 2 * P / d2h,
-                       (2 * P + 12 * P + A_ssd) / rd + 14 * P / wr, P / adam) + tail
+            t_bo = max(gpu_b, (cb * P + A) / h2d, cb * P / d2h,
+                       (cb * P + 12 * P + A_ssd) / rd + (12 + cb) * P / wr, P / adam) + tail
         else:
-            t_bo = (max(gpu_b, (2 * P + A) / h2d, 2 * P / d2h, (2 * P + A_ssd) / rd)
-                    + max(12 * P / rd + 14 * P / wr, P / adam) + tail)
+            t_bo = (max(gpu_b, (cb * P + A) / h2d, cb * P / d2h, (cb * P + A_ssd) / rd)
+                    + max(12 * P / rd + (12 + cb) * P / wr, P / adam) + tail)
         return t_fwd + t_bo
     ck = shape.ckpt_bytes_per_layer / 2
     if sched.system == "zero-offload":
-        return (L * F / R + max(L * 3 * F / R, 2 * P / d2h) + P / adam + Pl / adam
-                + 2 * Pl / h2d)
-    t_fwd = max(L * F / R + L * ck / d2h, 2 * P / rd, 2 * P / h2d) + 2 * Pl / rd
-    t_bwd = max(L * (3 * F / R + ck / h2d), 2 * P / rd, 2 * P / h2d)
+        return (L * F / R + max(L * 3 * F / R, cb * P / d2h) + P / adam + Pl / adam
+                + cb * Pl / h2d)
+    t_fwd = max(L * F / R + L * ck / d2h, cb * P / rd, cb * P / h2d) + cb * Pl / rd
+    t_bwd = max(L * (3 * F / R + ck / h2d), cb * P / rd, cb * P / h2d)
     if sched.zero_pipeline_io:
-        t_opt = max(12 * P / rd + 14 * P / wr, P / adam) + Pl / adam
+        t_opt = max(12 * P / rd + (12 + cb) * P / wr, P / adam) + Pl / adam
     else:
-        t_opt = 12 * P / rd + P / adam + 14 * P / wr
+        t_opt = 12 * P / rd + P / adam + (12 + cb) * P / wr
     return t_fwd + t_bwd + t_opt
 
 

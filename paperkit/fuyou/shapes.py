@@ -51,11 +51,14 @@ class ModelShape:
     heads: int
     batch: int
     seq: int = 1024
+    compute_bytes: int = 2  # bytes per compute-precision value (2: fp16/bf16, 4: fp32)
 
     def __post_init__(self) -> None:
         for k in ("params", "layers", "hidden", "heads", "batch", "seq"):
             if getattr(self, k) <= 0:
                 raise ValueError(f"{k} must be > 0, got {getattr(self, k)}")
+        if self.compute_bytes not in (2, 4):
+            raise ValueError(f"compute_bytes must be 2 or 4, got {self.compute_bytes}")
         if self.hidden % self.heads:
             raise ValueError(f"hidden ({self.hidden}) must be divisible by heads ({self.heads})")
 
@@ -96,13 +99,14 @@ class ModelShape:
 
     @property
     def ckpt_bytes_per_layer(self) -> float:
-        """Two fp16 checkpoints per block (attention input, MLP input): 2 * 2 B s h bytes."""
-        return 4.0 * self.tokens * self.hidden
+        """Two checkpoints per block (attention input, MLP input): 2 * cb * B s h bytes."""
+        return 2.0 * self.compute_bytes * self.tokens * self.hidden
 
     @property
     def swap_candidate_bytes_per_layer(self) -> float:
-        """All swappable GEMM outputs of one block in bytes (18 B s h)."""
-        return sum(b for _, b, _ in SWAP_CANDIDATES) * self.tokens * self.hidden
+        """All swappable GEMM outputs of one block in bytes (18 B s h at 2 bytes/value)."""
+        return (sum(b for _, b, _ in SWAP_CANDIDATES) * self.tokens * self.hidden
+                * self.compute_bytes / 2)
 
     def swap_saving(self, coeff: float) -> tuple[float, float]:
         """(bytes swapped, recompute FLOPs saved) per layer when a fraction ``coeff`` in [0, 1]
@@ -113,7 +117,7 @@ class ModelShape:
         budget = coeff * self.swap_candidate_bytes_per_layer
         moved = saved = 0.0
         for _, b, f in SWAP_CANDIDATES:
-            cb, cf = b * N * h, f * N * h * h
+            cb, cf = b * N * h * self.compute_bytes / 2, f * N * h * h
             take = min(cb, budget - moved)
             if take <= 0:
                 break
@@ -124,4 +128,4 @@ class ModelShape:
     def layer_working_bytes(self) -> float:
         """GPU working set of one block's activations at batch B (fp16): ~B s (h+4h+4h) 2
         plus the attention output and residual (2 B s h each)."""
-        return 2.0 * self.tokens * self.hidden * (9 + 2)
+        return self.compute_bytes * self.tokens * self.hidden * (9 + 2)
