@@ -3,10 +3,12 @@
 Design (one job per module):
 
 * ``hardware``  -- hardware profiles as data (``profiles.toml`` + measured JSON profiles).
-* ``shapes``    -- GPT model shape, parameter count, FLOPs (the one TFLOPS convention), activation bytes.
+* ``shapes``    -- GPT model shape, parameter count, FLOPs (the one TFLOPS convention),
+  activation bytes.
+* ``sweeps``, ``headline``, ``plots`` -- figure data, claim rules and plot helpers.
 * ``timeline``  -- a tiny discrete-event engine: FIFO servers (GPU, H2D, D2H, SSD, CPU) and tasks.
 * ``model``     -- the performance model: per-system task graphs (Fuyou, ZeRO-Infinity,
-  ZeRO-Offload) with ablation switches, closed forms, the swap-amount decision, ``predict``.
+  ZeRO-Offload), ablation switches, closed forms, the swap-amount decision, ``predict``.
 * ``memory``    -- capacity feasibility (GPU, CPU, SSD) and maximum trainable model size.
 * ``engine``    -- a real torch offloading engine (fp32 master + Adam states in files on disk,
   layer-wise streaming/prefetch, overlapped CPU Adam, activation swapping) and a serialized

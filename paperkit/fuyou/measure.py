@@ -33,15 +33,17 @@ from .hardware import HardwareProfile, measured_dir
 from .model import Schedule, predict
 from .shapes import ModelShape
 
-# name -> (config, compute dtype name, steps). gpu-m: 1.6B params, 14P ~ 22 GB on disk; its
-# fp32 states (16 B/param = 26 GB) alone would not fit a 24 GB GPU without offloading.
+# name -> (config, compute dtype name, steps). On the lent GPU machine (64 GB disk) the
+# on-disk state (14P bytes + temporary files) caps the model at ~2.5B params, so no size here
+# exceeds an 80 GB GPU; gpu-m (1.6B) and gpu-l (2.5B) do exceed a 24 GB GPU's memory for
+# unoffloaded mixed-precision Adam training (16 B/param: 26 GB and 40 GB).
 SIZES: dict[str, tuple[GPTConfig, str, int]] = {
     "toy": (GPTConfig(layers=4, hidden=64, heads=4, seq=32, batch=2), "float32", 4),
     "cpu-s": (GPTConfig(layers=6, hidden=256, heads=4, seq=128, batch=4), "float32", 4),
     "cpu-m": (GPTConfig(layers=8, hidden=512, heads=8, seq=256, batch=4), "float32", 3),
     "gpu-s": (GPTConfig(layers=8, hidden=2048, heads=16, seq=1024, batch=8), "bfloat16", 3),
     "gpu-m": (GPTConfig(layers=8, hidden=4096, heads=32, seq=1024, batch=8), "bfloat16", 3),
-    "gpu-l": (GPTConfig(layers=12, hidden=5120, heads=40, seq=1024, batch=4), "bfloat16", 2),
+    "gpu-l": (GPTConfig(layers=8, hidden=5120, heads=40, seq=1024, batch=4), "bfloat16", 2),
 }
 
 
@@ -322,7 +324,8 @@ def campaign(out_dir: str | os.PathLike, machine: str, device: str, sizes: list[
                 skipped=skipped, sizes=sizes, wall_s=time.perf_counter() - t_start,
                 note="engine schedules: fuyou vs serial (ZeRO-Infinity-like, re-implemented "
                      "in paperkit); model_* columns = paperkit model with this machine's measured "
-                     "rates and the per-size profiled block rate (model_gemm_*: isolated GEMM rate)")
+                     "rates and the per-size profiled block rate "
+                     "(model_gemm_*: isolated GEMM rate)")
     tmp = out / f"fuyou_{machine}.parquet.tmp"
     df.write_parquet(tmp)
     os.replace(tmp, out / f"fuyou_{machine}.parquet")

@@ -155,8 +155,9 @@ def build_timeline(shape: ModelShape, hw: HardwareProfile, sched: Schedule,
             cpu_prev, last_write_pending = _opt_group(t, l, Pl, rd, wr, adam, gd, cpu_prev,
                                                       last_write_pending, sched.rearrange, cb)
     if sched.overlap_opt and sysname == "fuyou":
-        t.add(f"opt_wr{last_write_pending}", "SSD", (12 + cb) * Pl / wr, [f"adam{last_write_pending}"],
-              "opt write", last_write_pending, (12 + cb) * Pl)
+        lw = last_write_pending
+        t.add(f"opt_wr{lw}", "SSD", (12 + cb) * Pl / wr, [f"adam{lw}"], "opt write", lw,
+              (12 + cb) * Pl)
         return t
     # ---- optimizer after backward ---------------------------------------------------------
     end_bwd = prev
@@ -173,11 +174,12 @@ def build_timeline(shape: ModelShape, hw: HardwareProfile, sched: Schedule,
             dep = [end_bwd] if sched.zero_pipeline_io else [end_bwd, opt_prev_write]
             r_ = t.add(f"opt_rd{l}", "SSD", 12 * Pl / rd, dep, "opt read", l, 12 * Pl)
             cpu_prev = t.add(f"adam{l}", "CPU", Pl / adam, [r_, gd, cpu_prev], "adam", l)
-            opt_prev_write = t.add(f"opt_wr{l}", "SSD", (12 + cb) * Pl / wr, [cpu_prev], "opt write",
-                                   l, (12 + cb) * Pl)
+            opt_prev_write = t.add(f"opt_wr{l}", "SSD", (12 + cb) * Pl / wr, [cpu_prev],
+                                   "opt write", l, (12 + cb) * Pl)
     if sysname == "fuyou":
-        t.add(f"opt_wr{last_write_pending}", "SSD", (12 + cb) * Pl / wr, [f"adam{last_write_pending}"],
-              "opt write", last_write_pending, (12 + cb) * Pl)
+        lw = last_write_pending
+        t.add(f"opt_wr{lw}", "SSD", (12 + cb) * Pl / wr, [f"adam{lw}"], "opt write", lw,
+              (12 + cb) * Pl)
     return t
 
 

@@ -41,7 +41,8 @@ def throughput(hardware: list[str], models: list[str], batches: list[int],
 def best_over_batches(frame: pl.DataFrame) -> pl.DataFrame:
     """Per (hardware, model, system): the best TFLOPS over the batches that fit."""
     return (frame.filter(pl.col("fits"))
-            .sort(["hardware", "model", "system", "tflops", "batch"], descending=[False] * 3 + [True, False])
+            .sort(["hardware", "model", "system", "tflops", "batch"],
+                  descending=[False, False, False, True, False])
             .group_by(["hardware", "model", "system"], maintain_order=True).first()
             .sort(["hardware", "model", "system"]))
 
