@@ -71,6 +71,14 @@ def interarrival_times(cs: pl.LazyFrame, region: str | None = None,
     return iat[iat > 0] if drop_zeros else iat
 
 
+def _try_fit(f, x: np.ndarray) -> tuple[float | None, float | None]:
+    """``f(x)``, or (None, None) for a sample too small or degenerate to fit."""
+    try:
+        return f(x)
+    except ValueError:
+        return None, None
+
+
 def region_fits(cs: pl.LazyFrame, regions: list[str]) -> dict[str, dict]:
     """Per region: LogNormal MLE of cold-start time and Weibull MLE of IATs."""
     out = {}
@@ -78,8 +86,8 @@ def region_fits(cs: pl.LazyFrame, regions: list[str]) -> dict[str, dict]:
         x = (cs.filter(pl.col("region") == r).select("totalCost_cold_start")
              .collect(engine="in-memory").to_series().to_numpy())
         iat = interarrival_times(cs, r)
-        ln = fit.fit_lognormal(x) if (x > 0).sum() >= 2 else (None, None)
-        wb = fit.fit_weibull(iat) if iat.size >= 2 else (None, None)
+        ln = _try_fit(fit.fit_lognormal, x)
+        wb = _try_fit(fit.fit_weibull, iat)
         out[r] = {"lognormal": {"mu": ln[0], "sigma": ln[1]},
                   "weibull_iat": {"shape": wb[0], "scale": wb[1]}}
     return out

@@ -92,3 +92,15 @@ def test_cli_generate(tmp_path, cs_cache, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["generate", str(tmp_path / "h"), "--scale", "abc"])
     assert exc.value.code == 2 and "--scale must be a number" in capsys.readouterr().err
+
+
+def test_degenerate_region_gives_null_fits(tiny_trace, tmp_path):
+    import polars as pl
+    from paperkit.coldstarts import schema
+    (tmp_path / "cold_start" / "R5").mkdir(parents=True)
+    f = next((tiny_trace / "cold_start" / "R5").glob("*.csv"))
+    pl.read_csv(f, schema=schema.COLD_START).head(1).write_csv(tmp_path / "cold_start" / "R5" / "day_00.csv")
+    out = summarize.summarize(tmp_path)["regions"]["R5"]
+    assert out["n_cold_starts"] == 1
+    assert out["lognormal"] == {"mu": None, "sigma": None}
+    assert out["weibull_iat"] == {"shape": None, "scale": None}
