@@ -16,10 +16,11 @@ export PAPERKIT_DATA_MIRROR
 NB_PARAMS := $(MAKEOVERRIDES)
 TEST_BUILD := build/test
 
-.PHONY: help reproduce test unit nbval lab data clean distclean venv report $(PAPERS)
+.PHONY: help reproduce test unit nbval lab data clean distclean venv report params \
+        gpu-polca gpu-fuyou gpu-t3 $(PAPERS)
 
 help:  ## list the targets
-	@grep -E '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
+	@grep -E '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
 
 venv: $(STAMP)  ## build .venv with the pinned dependencies (fast when present)
 
@@ -35,7 +36,8 @@ reproduce: $(STAMP)  ## run every notebook on the default data; write build/repo
 	$(PY) -m paperkit.runner run -- $(NB_PARAMS)
 	@$(PY) -m paperkit.report
 
-$(PAPERS): $(STAMP)  ## run one paper's notebooks (make coldstarts SCALE=0.1)
+# make coldstarts | polca | fuyou | t3: one paper's notebooks (make coldstarts SCALE=0.1)
+$(PAPERS): $(STAMP)
 	$(PY) -m paperkit.runner run $@ -- $(NB_PARAMS)
 	@$(PY) -m paperkit.report
 
@@ -62,6 +64,19 @@ data: $(STAMP)  ## download + verify public data (GROUPS="default huawei-coldsta
 
 bench-%: $(STAMP)  ## benchmark one paper (make bench-polca)
 	MPLBACKEND=Agg $(PY) -m paperkit.$*.bench
+
+# GPU measurement campaigns (on a machine with an NVIDIA GPU; each fits in 10 minutes).
+# They never change clocks, power limits or modes. Commit what they write under data/measured/.
+gpu-polca: $(STAMP)  ## POLCA power campaign (make gpu-polca CARD=h100)
+	$(if $(CARD),,$(error name the card: make gpu-polca CARD=h100))
+	$(PY) -m paperkit.polca.harness --out data/measured/polca/$(CARD) --budget-s 540
+
+gpu-fuyou: $(STAMP)  ## Fuyou engine + bandwidth campaign (make gpu-fuyou CARD=h100)
+	$(if $(CARD),,$(error name the card: make gpu-fuyou CARD=h100))
+	$(PY) -m paperkit.fuyou.measure --machine $(CARD)
+
+gpu-t3: $(STAMP)  ## T3 GEMM / chunking / contention calibration
+	$(PY) -m paperkit.t3.calibrate
 
 clean:  ## remove build/ (keeps .venv and downloaded data)
 	rm -rf build
