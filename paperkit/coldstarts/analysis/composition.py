@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .pools import config_group_expr, funcid_expr, pool_from_funcid_expr
+from .pools import config_group_expr, pool_from_funcid_expr, with_funcid
 from .runtimes import PLOTTED_RUNTIMES, annotate_meta
 from .series import hour_expr, require
 from .triggers import TRIGGER_ORDER
@@ -74,9 +74,10 @@ def shares(num_pods: pl.LazyFrame, cold_starts: pl.LazyFrame, meta: pl.DataFrame
         raise ValueError(f"kind must be one of {list(GROUP_KINDS)}, got {kind!r}")
     col = GROUP_KINDS[kind]
     require(num_pods, ["funcID", "num_pods"], "shares(num_pods)")
-    require(cold_starts, ["funcName", "userID", "podID"], "shares(cold_starts)")
+    if "funcID" not in cold_starts.collect_schema().names():
+        require(cold_starts, ["funcName", "userID", "podID"], "shares(cold_starts)")
     pods = num_pods.group_by("funcID").agg(pl.col("num_pods").fill_null(0).sum().alias("w")).collect()
-    cs = cold_starts.select(funcid_expr()).group_by("funcID").agg(pl.len().alias("w")).collect()
+    cs = with_funcid(cold_starts).select("funcID").group_by("funcID").agg(pl.len().alias("w")).collect()
     fm = meta if func_meta is None else func_meta
     funcs = fm.select("funcID").with_columns(pl.lit(1, pl.UInt32).alias("w"))
     out = []
@@ -115,7 +116,7 @@ def requests_vs_cold_starts(requests: pl.LazyFrame, cold_starts: pl.LazyFrame, m
     """
     require(requests, ["funcID", "requests"], "requests_vs_cold_starts(requests)")
     r = requests.group_by("funcID").agg(pl.col("requests").fill_null(0).sum()).collect()
-    c = cold_starts.select(funcid_expr()).group_by("funcID").agg(pl.len().alias("cold_starts")).collect()
+    c = with_funcid(cold_starts).select("funcID").group_by("funcID").agg(pl.len().alias("cold_starts")).collect()
     j = r.join(c, on="funcID", how="full", coalesce=True).with_columns(
         pl.col("requests").fill_null(0), pl.col("cold_starts").fill_null(0))
     g = function_groups(j.select("funcID"), meta).select("funcID", "trigger")

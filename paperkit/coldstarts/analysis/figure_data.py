@@ -42,12 +42,13 @@ class TraceInputs:
         return self._cache[key]
 
     def cold_starts(self) -> pl.DataFrame:
-        """Cold-start events (figure columns) + funcID and pool_size, in memory."""
+        """Cold-start events (figure columns) + funcID and pool_size, in memory (funcName and userID
+        are folded into funcID to save memory)."""
         def build():
             return (
                 load.scan_cold_starts(self.data_dir).select(list(CS_COLUMNS))
                 .with_columns(funcid_expr(), pool_from_pod_expr())
-                .with_columns(pool_size_expr()).drop("poolName")
+                .with_columns(pool_size_expr()).drop("poolName", "funcName", "userID")
                 .collect()
             )
         return self._get("cs", build)

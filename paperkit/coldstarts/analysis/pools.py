@@ -68,6 +68,12 @@ def funcid_expr(func: str = "funcName", user: str = "userID", pod: str = "podID"
     ).alias("funcID")
 
 
+def with_funcid(lf: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame:
+    """``lf`` (lazy) with a ``funcID`` column: kept if present, else built by :func:`funcid_expr`."""
+    lf = lf.lazy()
+    return lf if "funcID" in lf.collect_schema().names() else lf.with_columns(funcid_expr())
+
+
 def cpu_m_expr(pool_col: str = "poolName") -> pl.Expr:
     """CPU limit in millicores parsed from a pool name."""
     return pl.col(pool_col).str.extract(r"-(\d+)-\d+$", 1).cast(pl.Int64).alias("cpu_m")

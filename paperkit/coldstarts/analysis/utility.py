@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .pools import funcid_expr
+from .pools import with_funcid
 from .series import SECONDS_PER_DAY, require
 
 KEEP_ALIVE_S = 60.0
@@ -35,14 +35,14 @@ def utility_ratios(cs: pl.LazyFrame, req: pl.LazyFrame, day: int = 30, keep_aliv
     Columns region, podID, funcID, cold_start, useful, ratio, censored (sorted by region, podID).
     ``trace_end_s`` defaults to the end of ``day``.
     """
-    require(cs, ["region", "day", "time", "podID", "funcName", "userID", "totalCost_cold_start"], "utility_ratios(cs)")
+    require(cs, ["region", "day", "time", "podID", "totalCost_cold_start"], "utility_ratios(cs)")
     require(req, ["region", "podID", "time_worker", "totalCost_worker"], "utility_ratios(req)")
     if keep_alive_s < 0:
         raise ValueError(f"keep_alive_s must be >= 0, got {keep_alive_s}")
     end = float((day + 1) * SECONDS_PER_DAY) if trace_end_s is None else float(trace_end_s)
     pods = (
-        cs.filter(pl.col("day") == day)
-        .select("region", "podID", funcid_expr(),
+        with_funcid(cs.filter(pl.col("day") == day))
+        .select("region", "podID", "funcID",
                 (pl.col("time") + pl.col("totalCost_cold_start")).alias("ready"),
                 pl.col("totalCost_cold_start").alias("cold_start"))
     )
