@@ -105,14 +105,16 @@ def series_figures(data_dir: Path) -> dict[str, pd.DataFrame]:
         gc.collect()
         for name, key, lo, hi in (("totalCost_avg", "fig03b", 1e-4, 1e3), ("cpu_usage_avg", "fig03c", 1e-3, 1e2)):
             w = read_wide(data_dir, r, name)
-            cells = w.drop(columns=["day", "time"]).stack()
-            out[key].append(_cdf_frame({"region": r}, cells.to_numpy(), lo, hi))
-            out["med"].append(pd.DataFrame({"region": [r], "stat": [name], "median": [cells[cells > 0].median()]}))
+            m = w.drop(columns=["day", "time"])
+            cells = m.to_numpy().ravel()
+            cells = cells[~np.isnan(cells)]
+            out[key].append(_cdf_frame({"region": r}, cells, lo, hi))
+            out["med"].append(pd.DataFrame({"region": [r], "stat": [name], "median": [np.median(cells[cells > 0])]}))
             if name == "cpu_usage_avg":
-                long = w.melt(id_vars=["day", "time"]).dropna()
-                d = long.groupby(long["time"] // SEC_PER_DAY)["value"].mean()
+                day = w["time"] // SEC_PER_DAY
+                d = m.groupby(day).sum().sum(axis=1) / m.groupby(day).count().sum(axis=1)
                 out["fig07b"].append(pd.DataFrame({"region": r, "day": d.index, "value": d.values}))
-            del w, cells
+            del w, m, cells
             gc.collect()
         pods = read_wide(data_dir, r, "num_pods")
         pf = [c for c in pods.columns if c not in ("day", "time")]
