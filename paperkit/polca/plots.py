@@ -1,0 +1,149 @@
+"""Figures of the POLCA notebooks: one function per figure, frames/arrays in, a Figure out.
+
+Thin layer in the style of seaborn's figure-level functions: each function draws a complete
+figure (axes, labels, legend, ``tight_layout``) and returns the ``matplotlib.figure.Figure``;
+saving (``figures.save``) and the tier stamp stay in the notebook. Power is normalised
+(x TDP or / provisioned row power); time in seconds, hours or days as labelled.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import polars as pl
+import seaborn as sns
+from matplotlib.figure import Figure
+
+SWEEP_LABELS = {"prompt": "prompt length (tokens, batch 1)", "batch": "batch size (prompt 512)"}
+CAP_TITLES = {"bloom": "BLOOM-176B inference", "neox": "GPT-NeoX-20B inference", "train": "training"}
+
+
+def _require(frame: pl.DataFrame, cols: tuple[str, ...], what: str) -> None:
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{what}: frame lacks columns {missing} (has {frame.columns})")
+
+
+def power_sweep_points(perf: pl.DataFrame, prompt_for_batch: int = 512) -> pl.DataFrame:
+    """Long frame (sweep, x, metric, tdp) of the public power points of one model.
+
+    ``perf`` holds one model's rows of ``perf_model.csv`` (peak/average power in x TDP):
+    the prompt sweep is taken at batch 1, the batch sweep at prompt ``prompt_for_batch``.
+    """
+    _require(perf, ("batch_size", "prompt_size", "peak_power", "average_power"), "power_sweep_points")
+    return pl.concat([
+        perf.filter(pl.col("batch_size") == 1).select(
+            pl.lit("prompt").alias("sweep"), pl.col("prompt_size").cast(pl.Float64).alias("x"),
+            "peak_power", "average_power"),
+        perf.filter(pl.col("prompt_size") == prompt_for_batch).select(
+            pl.lit("batch").alias("sweep"), pl.col("batch_size").cast(pl.Float64).alias("x"),
+            "peak_power", "average_power"),
+    ]).unpivot(index=["sweep", "x"], variable_name="metric", value_name="tdp").sort(["sweep", "metric", "x"])
+
+
+def power_sweeps(obs: pl.DataFrame, fit: pl.DataFrame, title: str) -> Figure:
+    """E3: observed power points (scatter) and the fitted phase model (lines), prompt and batch sweeps.
+
+    ``obs``: long frame from :func:`power_sweep_points`; ``fit``: wide frame (sweep, x, peak, mean)
+    as returned by ``report.fit_curves``. Power in x 400 W TDP.
+    """
+    _require(obs, ("sweep", "x", "metric", "tdp"), "power_sweeps obs")
+    _require(fit, ("sweep", "x", "peak", "mean"), "power_sweeps fit")
+    fit_long = fit.unpivot(index=["sweep", "x"], variable_name="metric", value_name="tdp").sort(["sweep", "metric", "x"])
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    for ax, sw in zip(axes, ["prompt", "batch"]):
+        o = obs.filter(pl.col("sweep") == sw).to_pandas()
+        f = fit_long.filter(pl.col("sweep") == sw).to_pandas()
+        sns.scatterplot(o, x="x", y="tdp", hue="metric", ax=ax, s=30)
+        for m, ls in (("peak", "-"), ("mean", "--")):
+            ff = f[f.metric == m]
+            ax.plot(ff.x, ff.tdp, ls, color="k", lw=1, label=f"fit {m}")
+        ax.set(xscale="log", xlabel=SWEEP_LABELS[sw], ylabel="GPU power (x 400 W TDP)", ylim=(0.3, 1.15))
+        ax.legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def request_timeline(tl: pl.DataFrame, title: str) -> Figure:
+    """E2: modelled GPU power (x TDP) of one request over time (s), with the TDP line."""
+    _require(tl, ("t_s", "power_tdp"), "request_timeline")
+    fig, ax = plt.subplots(figsize=(7, 2.8))
+    ax.plot(tl["t_s"].to_numpy(), tl["power_tdp"].to_numpy(), lw=1.2)
+    ax.axhline(1.0, ls="--", color="grey", lw=0.8)
+    ax.set(xlabel="time (s)", ylabel="GPU power (x TDP)", title=title)
+    fig.tight_layout()
+    return fig
+
+
+def synthetic_traces(envelope: pl.DataFrame, train: np.ndarray, *, dt_s: float = 0.1,
+                     window_s: float = 60.0, ref_level: float = 0.79) -> Figure:
+    """E1/E4: daily envelope of the inference row (left) and the first ``window_s`` of training (right).
+
+    ``envelope``: (day, min, mean, max) of row power / provisioned; ``train``: training-row power
+    sampled every ``dt_s`` seconds; ``ref_level``: dashed reference line on the inference panel.
+    """
+    _require(envelope, ("day", "min", "mean", "max"), "synthetic_traces")
+    if dt_s <= 0 or window_s <= 0:
+        raise ValueError(f"dt_s={dt_s} and window_s={window_s} must be > 0")
+    env = envelope.sort("day").to_pandas()
+    n = int(round(window_s / dt_s))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.2), gridspec_kw={"width_ratios": [2, 1]})
+    axes[0].fill_between(env["day"], env["min"], env["max"], alpha=0.3, label="daily min-max")
+    axes[0].plot(env["day"], env["mean"], label="daily mean")
+    axes[0].axhline(ref_level, ls="--", color="grey", lw=0.8)
+    axes[0].set(xlabel="day", ylabel="row power / provisioned", title="inference row, six weeks (synthetic)")
+    axes[0].legend(fontsize=7)
+    axes[1].plot(np.arange(n) * dt_s, train[:n], lw=0.8)
+    axes[1].set(xlabel="s", title=f"training row, {window_s:g} s (synthetic)", ylim=(0, 1.05))
+    fig.tight_layout()
+    return fig
+
+
+def replica_vs_input(replica: np.ndarray, given: np.ndarray, *, dt_s: float = 1.0,
+                     replica_label: str = "simulated row (40 servers, no control)") -> Figure:
+    """E11 analogue: simulated row power vs the synthetic input it replays (both / provisioned).
+
+    Both arrays are sampled every ``dt_s`` seconds; the x axis is in hours.
+    """
+    if replica.shape != given.shape:
+        raise ValueError(f"replica {replica.shape} and input {given.shape} must have the same shape")
+    h = np.arange(replica.size) * dt_s / 3600
+    fig, ax = plt.subplots(figsize=(8, 3))
+    ax.plot(h, replica, lw=0.3, label=replica_label)
+    ax.plot(h, given, lw=0.8, label="synthetic input")
+    ax.set(xlabel="hour of window", ylabel="row power / provisioned", title="E11 analogue: replica vs synthetic input")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def oversubscription(df: pl.DataFrame, days: float, *, n_servers: int = 40, hp_criterion: float = 0.01) -> Figure:
+    """E12/E13: power-brake events (log, +1) and HP P50 latency impact vs added servers, per policy.
+
+    ``df``: one row per (policy, oversub) from ``sweep.passes``; ``days``: simulated window.
+    """
+    _require(df, ("policy", "oversub", "brake_events", "hp_p50_impact"), "oversubscription")
+    d = df.with_columns((pl.col("brake_events") + 1).alias("brake events + 1")).to_pandas()
+    xlabel = f"added servers (fraction of {n_servers})"
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+    sns.lineplot(d, x="oversub", y="brake events + 1", hue="policy", marker="o", ax=axes[0])
+    axes[0].set(yscale="log", xlabel=xlabel, title=f"power-brake events ({days:g} days)")
+    sns.lineplot(d, x="oversub", y="hp_p50_impact", hue="policy", marker="o", ax=axes[1], legend=False)
+    axes[1].axhline(hp_criterion, ls="--", color="grey", lw=0.8)
+    axes[1].set(xlabel=xlabel, ylabel="HP P50 latency impact", title=f"HP P50 impact (criterion < {hp_criterion * 100:g} %)")
+    fig.tight_layout()
+    return fig
+
+
+def capping_model(ks: pl.DataFrame, title: str) -> Figure:
+    """E6/E7: normalised latency vs normalised peak power per capping knob, one panel per workload."""
+    _require(ks, ("workload", "knob", "peak_norm", "latency_norm"), "capping_model")
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.2), sharey=True)
+    for ax, wl in zip(axes, ["bloom", "neox", "train"]):
+        d = ks.filter(pl.col("workload") == wl).to_pandas()
+        sns.lineplot(d, x="peak_norm", y="latency_norm", hue="knob", style="knob", markers=True, ax=ax, sort=True)
+        ax.set(title=CAP_TITLES[wl], xlabel="peak power (norm.)", ylabel="latency (norm.)")
+        ax.legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
