@@ -70,3 +70,95 @@ def fmt_table(frame: pl.DataFrame, digits: int = 4) -> str:
     lines = ["  ".join(c.rjust(w[i]) for i, c in enumerate(cols))]
     lines += ["  ".join(v.rjust(w[i]) for i, v in enumerate(r)) for r in rows]
     return "\n".join(lines)
+
+
+# ---- one function per notebook figure (frames in, Figure out) -------------------------------
+
+GPT3_TICKS_B = (12.85, 29.97, 64.85, 174.6, 277.0)  # tick positions (B params) of the size axis
+
+
+def overall_throughput(tp: pl.DataFrame, panels: list[tuple[str, str]], systems: list[str],
+                       ref_lines: dict[str, tuple[float, str]] | None = None) -> plt.Figure:
+    """Overall throughput: one TFLOPS bar panel per (hardware, model), 'OOM' where it does not fit.
+
+    ``tp``: rows of ``sweeps.throughput``; ``panels``: (hardware profile, model) per panel;
+    ``ref_lines``: label -> (TFLOPS, line style) drawn as horizontal lines on the first panel.
+    """
+    from paperkit.fuyou.hardware import get_profile
+
+    if not panels:
+        raise ValueError("panels must name at least one (hardware, model) pair")
+    fig, axes = plt.subplots(1, len(panels), figsize=(13, 3.2), sharey=True, squeeze=False)
+    axes = axes[0]
+    for ax, (hw, m) in zip(axes, panels):
+        bars_with_oom(ax, tp.filter(hardware=hw, model=m), "batch", "system", systems,
+                      f"{m} on {get_profile(hw).gpu_name}")
+        if ax is not axes[0]:
+            ax.get_legend().remove()
+    for label, (value, ls) in (ref_lines or {}).items():
+        axes[0].axhline(value, ls=ls, color="k", lw=0.8, label=label)
+    axes[0].legend(fontsize=6)
+    fig.tight_layout()
+    return fig
+
+
+def bigger_model_and_ssds(big: pl.DataFrame, ssd: pl.DataFrame, sizes: list[str],
+                          ticks_b: tuple[float, ...] = GPT3_TICKS_B) -> plt.Figure:
+    """TFLOPS vs model size (left, log x, one line per hardware/system) and vs #SSDs (right).
+
+    ``big``: ``sweeps.throughput`` rows with ``params_b`` (B params); ``ssd``: ``sweeps.ssd_scaling``
+    rows with a ``gpu`` name column; ``sizes``: tick labels at ``ticks_b``.
+    """
+    from paperkit.fuyou.hardware import get_profile
+
+    if len(sizes) != len(ticks_b):
+        raise ValueError(f"sizes {sizes} and ticks_b {ticks_b} must have the same length")
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.2))
+    for (hw, s), g in big.with_columns(order=pl.col("params_b")).sort("order").group_by(
+            ["hardware", "system"], maintain_order=True):
+        a1.plot(g["params_b"], g["tflops"], marker="o", label=f"{s}, {get_profile(hw).gpu_name}")
+    a1.set(xscale="log", xlabel="model size (B params, GPT-3 family)", ylabel="TFLOPS",
+           title="batch 8: throughput vs model size")
+    a1.set_xticks(list(ticks_b), sizes, minor=False)
+    a1.minorticks_off()
+    a1.legend(fontsize=6)
+    for (g_, s), g in ssd.sort("n_ssd").group_by(["gpu", "system"], maintain_order=True):
+        a2.plot(g["n_ssd"], g["tflops"], marker="o", label=f"{s}, {g_}")
+    a2.set(xlabel="number of SSDs (P5510, RAID-0)", ylabel="TFLOPS", title="13B, batch 16: throughput vs #SSDs")
+    a2.legend(fontsize=6)
+    fig.tight_layout()
+    return fig
+
+
+def engine_timelines(timelines: dict[str, pl.DataFrame], title: str = "measured, CPU toy: {}") -> plt.Figure:
+    """Gantt charts of engine timelines, one row per schedule, with one legend of task kinds.
+
+    ``timelines``: schedule -> frame (resource, kind, start_s, end_s in seconds);
+    ``title``: format string filled with the schedule name.
+    """
+    if not timelines:
+        raise ValueError("timelines must hold at least one schedule's frame")
+    fig, axes = plt.subplots(len(timelines), 1, figsize=(10, 4.5), sharex=True, squeeze=False)
+    kinds: set[str] = set()
+    for ax, (sched, tl) in zip(axes[:, 0], timelines.items()):
+        kinds |= set(tl["kind"].to_list())
+        gantt(ax, tl, title.format(sched))
+    kind_legend(fig, sorted(kinds))
+    fig.tight_layout(rect=(0, 0.14, 1, 1))
+    return fig
+
+
+def measured_vs_model(meas: pl.DataFrame) -> plt.Figure:
+    """Measured vs modelled seconds per iteration (log-log), one colour per schedule, y = x line."""
+    missing = [c for c in ("schedule", "params", "iteration_s", "model_iteration_s") if c not in meas.columns]
+    if missing:
+        raise ValueError(f"measured_vs_model: frame lacks columns {missing}")
+    fig, ax = plt.subplots(figsize=(4.5, 3.2))
+    for s, g in meas.sort("params").group_by("schedule", maintain_order=True):
+        ax.scatter(g["iteration_s"], g["model_iteration_s"], label=s[0])
+    lim = [float(meas["model_iteration_s"].min()) / 2, float(meas["iteration_s"].max()) * 2]
+    ax.plot(lim, lim, "k--", lw=0.7)
+    ax.set(xscale="log", yscale="log", xlabel="measured s/iteration (CPU)", ylabel="modelled s/iteration",
+           title="engine: measured vs model (CPU)")
+    ax.legend(fontsize=6)
+    return fig
