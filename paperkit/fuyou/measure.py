@@ -28,7 +28,7 @@ from pathlib import Path
 import polars as pl
 import torch
 
-from .engine import GPTConfig, init_params, make_batch, Engine
+from .engine import Engine, GPTConfig, init_params, make_batch, train
 from .hardware import HardwareProfile, measured_dir
 from .model import Schedule, predict
 from .shapes import ModelShape
@@ -343,7 +343,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="gpu-s,gpu-m", help=f"comma list of {list(SIZES)}")
     ap.add_argument("--budget-s", type=float, default=480.0)
     ap.add_argument("--store-dir", default=None, help="where the 'SSD' files go")
+    ap.add_argument("--timeline", action="store_true",
+                    help="only record the toy engine timeline of both schedules "
+                         "(fuyou_<machine>_timeline.parquet), for the notebook's Gantt figure")
+    ap.add_argument("--steps", type=int, default=2, help="--timeline: steps (last one is kept)")
+    ap.add_argument("--disk-mbps", type=float, default=150.0,
+                    help="--timeline: emulated SSD bandwidth in MB/s (0 = unthrottled)")
     a = ap.parse_args(argv)
+    if a.timeline:
+        path = record_timelines(a.out, a.machine, a.device, a.steps, a.disk_mbps)
+        print(json.dumps({"timeline": str(path), "machine": a.machine}, sort_keys=True))
+        return 0
     sizes = [s for s in a.sizes.split(",") if s]
     bad = [s for s in sizes if s not in SIZES]
     if bad:
@@ -356,9 +366,6 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({"rows": df.height, "machine": a.machine}, sort_keys=True))
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 def load_campaign(machine: str, directory: str | os.PathLike | None = None
@@ -379,3 +386,69 @@ def load_campaign(machine: str, directory: str | os.PathLike | None = None
              unit="runnable tasks"),
     ])
     return runs, rates
+
+
+# -- engine timelines: measured once, committed, plotted deterministically ---------------------
+TIMELINE_SHAPE = dict(layers=6, hidden=64, heads=4, seq=64, batch=2)
+"""The toy model whose per-resource timeline ``fuyou_<machine>_timeline.parquet`` records."""
+
+
+def run_timelines(cfg: GPTConfig, steps: int, *, disk_mbps: float = 150.0, seed: int = 0,
+                  device: str = "cpu") -> dict[str, pl.DataFrame]:
+    """Run both schedules now; the last step's timeline per schedule (seconds from step start).
+
+    ``disk_mbps`` throttles the emulated SSD (MB/s; 0 = unthrottled). Wall-clock intervals vary
+    from run to run: for a reproducible figure plot :func:`load_timelines` instead.
+    """
+    bps = disk_mbps * 1e6 if disk_mbps > 0 else None
+    out: dict[str, pl.DataFrame] = {}
+    for sched in ("serial", "fuyou"):
+        with tempfile.TemporaryDirectory() as d:
+            _, _, tl, _ = train(cfg, d, steps, schedule=sched, seed=seed, device=device,
+                                read_bps=bps, write_bps=bps)
+        out[sched] = tl.filter(pl.col("step") == steps).sort(["resource", "start_s", "kind"])
+    return out
+
+
+def record_timelines(out_dir: str | os.PathLike | None = None, machine: str = "cpu",
+                     device: str = "cpu", steps: int = 2, disk_mbps: float = 150.0,
+                     seed: int = 0) -> Path:
+    """Measure :data:`TIMELINE_SHAPE` with both schedules and commit-ready write
+    ``fuyou_<machine>_timeline.parquet`` plus ``fuyou_<machine>_timeline_provenance.json``."""
+    out = Path(out_dir) if out_dir else measured_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(1)
+    cfg = GPTConfig(**TIMELINE_SHAPE)
+    frames = run_timelines(cfg, steps, disk_mbps=disk_mbps, seed=seed, device=device)
+    df = pl.concat([f.with_columns(schedule=pl.lit(s)) for s, f in frames.items()])
+    path = out / f"fuyou_{machine}_timeline.parquet"
+    tmp = path.with_suffix(".parquet.tmp")
+    df.write_parquet(tmp)
+    os.replace(tmp, path)
+    prov = provenance("python -m paperkit.fuyou.measure --machine {} --device {} --timeline "
+                      "--steps {} --disk-mbps {}".format(machine, device, steps, disk_mbps), device)
+    prov.update(shape=TIMELINE_SHAPE, params=cfg.params, steps=steps, disk_mbps=disk_mbps,
+                seed=seed)
+    _atomic_write_text(out / f"fuyou_{machine}_timeline_provenance.json",
+                       json.dumps(prov, indent=1, sort_keys=True) + "\n")
+    return path
+
+
+def load_timelines(machine: str = "cpu", directory: str | os.PathLike | None = None
+                   ) -> tuple[dict[str, pl.DataFrame], dict]:
+    """The committed timelines (schedule -> frame, serial first) and their provenance."""
+    d = Path(directory) if directory else measured_dir()
+    path = d / f"fuyou_{machine}_timeline.parquet"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"no committed engine timeline {path}; record one with "
+            f"`python -m paperkit.fuyou.measure --machine {machine} --timeline`")
+    df = pl.read_parquet(path)
+    prov = json.loads((d / f"fuyou_{machine}_timeline_provenance.json").read_text())
+    frames = {s: df.filter(pl.col("schedule") == s).drop("schedule")
+                   .sort(["resource", "start_s", "kind"]) for s in ("serial", "fuyou")}
+    return frames, prov
+
+
+if __name__ == "__main__":
+    sys.exit(main())

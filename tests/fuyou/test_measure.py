@@ -2,6 +2,7 @@
 import json
 
 import polars as pl
+import pytest
 
 from paperkit.fuyou.hardware import load_profiles
 from paperkit.fuyou.measure import (campaign, disk_bandwidth, load_campaign, main,
@@ -41,3 +42,19 @@ def test_cli_rejects_unknown_size(capsys):
     with pytest.raises(SystemExit) as e:
         main(["--machine", "x", "--device", "cpu", "--sizes", "huge"])
     assert e.value.code == 2 and "huge" in capsys.readouterr().err
+
+
+def test_timeline_round_trip(tmp_path):
+    """record_timelines writes both schedules with provenance; load_timelines reads them back."""
+    from paperkit.fuyou import measure
+
+    path = measure.record_timelines(tmp_path, machine="toycpu", steps=1, disk_mbps=0)
+    assert path.name == "fuyou_toycpu_timeline.parquet"
+    frames, prov = measure.load_timelines("toycpu", tmp_path)
+    assert list(frames) == ["serial", "fuyou"]
+    for tl in frames.values():
+        assert {"resource", "kind", "start_s", "end_s"} <= set(tl.columns)
+        assert tl.height > 0 and (tl["end_s"] >= tl["start_s"]).all()
+    assert prov["steps"] == 1 and prov["shape"] == measure.TIMELINE_SHAPE
+    with pytest.raises(FileNotFoundError, match="--timeline"):
+        measure.load_timelines("nosuch", tmp_path)
