@@ -68,13 +68,44 @@ def discover(paper: str) -> list[Path]:
 
 
 def notebook_params(nb: Path) -> dict[str, Param]:
-    """The declared parameters of a notebook (name -> Param)."""
-    import papermill as pm
+    """The declared parameters of a notebook (name -> Param), read from its ``parameters`` cell.
 
-    raw = pm.inspect_notebook(str(nb))
-    return {name: Param(name, str(p.get("inferred_type_name", "None")),
-                        str(p.get("default", "")), str(p.get("help", "")))
-            for name, p in raw.items()}
+    Each top-level assignment is a parameter; its type is the annotation (or, without one, the
+    type of its literal default) and its help the comment at the end of the line.
+    """
+    import ast
+
+    import nbformat
+
+    doc = nbformat.read(nb, as_version=4)
+    cells = [c for c in doc.cells
+             if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])]
+    if not cells:
+        return {}
+    src = cells[0].source
+    try:
+        tree = ast.parse(src)
+    except SyntaxError as exc:
+        raise ParameterError(f"{_rel(nb)}: the parameters cell is not valid Python ({exc})") from None
+    lines = src.splitlines()
+    out: dict[str, Param] = {}
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            name, type_name = node.target.id, ast.unparse(node.annotation)
+        elif (isinstance(node, ast.Assign) and len(node.targets) == 1
+              and isinstance(node.targets[0], ast.Name)):
+            name = node.targets[0].id
+            try:
+                type_name = type(ast.literal_eval(node.value)).__name__
+            except ValueError:
+                type_name = "None"
+        else:
+            continue
+        default = ast.get_source_segment(src, node.value) if node.value is not None else ""
+        tail = lines[node.end_lineno - 1][node.end_col_offset:]
+        help_text = tail.split("#", 1)[1].strip() if "#" in tail else ""
+        out[name] = Param(name, type_name, default or "", help_text)
+    return out
 
 
 def coerce(value: str, type_name: str, *, name: str) -> Any:

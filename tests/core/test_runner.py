@@ -103,3 +103,30 @@ def test_refresh_in_place_strips_volatile_metadata(demo):
 def test_notebook_stems_are_unique_across_papers():
     stems = [nb.stem for p in runner.papers() for nb in runner.discover(p)]
     assert len(stems) == len(set(stems)), "claims JSON files are named by notebook stem"
+
+
+def test_comments_with_equals_signs_do_not_hide_parameters(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell('data_dir: str = ""  # "" = synthetic, 1.0 = paper size\n'
+                                     "seed = 3  # no annotation\n")
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells.append(cell)
+    path = tmp_path / "01_x.ipynb"
+    nbformat.write(nb, path)
+    ps = runner.notebook_params(path)
+    assert ps["data_dir"] == runner.Param("data_dir", "str", '""', '"" = synthetic, 1.0 = paper size')
+    assert ps["seed"].type == "int"
+
+
+def test_committed_notebooks_agree_with_papermill():
+    """papermill --help-notebook must list the same parameters the runner accepts."""
+    import papermill as pm
+
+    for paper in runner.papers():
+        for nb in runner.discover(paper):
+            ours = {n: p.type for n, p in runner.notebook_params(nb).items()}
+            theirs = {n: str(p["inferred_type_name"]) for n, p in pm.inspect_notebook(str(nb)).items()}
+            assert ours and ours == theirs, nb.name
+            assert all(t in ("int", "float", "str", "bool") for t in ours.values()), nb.name
