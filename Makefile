@@ -59,7 +59,7 @@ nbval: $(STAMP)  ## re-execute the committed notebooks and compare their outputs
 lab: $(STAMP)  ## JupyterLab on 127.0.0.1 with the .venv kernel
 	$(PY) -m jupyterlab --ip=127.0.0.1 --no-browser --notebook-dir=notebooks
 
-data: $(STAMP)  ## download + verify public data (GROUPS="default huawei-coldstart huawei-series")
+data: $(STAMP)  ## download + verify public data (GROUPS="default huawei-coldstart huawei-series huawei-requests")
 	$(PY) -m paperkit.registry $(or $(GROUPS),default)
 
 bench-%: $(STAMP)  ## benchmark one paper (make bench-polca)

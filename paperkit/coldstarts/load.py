@@ -50,8 +50,8 @@ def release_dir() -> Path:
     return paths.cache_dir() / "huawei2025" / "release"
 
 
-def _hint(data_dir: Path) -> str:
-    return ("get the release with `make data GROUPS=huawei-coldstart` (it unpacks into "
+def _hint(data_dir: Path, group: str = "huawei-coldstart") -> str:
+    return (f"get the release with `make data GROUPS={group}` (it unpacks into "
             "data/cache/huawei2025/release; see notebooks/coldstarts/README.md) or generate a "
             "synthetic one with `python -m paperkit.coldstarts generate OUT_DIR --scale 0.01`; "
             f"data_dir was {data_dir}")
@@ -237,7 +237,7 @@ def _series_files(root: Path, name: str) -> list[tuple[str, Path]]:
         have = available_series(root) if (root / "quantiles").is_dir() else []
         raise ValueError(f"no quantiles/R*/{name}/day_*.csv under {root} (series present: "
                          f"{', '.join(have) or 'none'}); the time-series zips are a separate "
-                         f"download; {_hint(root)}")
+                         f"download; {_hint(root, 'huawei-series')}")
     return out
 
 
@@ -295,7 +295,7 @@ def scan_requests(data_dir: str | Path) -> pl.LazyFrame:
     files = [(d.name, f) for d in _region_dirs(root / "per_request") for f in sorted(d.rglob("*.csv"))]
     if not files:
         raise ValueError(f"no per_request/R*/*.csv under {root}; the request tables are a separate "
-                         f"download; {_hint(root)}")
+                         f"download; {_hint(root, 'huawei-requests')}")
     return pl.scan_parquet([cached_parquet(f, root, _build_requests(r)) for r, f in files])
 
 
