@@ -43,12 +43,20 @@ def collect(build: Path | None = None) -> dict[str, dict]:
 
 
 def counts(paper_doc: dict) -> dict[str, int]:
-    """Claims per verdict over all notebooks of one paper."""
-    c = dict.fromkeys(VERDICT_ORDER, 0)
+    """Claims per verdict over all notebooks of one paper, plus ``calibration``: the matches
+    whose value was an input of a generator or fit (they only show the pipeline recovers it)."""
+    c = dict.fromkeys(VERDICT_ORDER, 0) | {"calibration": 0}
     for doc in paper_doc["claims"].values():
         for row in doc["claims"]:
             c[row["verdict"]] += 1
+            c["calibration"] += row["verdict"] == "match" and row["role"] == "calibration"
     return c
+
+
+def _counts_line(c: dict[str, int]) -> str:
+    calib = f" ({c['calibration']} of them calibration inputs)" if c["calibration"] else ""
+    return (f"Claims: {c['match']} match{calib}, {c['off']} off, {c['not checkable']} not "
+            "checkable on this data.")
 
 
 def _fmt(x) -> str:
@@ -83,8 +91,7 @@ def render_markdown(data: dict[str, dict], build: Path) -> str:
     for paper, doc in data.items():
         c = counts(doc)
         lines += [f"## {TITLES.get(paper, paper)}", "",
-                  f"Claims: {c['match']} match, {c['off']} off, {c['not checkable']} not "
-                  "checkable on this data.", ""]
+                  _counts_line(c), ""]
         for png in doc["figures"]:
             rel = os.path.relpath(png, build)
             lines += [f"![{png.stem}]({rel})", ""]
@@ -110,8 +117,7 @@ def render_html(data: dict[str, dict]) -> str:
              "<i>synthetic</i> = paperkit's generator.</p>"]
     for paper, doc in data.items():
         c = counts(doc)
-        parts.append(f"<h2>{e(TITLES.get(paper, paper))}</h2><p>Claims: {c['match']} match, "
-                     f"{c['off']} off, {c['not checkable']} not checkable.</p>")
+        parts.append(f"<h2>{e(TITLES.get(paper, paper))}</h2><p>{e(_counts_line(c))}</p>")
         for png in doc["figures"]:
             b64 = base64.b64encode(png.read_bytes()).decode()
             parts.append(f"<figure><img alt='{e(png.stem)}' src='data:image/png;base64,{b64}'>"
@@ -130,15 +136,18 @@ def render_html(data: dict[str, dict]) -> str:
 
 def summary(data: dict[str, dict]) -> str:
     """One screen: claims per verdict per paper, wall time per notebook."""
-    lines = [f"{'paper':11} {'match':>5} {'off':>4} {'n/c':>4}   notebooks (wall s)"]
-    total = dict.fromkeys(VERDICT_ORDER, 0)
+    lines = [f"{'paper':11} {'match':>5} {'calib':>5} {'off':>4} {'n/c':>4}   notebooks (wall s)"]
+    total = dict.fromkeys(VERDICT_ORDER, 0) | {"calibration": 0}
     for paper, doc in data.items():
         c = counts(doc)
         for k in total:
             total[k] += c[k]
         times = ", ".join(f"{nb} {s:.0f}" for nb, s in sorted(doc["timings"].items()))
-        lines.append(f"{paper:11} {c['match']:5} {c['off']:4} {c['not checkable']:4}   {times}")
-    lines.append(f"{'total':11} {total['match']:5} {total['off']:4} {total['not checkable']:4}")
+        lines.append(f"{paper:11} {c['match']:5} {c['calibration']:5} {c['off']:4} "
+                     f"{c['not checkable']:4}   {times}")
+    lines.append(f"{'total':11} {total['match']:5} {total['calibration']:5} {total['off']:4} "
+                 f"{total['not checkable']:4}")
+    lines.append("calib = matches whose value was an input of a generator or fit")
     return "\n".join(lines)
 
 

@@ -15,7 +15,7 @@ def test_report_sections_counts_and_embedded_figures(build_dir, tmp_path):
                     '[[claim]]\nid="B"\ntext="u"\nvalue=2.0\nunit="x"\nsource="[s]"\n'
                     'reliability="approximate"\ntolerance=0.1\n')
     tab = claims.ClaimsTable("demo", "01_demo", claims=claims.load_claims("demo", toml))
-    tab.record("A", 1.05, tier="synthetic")
+    tab.record("A", 1.05, tier="synthetic", role="calibration")
     tab.record("B", 3.0, tier="modelled")
     tab.write()
     fig, ax = plt.subplots()
@@ -27,7 +27,8 @@ def test_report_sections_counts_and_embedded_figures(build_dir, tmp_path):
         {"paper": "demo", "notebook": "01_demo", "seconds": 3.2}))
     md, htm = report.write(build_dir)
     text = md.read_text()
-    assert "## demo" in text and "1 match, 1 off, 0 not checkable" in text
+    assert "## demo" in text
+    assert "1 match (1 of them calibration inputs), 1 off, 0 not checkable" in text
     assert "figures/demo/fig1.png" in text
     assert "data:image/png;base64," in htm.read_text()
     summary = report.summary(report.collect(build_dir))
