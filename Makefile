@@ -57,7 +57,8 @@ nbval: $(STAMP)  ## re-execute the committed notebooks and compare their outputs
 	  --nbval --nbval-current-env --nbval-sanitize-with tests/nbval.cfg notebooks $(NBVAL_ARGS)
 
 lab: $(STAMP)  ## JupyterLab on 127.0.0.1 with the .venv kernel
-	$(PY) -m jupyterlab --ip=127.0.0.1 --no-browser --notebook-dir=notebooks
+	$(PY) -m jupyterlab --ip=127.0.0.1 --no-browser --notebook-dir=notebooks \
+	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 data: $(STAMP)  ## download + verify public data (GROUPS="default huawei-coldstart huawei-series huawei-requests")
 	$(PY) -m paperkit.registry $(or $(GROUPS),default)
