@@ -11,8 +11,10 @@ Environment variables:
   (default ``<root>/data/cache``).
 - ``PAPERKIT_NOTEBOOKS_DIR`` -- source notebooks, one folder per paper
   (default ``<root>/notebooks``).
-- ``PAPERKIT_DATA_MIRROR`` -- optional read-only folder laid out like the registry names
-  (tests and CI point it at ``../shared/data``); files found there are used in place.
+- ``PAPERKIT_DATA_MIRROR`` -- optional read-only folder laid out like the registry names; files
+  found there are used in place. Opt-in only: nothing sets it automatically.
+- ``PAPERKIT_OFFLINE`` -- ``0`` allows notebooks to download missing public files; by default
+  only ``make data`` downloads (see :mod:`paperkit.registry`).
 """
 
 from __future__ import annotations
@@ -64,6 +66,11 @@ def mirror_dir() -> Path | None:
         return None
     path = Path(value).expanduser()
     return path if path.is_absolute() else (ROOT / path).resolve()
+
+
+def public_dir() -> Path:
+    """Small public files committed with their licence notices: ``<root>/data/public``."""
+    return ROOT / "data" / "public"
 
 
 def measured_dir() -> Path:

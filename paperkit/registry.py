@@ -1,22 +1,32 @@
 """Public data sets: where they come from, how they are checked, where they are kept.
 
-Design: ``data/registry.toml`` lists every public file (name, URL, sha256, size, licence).
-:func:`fetch` returns a verified local path, trying in order:
+Design: ``data/registry.toml`` lists every public file (name, URL pinned to a commit where the
+host has commits, sha256, size, licence). :func:`fetch` returns a verified local path, trying in
+order:
 
-1. the read-only mirror ``$PAPERKIT_DATA_MIRROR`` (tests and CI use ``../shared/data``):
+1. the repository's own copy under ``data/public/<name>`` (entries with ``committed = true``: the
+   small files the default run needs, with their licence notices): verified, used in place; a
+   copy that fails its checksum stops the run with the fix (``git checkout``);
+2. an opt-in read-only mirror ``$PAPERKIT_DATA_MIRROR`` (never picked up automatically):
    used in place, never copied;
-2. the cache ``$PAPERKIT_DATA_DIR`` (default ``data/cache``): re-verified; a corrupt or
+3. the cache ``$PAPERKIT_DATA_DIR`` (default ``data/cache``): re-verified; a corrupt or
    truncated file is removed, reported and downloaded again;
-3. a download with pooch (progress bar on stderr, temporary file then rename, sha256 check).
+4. a download with pooch (progress bar on stderr, temporary file then rename, sha256 check),
+   only when downloads are allowed: paperkit is **offline by default**. ``make data`` (this
+   module's CLI) downloads; so does any call with ``PAPERKIT_OFFLINE=0``. Otherwise the error
+   names the file, its URL and ``make data``.
 
 Files whose release publishes no hash get the hash of their first download recorded in
-``<cache>/registry-hashes.json``; later copies must match it. With ``PAPERKIT_OFFLINE=1``, or
-when the network fails, the error names the file, the URL and ``make data``.
-:func:`derive_once` builds a derived file (e.g. parquet) once, atomically.
+``<cache>/registry-hashes.json``; later copies must match it (a corrupt hash file is reported
+and set aside, never trusted). ``make data`` also re-downloads the committed files into the
+cache and checks them against the same sha256. Every file opened is noted in
+:mod:`paperkit.provenance`. :func:`derive_once` builds a derived file (e.g. parquet) once,
+atomically.
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import logging
@@ -29,7 +39,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from paperkit import paths
+import pooch
+import requests
+
+from paperkit import atomic, paths, provenance
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +74,8 @@ class Entry:
     description: str = ""
     unpack_to: str | None = None
     group: str = "default"
+    committed: bool = False
+    """True for the small files kept in the repository under ``data/public/<name>``."""
 
 
 def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
@@ -89,10 +104,20 @@ class Registry:
     """A set of entries plus the mirror and cache folders they resolve against."""
 
     def __init__(self, entries: dict[str, Entry] | None = None, *,
-                 cache: Path | None = None, mirror: Path | None | bool = True) -> None:
+                 cache: Path | None = None, mirror: Path | None | bool = True,
+                 public: Path | None = None, offline: bool | None = None) -> None:
         self.entries = load_entries() if entries is None else entries
         self._cache = cache
         self._mirror = mirror
+        self.public = public if public is not None else paths.public_dir()
+        self._offline = offline
+
+    @property
+    def offline(self) -> bool:
+        """Downloads forbidden? Explicit ``offline=``, else ``$PAPERKIT_OFFLINE`` (default on)."""
+        if self._offline is not None:
+            return self._offline
+        return os.environ.get("PAPERKIT_OFFLINE", "1").strip().lower() not in ("0", "false", "no")
 
     @property
     def cache(self) -> Path:
@@ -114,16 +139,27 @@ class Registry:
     # -- recorded hashes for releases that publish none ---------------------------------
     def _recorded(self) -> dict[str, str]:
         f = self.cache / HASHES_FILE
-        return json.loads(f.read_text()) if f.exists() else {}
+        if not f.exists():
+            return {}
+        try:
+            rec = json.loads(f.read_text(encoding="utf-8"))
+            if not (isinstance(rec, dict) and all(
+                    isinstance(k, str) and isinstance(v, str) and len(v) == 64
+                    for k, v in rec.items())):
+                raise ValueError("not a {name: sha256} table")
+        except (ValueError, UnicodeDecodeError) as exc:
+            bad = f.with_name(f.name + ".corrupt")
+            os.replace(f, bad)
+            print(f"paperkit: {f} is corrupt ({exc}); moved to {bad.name}. Hashes of files "
+                  "without a published sha256 will be recorded again on their next download.",
+                  file=sys.stderr)
+            return {}
+        return rec
 
     def _record(self, name: str, digest: str) -> None:
         rec = self._recorded()
         rec[name] = digest
-        f = self.cache / HASHES_FILE
-        f.parent.mkdir(parents=True, exist_ok=True)
-        tmp = f.with_name(f.name + f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(rec, indent=1, sort_keys=True) + "\n")
-        os.replace(tmp, f)
+        atomic.write_text(self.cache / HASHES_FILE, json.dumps(rec, indent=1, sort_keys=True) + "\n")
 
     def expected_hash(self, entry: Entry) -> str | None:
         return entry.sha256 or self._recorded().get(entry.name)
@@ -142,8 +178,24 @@ class Registry:
 
     # -- fetching ----------------------------------------------------------------------
     def local_path(self, name: str) -> Path | None:
-        """A verified local copy (mirror or cache) or None; never downloads."""
+        """A verified local copy (repository, mirror or cache) or None; never downloads."""
         entry = self.entry(name)
+        path = self._local(entry)
+        if path is not None:
+            provenance.note_input("public", name=name, sha256=self.expected_hash(entry) or
+                                  sha256_of(path))
+        return path
+
+    def _local(self, entry: Entry) -> Path | None:
+        name = entry.name
+        if entry.committed and (self.public / name).is_file():
+            path = self.public / name
+            try:
+                self.verify(entry, path)
+            except DataCorrupt as exc:
+                raise DataCorrupt(f"{exc}. This file is part of the repository: restore it with "
+                                  f"`git checkout -- {_rel(path)}`") from None
+            return path
         if self.mirror is not None and (self.mirror / name).is_file():
             path = self.mirror / name
             self.verify(entry, path)  # read-only: report, never delete
@@ -159,26 +211,37 @@ class Registry:
             return path
         return None
 
-    def fetch(self, name: str, *, progress: bool = True, timeout: float = 60.0) -> Path:
-        """Return a verified local path for ``name``, downloading it if needed."""
+    def fetch(self, name: str, *, progress: bool = True, timeout: float = 60.0,
+              refetch: bool = False) -> Path:
+        """Return a verified local path for ``name``, downloading it if allowed and needed.
+
+        ``refetch=True`` downloads into the cache even when a local copy exists (``make
+        data`` uses it to check that the committed copies still match their public origin).
+        """
         entry = self.entry(name)
-        path = self.local_path(name)
-        if path is not None:
-            return path
+        if not refetch:
+            path = self.local_path(name)
+            if path is not None:
+                return path
         target = self.cache / name
-        hint = (f"run `make data` while online, or set PAPERKIT_DATA_MIRROR to a folder "
-                f"holding {name}")
-        if os.environ.get("PAPERKIT_OFFLINE", "") not in ("", "0"):
-            raise DataUnavailable(f"{name} is not cached and PAPERKIT_OFFLINE is set; "
-                                  f"it downloads from {entry.url}; {hint}")
+        if self.offline:
+            where = (f"it belongs in the repository at {_rel(self.public / name)} (restore it with "
+                     f"`git checkout -- {_rel(self.public / name)}`), or "
+                     if entry.committed else "")
+            raise DataUnavailable(
+                f"{name} is not available offline: {where}download it from {entry.url} with "
+                f"`make data{'' if entry.group == 'default' else ' GROUPS=' + entry.group}` "
+                "(paperkit downloads only through `make data`, or when PAPERKIT_OFFLINE=0)")
+        if refetch:
+            _remove(target)
+        hint = (f"run `make data{'' if entry.group == 'default' else ' GROUPS=' + entry.group}` "
+                f"again when online")
         self._download(entry, target, progress=progress, timeout=timeout, hint=hint)
+        provenance.note_input("public", name=name, sha256=self.expected_hash(entry))
         return target
 
     def _download(self, entry: Entry, target: Path, *, progress: bool, timeout: float,
                   hint: str) -> None:
-        import pooch
-        import requests
-
         target.parent.mkdir(parents=True, exist_ok=True)
         expected = self.expected_hash(entry)
         downloader = pooch.HTTPDownloader(progressbar=progress, timeout=timeout)
@@ -214,8 +277,7 @@ class Registry:
         if marker.exists():
             return dest
         archive = self.fetch(name, progress=progress)
-        tmp = dest.parent / f".{dest.name}.unpack{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmp = atomic.temp_name(dest)
         try:
             with zipfile.ZipFile(archive) as zf:
                 zf.extractall(tmp)
@@ -225,7 +287,7 @@ class Registry:
                     out = dest / rel
                     out.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(item, out)
-            marker.write_text((entry.sha256 or self._recorded().get(name, "")) + "\n")
+            atomic.write_text(marker, (entry.sha256 or self._recorded().get(name, "")) + "\n")
         except zipfile.BadZipFile:
             raise DataCorrupt(f"{name}: {archive} is not a valid zip archive; delete it and "
                               "run `make data` again") from None
@@ -235,10 +297,11 @@ class Registry:
 
 
 def _remove(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
+    path.unlink(missing_ok=True)
+
+
+def _rel(path: Path) -> str:
+    return str(path.relative_to(paths.ROOT)) if path.is_relative_to(paths.ROOT) else str(path)
 
 
 _default: Registry | None = None
@@ -257,6 +320,21 @@ def fetch(name: str, *, progress: bool = True) -> Path:
     return default().fetch(name, progress=progress)
 
 
+def public_path(name: str) -> Path:
+    """The verified repository copy of committed file ``name`` (``data/public/<name>``).
+
+    Never falls back to anything else: a missing or altered file stops with the fix."""
+    reg = default()
+    entry = reg.entry(name)
+    if not entry.committed:
+        raise ValueError(f"{name} is not a committed file of the registry")
+    path = reg.public / name
+    if not path.is_file():
+        raise DataUnavailable(f"{_rel(path)} is missing from the repository; restore it with "
+                              f"`git checkout -- {_rel(path)}` (public origin: {entry.url})")
+    return reg.local_path(name) or path
+
+
 def derive_once(src: Path | None, dst: Path, build: Callable[[Path], None]) -> Path:
     """Build ``dst`` by calling ``build(tmp_path)`` once, then rename into place.
 
@@ -265,24 +343,19 @@ def derive_once(src: Path | None, dst: Path, build: Callable[[Path], None]) -> P
     if dst.exists() and (src is None or dst.stat().st_mtime >= src.stat().st_mtime):
         return dst
     dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f".{dst.name}.tmp{os.getpid()}")
+    tmp = atomic.temp_name(dst)
     try:
         build(tmp)
         os.replace(tmp, dst)
     finally:
-        if tmp.exists():
-            if tmp.is_dir():
-                shutil.rmtree(tmp)
-            else:
-                tmp.unlink()
+        atomic.remove(tmp)
     return dst
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m paperkit.registry [GROUP ...]``: fetch every file of the named groups."""
-    import argparse
-
-    reg = default()
+    """``python -m paperkit.registry [GROUP ...]``: download and verify every file of the named
+    groups (the committed files are downloaded again and checked against the same sha256)."""
+    reg = Registry(offline=False)
     groups = sorted({e.group for e in reg.entries.values()})
     ap = argparse.ArgumentParser(prog="python -m paperkit.registry",
                                  description="Download and verify paperkit's public data sets.")
@@ -303,8 +376,12 @@ def main(argv: list[str] | None = None) -> int:
         if e.group not in args.groups:
             continue
         try:
-            path = reg.unpack(e.name) if e.unpack_to else reg.fetch(e.name)
-            print(f"ok       {e.name} -> {path}")
+            if e.unpack_to:
+                path = reg.unpack(e.name)
+            else:
+                path = reg.fetch(e.name, refetch=e.committed)
+            same = " (identical to the committed copy)" if e.committed else ""
+            print(f"ok       {e.name} -> {path}{same}")
         except DataError as exc:
             failed += 1
             print(f"FAILED   {exc}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Shared test settings: the read-only data mirror and a private build folder."""
+"""Shared test settings: no data mirror, offline, a private build folder."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = (ROOT.parent / "shared" / "data").resolve()
+from paperkit import paths
 
-if not os.environ.get("PAPERKIT_DATA_MIRROR") and SHARED_DATA.is_dir():
-    os.environ["PAPERKIT_DATA_MIRROR"] = str(SHARED_DATA)
+ROOT = Path(__file__).resolve().parents[1]
+
+# The tests use only what the repository holds (data/public) and a local HTTP server: no
+# mirror, and no download unless a test allows one explicitly.
+os.environ.pop("PAPERKIT_DATA_MIRROR", None)
+os.environ["PAPERKIT_OFFLINE"] = "1"
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
@@ -24,9 +27,6 @@ def build_dir(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture
-def mirror() -> Path:
-    """The shared public-data mirror (skips when absent)."""
-    path = os.environ.get("PAPERKIT_DATA_MIRROR", "")
-    if not path or not Path(path).is_dir():
-        pytest.skip("no public-data mirror (set PAPERKIT_DATA_MIRROR to ../shared/data)")
-    return Path(path)
+def public_data() -> Path:
+    """The public files committed with the repository (``data/public``)."""
+    return paths.public_dir()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import http.server
 import io
 import threading
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from paperkit import registry
+from paperkit import paths, registry
 from paperkit.registry import DataCorrupt, DataUnavailable, Entry, Registry
 
 PAYLOAD = b"a,b\n" + b"1,2\n" * 5000
@@ -62,7 +63,8 @@ def server():
 
 def make(server, tmp_path, **entries: dict) -> Registry:
     es = {name: Entry(name=name, url=server + kw.pop("path"), **kw) for name, kw in entries.items()}
-    return Registry(es, cache=tmp_path / "cache", mirror=False)
+    return Registry(es, cache=tmp_path / "cache", mirror=False, public=tmp_path / "public",
+                    offline=False)
 
 
 def test_good_download_is_verified_and_cached(server, tmp_path):
@@ -99,17 +101,21 @@ def test_missing_file_names_file_url_and_make_data(server, tmp_path):
     assert "d/none.csv" in msg and "/none.csv" in msg and "make data" in msg
 
 
-def test_offline_with_nothing_cached(tmp_path, monkeypatch):
-    monkeypatch.setenv("PAPERKIT_OFFLINE", "1")
-    reg = Registry({"x.csv": Entry("x.csv", "https://example.invalid/x.csv", SHA)},
-                   cache=tmp_path, mirror=False)
-    with pytest.raises(DataUnavailable, match=r"x\.csv.*example\.invalid.*make data"):
+def test_offline_by_default_with_nothing_cached(server, tmp_path, monkeypatch):
+    monkeypatch.delenv("PAPERKIT_OFFLINE", raising=False)
+    reg = Registry({"x.csv": Entry("x.csv", server + "/good.csv", SHA)},
+                   cache=tmp_path, mirror=False, public=tmp_path / "public")
+    hits = len(Handler.hits)
+    with pytest.raises(DataUnavailable, match=r"x\.csv.*127\.0\.0\.1.*make data"):
         reg.fetch("x.csv")
+    assert len(Handler.hits) == hits  # nothing was requested
+    monkeypatch.setenv("PAPERKIT_OFFLINE", "0")  # explicitly online: downloads
+    assert reg.fetch("x.csv", progress=False).read_bytes() == PAYLOAD
 
 
 def test_no_server_listening(tmp_path):
     reg = Registry({"x.csv": Entry("x.csv", "http://127.0.0.1:9/x.csv", SHA)},
-                   cache=tmp_path, mirror=False)
+                   cache=tmp_path, mirror=False, offline=False)
     with pytest.raises(DataUnavailable, match="make data"):
         reg.fetch("x.csv", progress=False)
 
@@ -136,7 +142,7 @@ def test_mirror_is_used_in_place_and_verified(tmp_path):
     (mirror / "d").mkdir(parents=True)
     (mirror / "d" / "good.csv").write_bytes(PAYLOAD)
     reg = Registry({"d/good.csv": Entry("d/good.csv", "http://127.0.0.1:9/", SHA)},
-                   cache=tmp_path / "cache", mirror=mirror)
+                   cache=tmp_path / "cache", mirror=mirror, public=tmp_path / "public")
     assert reg.fetch("d/good.csv") == mirror / "d" / "good.csv"
     (mirror / "d" / "good.csv").write_bytes(b"other")
     with pytest.raises(DataCorrupt, match="sha256"):
@@ -157,18 +163,68 @@ def test_unknown_name_lists_known(tmp_path):
         Registry({}, cache=tmp_path, mirror=False).fetch("nope.csv")
 
 
-def test_real_region2_table_through_the_registry(mirror):
+def test_real_region2_table_comes_from_the_repository():
     path = registry.fetch("huawei2025/df_funcID_runtime_triggerType.csv")
-    assert path.is_relative_to(mirror)
+    assert path == paths.public_dir() / "huawei2025" / "df_funcID_runtime_triggerType.csv"
     assert registry.sha256_of(path) == registry.default().entry(
         "huawei2025/df_funcID_runtime_triggerType.csv").sha256
 
 
-def test_every_default_file_is_in_the_mirror(mirror):
+def test_every_default_file_is_committed_with_a_notice():
     reg = registry.default()
-    for e in reg.entries.values():
-        if e.group == "default":
-            assert reg.local_path(e.name) is not None, e.name
+    defaults = [e for e in reg.entries.values() if e.group == "default"]
+    assert len(defaults) == 4
+    for e in defaults:
+        assert e.committed, e.name
+        assert reg.local_path(e.name) == paths.public_dir() / e.name
+        folder = (paths.public_dir() / e.name).parent
+        assert any((folder / n).is_file() for n in ("LICENSE", "NOTICE.md")), folder
+        assert e.sha256 in (paths.public_dir() / "README.md").read_text()
+
+
+def test_default_urls_are_pinned_to_commits():
+    for e in registry.default().entries.values():
+        if e.group == "default" and "github.com" in e.url:
+            assert re.search(r"/raw/[0-9a-f]{40}/", e.url), e.url
+
+
+def test_committed_file_is_verified_and_never_replaced(server, tmp_path):
+    reg = make(server, tmp_path, **{"d/good.csv": {"path": "/good.csv", "sha256": SHA,
+                                                     "committed": True}})
+    committed = tmp_path / "public" / "d" / "good.csv"
+    committed.parent.mkdir(parents=True)
+    committed.write_bytes(PAYLOAD)
+    hits = len(Handler.hits)
+    assert reg.fetch("d/good.csv") == committed
+    assert len(Handler.hits) == hits
+    committed.write_bytes(PAYLOAD + b"edited\n")
+    with pytest.raises(DataCorrupt, match=r"git checkout -- "):
+        reg.fetch("d/good.csv")
+    assert committed.exists()  # the user's file is reported, never deleted
+
+
+def test_make_data_refetches_committed_files_and_checks_them(server, tmp_path):
+    reg = make(server, tmp_path, **{"d/good.csv": {"path": "/good.csv", "sha256": SHA,
+                                                     "committed": True}})
+    committed = tmp_path / "public" / "d" / "good.csv"
+    committed.parent.mkdir(parents=True)
+    committed.write_bytes(PAYLOAD)
+    got = reg.fetch("d/good.csv", refetch=True, progress=False)
+    assert got == tmp_path / "cache" / "d" / "good.csv" and got.read_bytes() == PAYLOAD
+    bad = make(server, tmp_path, **{"d/wrong.csv": {"path": "/wrong.csv", "sha256": SHA,
+                                                      "committed": True}})
+    with pytest.raises(DataCorrupt, match="checksum"):
+        bad.fetch("d/wrong.csv", refetch=True, progress=False)
+
+
+def test_corrupt_hash_file_is_set_aside_with_a_message(server, tmp_path, capsys):
+    reg = make(server, tmp_path, **{"d/good.csv": {"path": "/good.csv"}})
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / registry.HASHES_FILE).write_text("{not json")
+    assert reg.fetch("d/good.csv", progress=False).read_bytes() == PAYLOAD
+    err = capsys.readouterr().err
+    assert "corrupt" in err and registry.HASHES_FILE in err
+    assert reg.expected_hash(reg.entry("d/good.csv")) == SHA  # recorded again, cleanly
 
 
 def test_derive_once_is_atomic(tmp_path):
