@@ -9,11 +9,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.paperkit-installed
 PAPERS := coldstarts polca fuyou t3
-# A sibling ../shared/data folder (as in this project's CI) serves as a read-only data mirror.
-PAPERKIT_DATA_MIRROR ?= $(abspath $(wildcard ../shared/data))
-export PAPERKIT_DATA_MIRROR
-# Command-line NAME=value words, handed to the notebooks' parameters cells.
-NB_PARAMS := $(MAKEOVERRIDES)
+# Command-line NAME=value words reach the notebooks' parameters cells through $MAKEFLAGS, read by
+# the runner (--from-make): no shell ever interprets them, so a quote or a backtick is data.
+# The default data is in the repository (data/public): no download, no mirror, no network.
 TEST_BUILD := build/test
 
 .PHONY: help reproduce test unit nbval lab data clean distclean venv report params \
@@ -33,12 +31,12 @@ $(STAMP): pyproject.toml
 	@$(PY) -c "import paperkit, polars, papermill, nbval, torch" && touch $@
 
 reproduce: $(STAMP)  ## run every notebook on the default data; write build/report.{md,html}
-	$(PY) -m paperkit.runner run -- $(NB_PARAMS)
+	$(PY) -m paperkit.runner run --from-make
 	@$(PY) -m paperkit.report
 
 # make coldstarts | polca | fuyou | t3: one paper's notebooks (make coldstarts SCALE=0.1)
 $(PAPERS): $(STAMP)
-	$(PY) -m paperkit.runner run $@ -- $(NB_PARAMS)
+	$(PY) -m paperkit.runner run $@ --from-make
 	@$(PY) -m paperkit.report
 
 report: $(STAMP)  ## rebuild the report from what build/ holds

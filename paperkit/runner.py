@@ -9,9 +9,15 @@ papermill into a temporary file that is renamed into ``build/notebooks/<paper>/`
 success; a failure names the notebook and the cell, removes the partial output and that
 notebook's claims file, and exits non-zero.
 
+A run's state is kept in ``build/run-state.json`` (``running``, ``complete``, ``failed``,
+``interrupted``): a run removes the old report when it starts, and a run that fails or is
+interrupted (Ctrl-C) leaves no partial notebook and no report that could pass for current.
+
 Commands (``python -m paperkit.runner ...``):
-``run [PAPER ...] [-- NAME=value ...]``, ``refresh NOTEBOOK ...`` (re-execute in place with
-defaults: this is how the committed nbval outputs are made), ``params [PAPER ...]``, ``list``.
+``run [PAPER ...] [--from-make | -- NAME=value ...]``, ``refresh NOTEBOOK ...`` (re-execute in
+place with defaults: this is how the committed nbval outputs are made), ``params [PAPER ...]``,
+``list``. ``--from-make`` reads the ``NAME=value`` words from ``$MAKEFLAGS``, so that no shell
+ever interprets them.
 """
 
 from __future__ import annotations
@@ -21,35 +27,22 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from paperkit import paths
+import papermill as pm
+import nbformat
+
+from paperkit import atomic, paths
+from paperkit.params import (ParameterError, coerce, notebook_params, parse_assignments,
+                             split_makeflags)
 
 EXECUTION_TIMEOUT_S = 1800
-IGNORED_MAKE_VARS = frozenset({"PYTHON", "VENV", "PY", "NBVAL_ARGS", "PYTEST_ARGS", "GROUPS",
-                               "PAPERKIT_DATA_MIRROR", "PAPERKIT_DATA_DIR",
-                               "PAPERKIT_BUILD_DIR", "PAPERKIT_OFFLINE"})
-_BOOL = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
-
-
-class ParameterError(ValueError):
-    """A parameter given on the command line is unknown or does not parse."""
+RUN_STATE = "run-state.json"
 
 
 class NotebookFailed(RuntimeError):
     """A notebook raised while running; the message names the notebook and the cell."""
-
-
-@dataclass(frozen=True)
-class Param:
-    """One parameter of one notebook's ``parameters`` cell."""
-
-    name: str
-    type: str
-    default: str
-    help: str
 
 
 def papers() -> list[str]:
@@ -65,77 +58,6 @@ def discover(paper: str) -> list[Path]:
     if paper not in known:
         raise ParameterError(f"unknown paper {paper!r}; known papers: {', '.join(known)}")
     return sorted((paths.notebooks_dir() / paper).glob("[0-9][0-9]_*.ipynb"))
-
-
-def notebook_params(nb: Path) -> dict[str, Param]:
-    """The declared parameters of a notebook (name -> Param), read from its ``parameters`` cell.
-
-    Each top-level assignment is a parameter; its type is the annotation (or, without one, the
-    type of its literal default) and its help the comment at the end of the line.
-    """
-    import ast
-
-    import nbformat
-
-    doc = nbformat.read(nb, as_version=4)
-    cells = [c for c in doc.cells
-             if c.cell_type == "code" and "parameters" in c.metadata.get("tags", [])]
-    if not cells:
-        return {}
-    src = cells[0].source
-    try:
-        tree = ast.parse(src)
-    except SyntaxError as exc:
-        raise ParameterError(f"{_rel(nb)}: the parameters cell is not valid Python ({exc})") from None
-    lines = src.splitlines()
-    out: dict[str, Param] = {}
-    for node in tree.body:
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            name, type_name = node.target.id, ast.unparse(node.annotation)
-        elif (isinstance(node, ast.Assign) and len(node.targets) == 1
-              and isinstance(node.targets[0], ast.Name)):
-            name = node.targets[0].id
-            try:
-                type_name = type(ast.literal_eval(node.value)).__name__
-            except ValueError:
-                type_name = "None"
-        else:
-            continue
-        default = ast.get_source_segment(src, node.value) if node.value is not None else ""
-        tail = lines[node.end_lineno - 1][node.end_col_offset:]
-        help_text = tail.split("#", 1)[1].strip() if "#" in tail else ""
-        out[name] = Param(name, type_name, default or "", help_text)
-    return out
-
-
-def coerce(value: str, type_name: str, *, name: str) -> Any:
-    """Parse the string ``value`` as ``type_name`` (int, float, str, bool)."""
-    t = type_name.replace("typing.", "").strip()
-    try:
-        if t == "int":
-            return int(value)
-        if t == "float":
-            return float(value)
-        if t == "bool":
-            return _BOOL[value.strip().lower()]
-        if t in ("str", "None", ""):
-            return value
-    except (ValueError, KeyError):
-        raise ParameterError(f"{name.upper()}={value!r}: {name} expects a {t}") from None
-    raise ParameterError(f"{name.upper()}: parameters of type {t} cannot be set from make")
-
-
-def parse_assignments(words: list[str]) -> dict[str, str]:
-    """``["SCALE=0.1", "data_dir=/x"]`` -> ``{"scale": "0.1", "data_dir": "/x"}``."""
-    out: dict[str, str] = {}
-    for w in words:
-        if "=" not in w:
-            raise ParameterError(f"{w!r} is not a NAME=value parameter")
-        k, v = w.split("=", 1)
-        if k.upper() in IGNORED_MAKE_VARS:
-            continue
-        out[k.strip().lower()] = v
-    return out
 
 
 def resolve(notebooks: list[Path], assignments: dict[str, str]) -> dict[Path, dict[str, Any]]:
@@ -158,8 +80,6 @@ def resolve(notebooks: list[Path], assignments: dict[str, str]) -> dict[Path, di
 
 def _strip_volatile(nb_path: Path) -> None:
     """Drop papermill's timing metadata so committed notebooks diff cleanly."""
-    import nbformat
-
     nb = nbformat.read(nb_path, as_version=4)
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
@@ -173,10 +93,8 @@ def execute(nb: Path, out: Path, params: dict[str, Any], *, log_output: bool = F
 
     Raises :class:`NotebookFailed` naming the notebook and the failing cell.
     """
-    import papermill as pm
-
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.stem}.partial{os.getpid()}.ipynb")
+    tmp = atomic.temp_name(out).with_suffix(".ipynb")
     t0 = time.perf_counter()
     try:
         pm.execute_notebook(str(nb), str(tmp), parameters=params, kernel_name="python3",
@@ -191,8 +109,7 @@ def execute(nb: Path, out: Path, params: dict[str, Any], *, log_output: bool = F
     except Exception as exc:  # kernel died, timeout, bad notebook
         raise NotebookFailed(f"{_rel(nb)} failed: {type(exc).__name__}: {exc}") from None
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        tmp.unlink(missing_ok=True)
     return time.perf_counter() - t0
 
 
@@ -203,6 +120,20 @@ def _rel(p: Path) -> str:
         return str(p)
 
 
+def write_state(state: str, **fields: Any) -> None:
+    """Record the run's state in ``build/run-state.json`` (read by the report)."""
+    atomic.write_text(paths.build_dir() / RUN_STATE,
+                      json.dumps({"state": state} | fields, indent=1, sort_keys=True) + "\n")
+
+
+def _forget(paper: str, nb: Path, timings_dir: Path) -> None:
+    """Remove what a notebook that did not finish might have left: claims, timing, report."""
+    (paths.claims_dir() / f"{nb.stem}.json").unlink(missing_ok=True)
+    (timings_dir / f"{paper}__{nb.stem}.json").unlink(missing_ok=True)
+    for stale in ("report.md", "report.html"):
+        (paths.build_dir() / stale).unlink(missing_ok=True)
+
+
 def run(selected: list[str], words: list[str], *, log_output: bool = False) -> int:
     """Run every notebook of the selected papers; write timings; return an exit code."""
     assignments = parse_assignments(words)
@@ -210,6 +141,9 @@ def run(selected: list[str], words: list[str], *, log_output: bool = False) -> i
     plan = resolve(notebooks, assignments)
     timings_dir = paths.build_dir() / "timings"
     timings_dir.mkdir(parents=True, exist_ok=True)
+    for stale in ("report.md", "report.html"):
+        (paths.build_dir() / stale).unlink(missing_ok=True)
+    write_state("running", papers=selected)
     for nb, params in plan.items():
         paper = nb.parent.name
         out = paths.notebooks_out_dir() / paper / nb.name
@@ -218,18 +152,23 @@ def run(selected: list[str], words: list[str], *, log_output: bool = False) -> i
         try:
             seconds = execute(nb, out, params, log_output=log_output)
         except NotebookFailed as exc:
-            (paths.claims_dir() / f"{nb.stem}.json").unlink(missing_ok=True)
-            (timings_dir / f"{paper}__{nb.stem}.json").unlink(missing_ok=True)
-            for stale in ("report.md", "report.html"):
-                (paths.build_dir() / stale).unlink(missing_ok=True)
+            _forget(paper, nb, timings_dir)
+            write_state("failed", papers=selected, notebook=f"{paper}/{nb.stem}")
             print(f"FAILED: {exc}", file=sys.stderr)
             print(f"  the partial output was removed; open {_rel(nb)} in JupyterLab "
                   f"(`make lab`) to debug", file=sys.stderr)
             return 1
-        (timings_dir / f"{paper}__{nb.stem}.json").write_text(json.dumps(
+        except KeyboardInterrupt:
+            _forget(paper, nb, timings_dir)
+            write_state("interrupted", papers=selected, notebook=f"{paper}/{nb.stem}")
+            print(f"\ninterrupted in {paper}/{nb.stem}: its partial output and the report were "
+                  "removed", file=sys.stderr)
+            return 130
+        atomic.write_text(timings_dir / f"{paper}__{nb.stem}.json", json.dumps(
             {"paper": paper, "notebook": nb.stem, "seconds": round(seconds, 1),
              "parameters": {k: params[k] for k in sorted(params)}}, sort_keys=True) + "\n")
         print(f"[{paper}] {nb.stem} ok ({seconds:.1f} s)", flush=True)
+    write_state("complete", papers=selected)
     return 0
 
 
@@ -259,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("run", help="run the notebooks of some papers (default: all)")
     r.add_argument("papers", nargs="*")
     r.add_argument("--log-output", action="store_true", help="stream cell output")
+    r.add_argument("--from-make", action="store_true",
+                   help="read NAME=value parameters from $MAKEFLAGS (no shell involved)")
     f = sub.add_parser("refresh", help="re-execute notebooks in place with defaults")
     f.add_argument("notebooks", nargs="+", type=Path)
     p = sub.add_parser("params", help="list the parameters of some papers' notebooks")
@@ -267,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         if args.cmd == "run":
+            if args.from_make:
+                words = split_makeflags(os.environ.get("MAKEFLAGS", ""))
             return run(args.papers or papers(), words, log_output=args.log_output)
         if args.cmd == "refresh":
             return refresh(args.notebooks)

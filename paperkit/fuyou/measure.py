@@ -28,6 +28,8 @@ from pathlib import Path
 import polars as pl
 import torch
 
+from paperkit import provenance as run_provenance
+
 from .engine import Engine, GPTConfig, init_params, make_batch, train
 from .hardware import HardwareProfile, measured_dir
 from .model import Schedule, predict
@@ -372,6 +374,8 @@ def load_campaign(machine: str, directory: str | os.PathLike | None = None
                   ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(engine runs with model error and tokens/s, measured rates) of a committed campaign."""
     d = Path(directory) if directory else measured_dir()
+    run_provenance.note_file("measured", d / f"fuyou_{machine}.parquet")
+    run_provenance.note_file("measured", d / f"fuyou_{machine}_provenance.json")
     runs = pl.read_parquet(d / f"fuyou_{machine}.parquet").with_columns(
         err=pl.col("model_iteration_s") / pl.col("iteration_s") - 1).sort(["params", "schedule"])
     prov = json.loads((d / f"fuyou_{machine}_provenance.json").read_text())
@@ -443,6 +447,7 @@ def load_timelines(machine: str = "cpu", directory: str | os.PathLike | None = N
         raise FileNotFoundError(
             f"no committed engine timeline {path}; record one with "
             f"`python -m paperkit.fuyou.measure --machine {machine} --timeline`")
+    run_provenance.note_file("measured", path)
     df = pl.read_parquet(path)
     prov = json.loads((d / f"fuyou_{machine}_timeline_provenance.json").read_text())
     frames = {s: df.filter(pl.col("schedule") == s).drop("schedule")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from paperkit import paths, runner
+from paperkit import params, paths, runner
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "notebooks"
 
@@ -43,9 +44,12 @@ def test_unknown_parameter_lists_valid_ones(demo):
     assert "SCLAE" in msg and "SCALE (float, default 0.5)" in msg and "N (int" in msg
 
 
-@pytest.mark.parametrize("word,msg", [("N=1.5", "n expects a int"),
-                                      ("SCALE=big", "scale expects a float"),
-                                      ("FLAG=maybe", "flag expects a bool")])
+@pytest.mark.parametrize("word,msg", [("N=1.5", "N expects an int"),
+                                      ("N=1e3", "N expects an int"),
+                                      ("SCALE=big", "SCALE expects a float"),
+                                      ("SCALE=nan", "SCALE expects a float \\(finite\\)"),
+                                      ("SCALE=inf", "SCALE expects a float \\(finite\\)"),
+                                      ("FLAG=maybe", "FLAG expects a bool")])
 def test_ill_typed_parameter(demo, word, msg):
     with pytest.raises(runner.ParameterError, match=msg):
         runner.resolve(runner.discover("demo")[:1], runner.parse_assignments([word]))
@@ -116,7 +120,7 @@ def test_comments_with_equals_signs_do_not_hide_parameters(tmp_path):
     path = tmp_path / "01_x.ipynb"
     nbformat.write(nb, path)
     ps = runner.notebook_params(path)
-    assert ps["data_dir"] == runner.Param("data_dir", "str", '""', '"" = synthetic, 1.0 = paper size')
+    assert ps["data_dir"] == params.Param("data_dir", "str", '""', '"" = synthetic, 1.0 = paper size')
     assert ps["seed"].type == "int"
 
 
@@ -130,3 +134,29 @@ def test_committed_notebooks_agree_with_papermill():
             theirs = {n: str(p["inferred_type_name"]) for n, p in pm.inspect_notebook(str(nb)).items()}
             assert ours and ours == theirs, nb.name
             assert all(t in ("int", "float", "str", "bool") for t in ours.values()), nb.name
+
+
+@pytest.mark.parametrize("makeflags,words", [
+    (" -- SCALE=0.1 DATA_DIR=/a\\ b", ["SCALE=0.1", "DATA_DIR=/a b"]),
+    (" -j2 --jobserver-auth=3,4 -- LABEL=q\"`date`", ['LABEL=q"`date`']),
+    ("-- LABEL=it\\'s$$$$(x)", ["LABEL=it's$$(x)"]),
+    (" -j2", []),
+])
+def test_make_parameters_are_read_without_a_shell(makeflags, words):
+    assert params.split_makeflags(makeflags) == words
+
+
+def test_quotes_and_backticks_reach_the_notebook_as_data(demo, tmp_path):
+    """Through make itself: a value with a quote, a backtick and $(...) arrives unchanged."""
+    mk = tmp_path / "Makefile"
+    mk.write_text("all:\n\t@$(PY) -c 'import os, sys; from paperkit.params import "
+                  "split_makeflags as s; print(s(os.environ[\"MAKEFLAGS\"]))'\n")
+    value = "it's a `date` $(whoami) \"q\""
+    out = subprocess.run(["make", "-s", "-f", str(mk), f"PY={sys.executable}", f"LABEL={value}"],
+                         capture_output=True, text=True, check=True, cwd=tmp_path,
+                         env=os.environ | {"PYTHONPATH": str(paths.ROOT)}).stdout
+    words = ast.literal_eval(out.strip())
+    assert f"LABEL={value}" in words
+    plan = runner.resolve(runner.discover("demo")[:1],
+                          runner.parse_assignments([w for w in words if w.startswith("LABEL")]))
+    assert list(plan.values())[0]["label"] == value

@@ -1,0 +1,171 @@
+"""Notebook parameters: what a ``parameters`` cell declares, and values given from ``make``.
+
+Design: a notebook's parameters are the top-level assignments of its cell tagged
+``parameters``, read with :mod:`ast` (papermill's own parser drops lines with a second ``=``).
+Each has a type (its annotation, or the type of its literal default) and a help text (the
+comment at the end of its line). Values come from ``make`` as ``NAME=value`` words, read from
+``$MAKEFLAGS`` so that no shell ever interprets them (a quote or a backtick is data), and are
+parsed strictly as the declared type: ``1.7`` is no int, ``nan`` and ``inf`` are no float.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from paperkit import paths
+
+IGNORED_MAKE_VARS = frozenset({"PYTHON", "VENV", "PY", "NBVAL_ARGS", "PYTEST_ARGS", "GROUPS",
+                               "PAPERKIT_DATA_MIRROR", "PAPERKIT_DATA_DIR", "NB", "KEEP_GOING",
+                               "PAPERKIT_BUILD_DIR", "PAPERKIT_OFFLINE", "A", "B", "CARD",
+                               "LAB_ARGS", "JOBS"})
+_BOOL = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+class ParameterError(ValueError):
+    """A parameter given on the command line is unknown or does not parse."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of one notebook's ``parameters`` cell."""
+
+    name: str
+    type: str
+    default: str
+    help: str
+
+
+def notebook_params(nb: Path) -> dict[str, Param]:
+    """The declared parameters of a notebook (name -> Param), read from its ``parameters`` cell.
+
+    Each top-level assignment is a parameter; its type is the annotation (or, without one, the
+    type of its literal default) and its help the comment at the end of the line.
+    """
+    doc = json.loads(Path(nb).read_text(encoding="utf-8"))
+    cells = [c for c in doc.get("cells", [])
+             if c.get("cell_type") == "code" and "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not cells:
+        return {}
+    src = cells[0]["source"]
+    src = "".join(src) if isinstance(src, list) else src
+    try:
+        tree = ast.parse(src)
+    except SyntaxError as exc:
+        raise ParameterError(f"{_rel(nb)}: the parameters cell is not valid Python ({exc})") from None
+    lines = src.splitlines()
+    out: dict[str, Param] = {}
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            name, type_name = node.target.id, ast.unparse(node.annotation)
+        elif (isinstance(node, ast.Assign) and len(node.targets) == 1
+              and isinstance(node.targets[0], ast.Name)):
+            name = node.targets[0].id
+            try:
+                type_name = type(ast.literal_eval(node.value)).__name__
+            except ValueError:
+                type_name = "None"
+        else:
+            continue
+        default = ast.get_source_segment(src, node.value) if node.value is not None else ""
+        tail = lines[node.end_lineno - 1][node.end_col_offset:]
+        help_text = tail.split("#", 1)[1].strip() if "#" in tail else ""
+        out[name] = Param(name, type_name, default or "", help_text)
+    return out
+
+
+_ARTICLE = {"int": "an int", "float": "a float", "bool": "a bool (true/false)", "str": "a str"}
+
+
+def coerce(value: str, type_name: str, *, name: str) -> Any:
+    """Parse the string ``value`` strictly as ``type_name`` (int, float, str, bool).
+
+    ``1.7`` or ``1e3`` is no int; ``nan`` and ``inf`` are no float."""
+    t = type_name.replace("typing.", "").strip()
+    if t in ("str", "None", ""):
+        return value
+    text = value.strip()
+    try:
+        if t == "int":
+            if not text.lstrip("+-").isdigit():
+                raise ValueError
+            return int(text)
+        if t == "float":
+            out = float(text)
+            if not math.isfinite(out):
+                raise ValueError
+            return out
+        if t == "bool":
+            return _BOOL[text.lower()]
+    except (ValueError, KeyError):
+        raise ParameterError(f"{name.upper()}={value!r}: {name.upper()} expects "
+                             f"{_ARTICLE.get(t, t)}" + (" (finite)" if t == "float" else "")
+                             ) from None
+    raise ParameterError(f"{name.upper()}: parameters of type {t} cannot be set from make")
+
+
+def defaults(nb: Path) -> dict[str, Any]:
+    """The default values of a notebook's parameters (literals only; others as source text)."""
+    out: dict[str, Any] = {}
+    for name, prm in notebook_params(nb).items():
+        try:
+            out[name] = ast.literal_eval(prm.default)
+        except (ValueError, SyntaxError):
+            out[name] = prm.default
+    return out
+
+
+def split_makeflags(makeflags: str) -> list[str]:
+    """The ``NAME=value`` words of a ``$MAKEFLAGS`` string, unescaped as make escaped them.
+
+    make puts command-line variables after `` -- ``, separates them by spaces, escapes a space
+    or quote inside a value with a backslash and doubles ``$``."""
+    _, sep, tail = makeflags.partition(" -- ")
+    if not sep:
+        if makeflags.startswith("-- "):
+            tail = makeflags[3:]
+        else:
+            return []
+    words, cur, i = [], [], 0
+    while i < len(tail):
+        ch = tail[i]
+        if ch == "\\" and i + 1 < len(tail):
+            cur.append(tail[i + 1])
+            i += 2
+            continue
+        if ch == " ":
+            if cur:
+                words.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+        i += 1
+    if cur:
+        words.append("".join(cur))
+    return [w.replace("$$", "$") for w in words if "=" in w]
+
+
+def parse_assignments(words: list[str]) -> dict[str, str]:
+    """``["SCALE=0.1", "data_dir=/x"]`` -> ``{"scale": "0.1", "data_dir": "/x"}``."""
+    out: dict[str, str] = {}
+    for w in words:
+        if "=" not in w:
+            raise ParameterError(f"{w!r} is not a NAME=value parameter")
+        k, v = w.split("=", 1)
+        if k.upper() in IGNORED_MAKE_VARS:
+            continue
+        out[k.strip().lower()] = v
+    return out
+
+
+
+
+def _rel(p: Path) -> str:
+    try:
+        return str(p.resolve().relative_to(paths.ROOT))
+    except ValueError:
+        return str(p)
