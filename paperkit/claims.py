@@ -1,35 +1,64 @@
-"""The paper's claims, the reproduced values and their verdicts.
+"""The paper's claims, the reproduced values, their roles and verdicts.
 
 Design: each paper's numbers live in one TOML file, ``data/claims/<paper>.toml`` (one
-``[[claim]]`` table per claim: id, text, value, unit, source tag, reliability, tolerance,
-tol_kind). A notebook opens a :class:`ClaimsTable`, records the values its code computed
+``[[claim]]`` table per claim: id, text, value, unit, source, reliability tag, quantity kind,
+default role). A notebook opens a :class:`ClaimsTable`, records the values its code computed
 (never typed in) with the data tier they were computed on, and ends with
-:meth:`ClaimsTable.show`, which displays the table and writes
-``build/claims/<notebook>.json`` (sorted, rounded: byte-stable across runs).
+:meth:`ClaimsTable.show`, which displays the table and writes ``build/claims/<notebook>.json``
+(sorted, rounded, with the run's provenance and no timestamps: byte-stable across runs).
 
-Verdicts: ``match`` when ``|reproduced - value| <= tolerance`` (relative tolerances are a
-fraction of ``|value|``), ``off`` otherwise, ``not checkable`` when the claim has no number
-or the data tier cannot support it. ``role="calibration"`` marks values that were inputs of a
-generator or fit: a match then only shows that the pipeline recovers its own input.
+**Tolerances follow from the source's reliability tag by one written rule** (:data:`RULE`),
+never from a per-claim number: how precisely the paper states a number decides how close a
+reproduction must come. The tag is ``exact`` (a value printed in the text or a table),
+``derived`` (computed from printed values), ``figure`` (read off a figure) or ``approximate``
+(the paper says "about", "nearly", "up to"). The quantity kind says how the tolerance applies:
+``rel`` (a fraction of the value), ``abs`` (in the claim's unit: shares, fractions,
+correlations), ``discrete`` (counts, days, yes/no: the rule gives whole steps), ``bound`` (the
+paper gives a bound: ``|reproduced| <= value``) or ``range`` (the paper gives a range ``[low,
+high]``: the value is its midpoint and the tolerance its half-width).
+
+**Roles** (:data:`ROLES`) say what a match means: ``check`` (an independent comparison with the
+paper), ``calibration`` (the value was an input of a fit or generator), ``consistency`` (the
+paper's number and the value come from the same public data: a data-integrity check),
+``invariant`` (true by the model's construction) and ``extension`` (paperkit's own question).
+Only ``check`` counts toward the headline, :func:`headline`.
+
+**Verdicts**: ``match`` (within the tolerance; ``edge`` too when in its outer tenth), ``off``,
+``not checkable`` (no number, or the data cannot support it) and ``needs real data`` (a claim
+on the synthetic tier about a quantity the generator does not model).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from paperkit import paths
+import pandas as pd
+from IPython.display import display
+
+from paperkit import atomic, paths, provenance
 from paperkit.figures import check_tier
 
-VERDICTS = ("match", "off", "not checkable")
-ROLES = ("check", "calibration")
-RELIABILITIES = ("primary", "approximate", "secondary")
+VERDICTS = ("match", "off", "not checkable", "needs real data")
+ROLES = ("check", "calibration", "consistency", "invariant", "extension")
+RELIABILITIES = ("exact", "derived", "figure", "approximate")
+KINDS = ("rel", "abs", "discrete", "bound", "range")
+RULE: dict[str, dict[str, float]] = {
+    #               relative  absolute  discrete steps
+    "exact":       {"rel": 0.05, "abs": 0.02, "discrete": 0},
+    "derived":     {"rel": 0.10, "abs": 0.04, "discrete": 0},
+    "figure":      {"rel": 0.20, "abs": 0.06, "discrete": 1},
+    "approximate": {"rel": 0.30, "abs": 0.10, "discrete": 1},
+}
+"""The tolerance rule: per reliability tag, the tolerance of each quantity kind."""
+EDGE_FRACTION = 0.1
+"""A match whose distance is in the outer tenth of its tolerance is marked ``edge``."""
 _REQUIRED = ("id", "text", "unit", "source", "reliability")
+_OPTIONAL = ("value", "tol_kind", "role", "unmodelled", "range")
 
 
 class ClaimsFileError(ValueError):
@@ -46,13 +75,38 @@ class Claim:
     source: str
     reliability: str
     value: float | None = None
-    tolerance: float | None = None
     tol_kind: str = "rel"
+    role: str = "check"
+    unmodelled: bool = False
+    """True when the synthetic generator does not model this quantity."""
+    half_width: float | None = None
+    """For ``range`` claims: half the range's width."""
+
+    @property
+    def tolerance(self) -> float | None:
+        """The allowed distance from the paper's value, by :data:`RULE` (None without a value)."""
+        if self.value is None:
+            return None
+        if self.tol_kind == "bound":
+            return abs(self.value)
+        if self.tol_kind == "range":
+            return self.half_width
+        return RULE[self.reliability][self.tol_kind]
+
+    def allowed(self) -> float:
+        """The tolerance in the claim's unit."""
+        tol = self.tolerance or 0.0
+        return tol * abs(self.value or 0.0) if self.tol_kind == "rel" else tol
 
     def tolerance_label(self) -> str:
-        """Human form of the tolerance: ``±10%`` or ``±0.5 s``."""
-        if self.value is None or self.tolerance is None:
+        """Human form of the tolerance: ``±10%``, ``±0.05 fraction``, ``|x| <= 0.01``."""
+        if self.value is None:
             return ""
+        if self.tol_kind == "bound":
+            return f"|x| ≤ {_fmt(self.value)}"
+        if self.tol_kind == "range":
+            lo, hi = self.value - self.half_width, self.value + self.half_width
+            return f"in [{_fmt(lo)}, {_fmt(hi)}]"
         if self.tol_kind == "rel":
             return f"±{_fmt(self.tolerance * 100)}%"
         return f"±{_fmt(self.tolerance)} {self.unit}".rstrip()
@@ -84,45 +138,66 @@ def load_claims(paper: str, path: Path | None = None) -> dict[str, Claim]:
         raise ClaimsFileError(f"{path}: not valid TOML ({exc})") from None
     out: dict[str, Claim] = {}
     for i, raw in enumerate(doc.get("claim", [])):
-        where = f"{path}, claim #{i + 1} (id={raw.get('id', '?')!r})"
-        missing = [k for k in _REQUIRED if k not in raw]
-        if missing:
-            raise ClaimsFileError(f"{where}: missing field(s) {', '.join(missing)}")
-        unknown = set(raw) - set(_REQUIRED) - {"value", "tolerance", "tol_kind"}
-        if unknown:
-            raise ClaimsFileError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
-        if raw["id"] in out:
-            raise ClaimsFileError(f"{where}: duplicate id {raw['id']!r}")
-        if raw["reliability"] not in RELIABILITIES:
-            raise ClaimsFileError(
-                f"{where}: reliability {raw['reliability']!r} is not one of {RELIABILITIES}")
-        kind = raw.get("tol_kind", "rel")
-        if kind not in ("rel", "abs"):
-            raise ClaimsFileError(f"{where}: tol_kind {kind!r} must be 'rel' or 'abs'")
-        value = raw.get("value")
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            raise ClaimsFileError(f"{where}: value {value!r} must be a number (or be omitted)")
-        tol = raw.get("tolerance")
-        if value is not None and (tol is None or not isinstance(tol, int | float) or tol < 0):
-            raise ClaimsFileError(f"{where}: a numeric claim needs a tolerance >= 0")
-        out[raw["id"]] = Claim(
-            id=str(raw["id"]), text=raw["text"], unit=raw["unit"], source=raw["source"],
-            reliability=raw["reliability"],
-            value=None if value is None else float(value),
-            tolerance=None if tol is None else float(tol), tol_kind=kind,
-        )
+        claim = _parse_claim(raw, f"{path}, claim #{i + 1} (id={raw.get('id', '?')!r})")
+        if claim.id in out:
+            raise ClaimsFileError(f"{path}, claim #{i + 1}: duplicate id {claim.id!r}")
+        out[claim.id] = claim
     if not out:
         raise ClaimsFileError(f"{path}: no [[claim]] entries")
     return out
+
+
+def _parse_claim(raw: dict[str, Any], where: str) -> Claim:
+    missing = [k for k in _REQUIRED if k not in raw]
+    if missing:
+        raise ClaimsFileError(f"{where}: missing field(s) {', '.join(missing)}")
+    if "tolerance" in raw:
+        raise ClaimsFileError(f"{where}: remove 'tolerance': tolerances follow from the "
+                              "reliability tag by paperkit.claims.RULE")
+    unknown = set(raw) - set(_REQUIRED) - set(_OPTIONAL)
+    if unknown:
+        raise ClaimsFileError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    for key, allowed in (("reliability", RELIABILITIES), ("tol_kind", KINDS), ("role", ROLES)):
+        if key in raw and raw[key] not in allowed:
+            raise ClaimsFileError(f"{where}: {key} {raw[key]!r} is not one of {allowed}")
+    value, half = raw.get("value"), None
+    if raw.get("tol_kind") == "range":
+        lo_hi = raw.get("range")
+        if (value is not None or not isinstance(lo_hi, list) or len(lo_hi) != 2
+                or not all(isinstance(x, int | float) for x in lo_hi) or lo_hi[0] > lo_hi[1]):
+            raise ClaimsFileError(f"{where}: a range claim needs range = [low, high] (and no value)")
+        value, half = (lo_hi[0] + lo_hi[1]) / 2, (lo_hi[1] - lo_hi[0]) / 2
+    elif "range" in raw:
+        raise ClaimsFileError(f"{where}: 'range' needs tol_kind = \"range\"")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
+                              or not math.isfinite(value)):
+        raise ClaimsFileError(f"{where}: value {value!r} must be a finite number (or be omitted)")
+    return Claim(id=str(raw["id"]), text=raw["text"], unit=raw["unit"], source=raw["source"],
+                 reliability=raw["reliability"],
+                 value=None if value is None else float(value),
+                 tol_kind=raw.get("tol_kind", "rel"), role=raw.get("role", "check"),
+                 unmodelled=bool(raw.get("unmodelled", False)), half_width=half)
+
+
+def distance(claim: Claim, reproduced: float) -> float:
+    """How far ``reproduced`` is from the claim, in the claim's unit."""
+    if claim.tol_kind == "bound":
+        return max(0.0, abs(reproduced))
+    return abs(reproduced - (claim.value or 0.0))
 
 
 def verdict(claim: Claim, reproduced: float | None) -> str:
     """``match`` / ``off`` / ``not checkable`` for one reproduced value."""
     if claim.value is None or reproduced is None or not math.isfinite(reproduced):
         return "not checkable"
-    tol = claim.tolerance or 0.0
-    allowed = tol * abs(claim.value) if claim.tol_kind == "rel" else tol
-    return "match" if abs(reproduced - claim.value) <= allowed * (1 + 1e-12) else "off"
+    return "match" if distance(claim, reproduced) <= claim.allowed() * (1 + 1e-12) else "off"
+
+
+def is_edge(claim: Claim, reproduced: float | None) -> bool:
+    """A match in the outer tenth of its tolerance (a bound's top tenth)."""
+    if verdict(claim, reproduced) != "match" or claim.allowed() == 0:
+        return False
+    return distance(claim, reproduced) > (1 - EDGE_FRACTION) * claim.allowed()
 
 
 @dataclass
@@ -135,16 +210,49 @@ class Result:
     verdict: str
     role: str = "check"
     note: str = ""
+    edge: bool = False
 
     def as_dict(self, paper: str) -> dict[str, Any]:
         c = self.claim
         return {
             "id": c.id, "paper": c.value, "reproduced": self.reproduced, "unit": c.unit,
-            "tier": self.tier, "verdict": self.verdict, "role": self.role,
+            "tier": self.tier, "verdict": self.verdict, "edge": self.edge, "role": self.role,
             "text": c.text, "source": c.source, "reliability": c.reliability,
             "tolerance": c.tolerance, "tol_kind": c.tol_kind, "note": self.note,
             "paper_name": paper,
         }
+
+
+def verdict_label(verdict_: str, edge: bool) -> str:
+    """``match (edge)`` or the verdict itself."""
+    return f"{verdict_} (edge)" if edge else verdict_
+
+
+def headline(rows: list[dict[str, Any]], n_claims: int) -> dict[str, Any]:
+    """The honest scoreboard of a set of claim records (``ClaimsTable.records()`` dicts).
+
+    ``share``: of the independent checks (role ``check``) that are checkable on this data,
+    the fraction that match. ``coverage``: those checkable checks over all ``n_claims`` of the
+    paper. Other roles are counted apart and never enter the share."""
+    checks = [r for r in rows if r["role"] == "check" and r["verdict"] in ("match", "off")]
+    matched = sum(r["verdict"] == "match" for r in checks)
+    by_role = {role: sum(r["role"] == role for r in rows) for role in ROLES}
+    return {"checks": len(checks), "matched": matched,
+            "share": matched / len(checks) if checks else None,
+            "coverage": len(checks) / n_claims if n_claims else None,
+            "n_claims": n_claims, "by_role": by_role,
+            "by_verdict": {v: sum(r["verdict"] == v for r in rows) for v in VERDICTS},
+            "edge": sum(bool(r.get("edge")) and r["role"] == "check" for r in checks)}
+
+
+def headline_line(h: dict[str, Any]) -> str:
+    """``14 of 35 independent checks match (40%); coverage 35 of 161 claims (22%)``."""
+    if not h["checks"]:
+        return f"no independent check is checkable on this data (0 of {h['n_claims']} claims)"
+    edge = f", {h['edge']} at the edge of tolerance" if h["edge"] else ""
+    return (f"{h['matched']} of {h['checks']} independent checks match ({h['share']:.0%}{edge}); "
+            f"coverage: {h['checks']} of {h['n_claims']} claims checkable independently "
+            f"({h['coverage']:.0%})")
 
 
 @dataclass
@@ -169,9 +277,14 @@ class ClaimsTable:
                 f"known ids: {', '.join(self.claims)}") from None
 
     def record(self, claim_id: str, reproduced: float | None, tier: str, *,
-               role: str = "check", note: str = "") -> Result:
-        """Record the value the notebook computed for ``claim_id`` on data of ``tier``."""
+               role: str | None = None, note: str = "") -> Result:
+        """Record the value the notebook computed for ``claim_id`` on data of ``tier``.
+
+        ``role`` overrides the claims file's role (e.g. ``calibration`` on the synthetic
+        tier, where the generator was given the value). A claim marked ``unmodelled`` gets
+        ``needs real data`` on the synthetic tier, whatever its value."""
         claim = self._claim(claim_id)
+        role = role or claim.role
         if role not in ROLES:
             raise ValueError(f"role {role!r} must be one of {ROLES}")
         if reproduced is not None:
@@ -183,15 +296,21 @@ class ClaimsTable:
                 raise TypeError(
                     f"claim {claim_id}: reproduced value must be a number, got "
                     f"{type(reproduced).__name__}") from None
-        result = Result(claim, reproduced, check_tier(tier), verdict(claim, reproduced),
-                        role, note)
+        tier = check_tier(tier)
+        if claim.unmodelled and "synthetic" in tier.split("+"):
+            verdict_, edge = "needs real data", False
+            note = ("the synthetic generator does not model this quantity; "
+                    + note).rstrip("; ")
+        else:
+            verdict_, edge = verdict(claim, reproduced), is_edge(claim, reproduced)
+        result = Result(claim, reproduced, tier, verdict_, role, note, edge)
         self.results[claim_id] = result
         return result
 
     def not_checkable(self, claim_id: str, tier: str, reason: str) -> Result:
         """Record that this data tier cannot check ``claim_id``, and why."""
-        result = Result(self._claim(claim_id), None, check_tier(tier), "not checkable",
-                        "check", reason)
+        claim = self._claim(claim_id)
+        result = Result(claim, None, check_tier(tier), "not checkable", claim.role, reason)
         self.results[claim_id] = result
         return result
 
@@ -203,17 +322,15 @@ class ClaimsTable:
         """One dict per recorded claim, in the claims file's order."""
         return [r.as_dict(self.paper) for r in self._ordered()]
 
-    def counts(self) -> dict[str, int]:
-        """Number of claims per verdict."""
-        out = dict.fromkeys(VERDICTS, 0)
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Number of claims per role and verdict: ``{role: {verdict: n}}``."""
+        out = {role: dict.fromkeys(VERDICTS, 0) for role in ROLES}
         for r in self.results.values():
-            out[r.verdict] += 1
+            out[r.role][r.verdict] += 1
         return out
 
-    def frame(self):
+    def frame(self) -> pd.DataFrame:
         """The table as a pandas DataFrame (rounded, for display)."""
-        import pandas as pd
-
         rows = []
         for r in self._ordered():
             c = r.claim
@@ -222,42 +339,41 @@ class ClaimsTable:
                 "paper value": _fmt(c.value), "unit": c.unit,
                 "source": f"{c.source} ({c.reliability})",
                 "reproduced": _fmt(r.reproduced), "tier": r.tier,
-                "tolerance": c.tolerance_label(), "verdict": r.verdict,
-                "role": r.role, "note": r.note,
+                "tolerance": c.tolerance_label(), "role": r.role,
+                "verdict": verdict_label(r.verdict, r.edge), "note": r.note,
             })
         return pd.DataFrame(rows, columns=["id", "claim", "paper value", "unit", "source",
-                                           "reproduced", "tier", "tolerance", "verdict",
-                                           "role", "note"])
+                                           "reproduced", "tier", "tolerance", "role",
+                                           "verdict", "note"])
+
+    def document(self) -> dict[str, Any]:
+        """The claims file's content: the records, their scoreboard and the run's provenance."""
+        records = self.records()
+        return {"paper_name": self.paper, "notebook": self.notebook,
+                "headline": headline(records, len(self.results)),
+                "counts": self.counts(), "claims": records,
+                "run": provenance.run_record(self.paper, self.notebook)}
 
     def write(self, directory: Path | None = None) -> Path:
         """Write ``<claims_dir>/<notebook>.json`` atomically; return its path."""
-        directory = directory or paths.claims_dir()
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / f"{self.notebook}.json"
-        doc = {"paper_name": self.paper, "notebook": self.notebook,
-               "counts": self.counts(), "claims": self.records()}
-        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        tmp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-        return path
+        path = (directory or paths.claims_dir()) / f"{self.notebook}.json"
+        return atomic.write_text(path, json.dumps(self.document(), indent=1, sort_keys=True)
+                                 + "\n")
 
     def summary(self) -> str:
-        """One line: counts per verdict."""
-        c = self.counts()
-        return (f"{self.paper}/{self.notebook}: {c['match']} match, {c['off']} off, "
-                f"{c['not checkable']} not checkable")
+        """Two lines: the independent checks first, then the other roles apart."""
+        h = headline(self.records(), len(self.results))
+        others = ", ".join(f"{n} {role}" for role, n in h["by_role"].items()
+                           if role != "check" and n)
+        nc = h["by_verdict"]["not checkable"] + h["by_verdict"]["needs real data"]
+        return (f"{self.paper}/{self.notebook}: {headline_line(h)}\n"
+                f"  not counted: {others or 'no other roles'}; "
+                f"{nc} not checkable or needing real data")
 
     def show(self) -> None:
         """Write the JSON file and display the table (call it last in the notebook)."""
-        import pandas as pd
-
         self.write()
-        with pd.option_context("display.max_colwidth", 70, "display.width", 250,
+        with pd.option_context("display.max_colwidth", None, "display.width", 250,
                                "display.max_columns", None, "display.max_rows", 500):
-            try:
-                from IPython.display import display
-            except ImportError:  # pragma: no cover - IPython is a dependency
-                print(self.frame().to_string(index=False))
-            else:
-                display(self.frame())
+            display(self.frame())
         print(self.summary())

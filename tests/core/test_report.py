@@ -4,20 +4,45 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
 
-from paperkit import claims, figures, report  # noqa: E402
+from paperkit import claims, figures, provenance, report, runner  # noqa: E402
+
+TOML = ('[[claim]]\nid="A"\ntext="t"\nvalue=1.0\nunit="x"\nsource="[s]"\nreliability="exact"\n'
+        '[[claim]]\nid="B"\ntext="u"\nvalue=2.0\nunit="x"\nsource="[s]"\n'
+        'reliability="approximate"\n'
+        '[[claim]]\nid="C"\ntext="v"\nvalue=2.0\nunit="x"\nsource="[s]"\nreliability="exact"\n'
+        'role="consistency"\n')
 
 
-def test_report_sections_counts_and_embedded_figures(build_dir, tmp_path):
+@pytest.fixture
+def demo_notebooks(tmp_path, monkeypatch):
+    """A notebooks folder holding only paper "demo" (01_demo and 02_demo)."""
+    nbdir = tmp_path / "notebooks" / "demo"
+    nbdir.mkdir(parents=True)
+    for stem in ("01_demo", "02_demo"):
+        (nbdir / f"{stem}.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, '
+                                             '"nbformat_minor": 5}')
+    monkeypatch.setenv("PAPERKIT_NOTEBOOKS_DIR", str(tmp_path / "notebooks"))
+    return nbdir
+
+
+def _notebook(build_dir, tmp_path, nb="01_demo", scale=0.01):
     toml = tmp_path / "demo.toml"
-    toml.write_text('[[claim]]\nid="A"\ntext="t"\nvalue=1.0\nunit="x"\nsource="[s]"\n'
-                    'reliability="primary"\ntolerance=0.1\n'
-                    '[[claim]]\nid="B"\ntext="u"\nvalue=2.0\nunit="x"\nsource="[s]"\n'
-                    'reliability="approximate"\ntolerance=0.1\n')
-    tab = claims.ClaimsTable("demo", "01_demo", claims=claims.load_claims("demo", toml))
-    tab.record("A", 1.05, tier="synthetic", role="calibration")
+    toml.write_text(TOML)
+    provenance.reset()
+    provenance.note_input("synthetic", generator="g", version=1, seed=0, scale=scale)
+    tab = claims.ClaimsTable("demo", nb, claims=claims.load_claims("demo", toml))
+    tab.record("A", 1.02, tier="synthetic", role="calibration")
     tab.record("B", 3.0, tier="modelled")
+    tab.record("C", 2.0, tier="public")
     tab.write()
+    provenance.reset()
+
+
+def test_report_leads_with_the_independent_share(build_dir, tmp_path, demo_notebooks):
+    _notebook(build_dir, tmp_path)
+    _notebook(build_dir, tmp_path, "02_demo")
     fig, ax = plt.subplots()
     ax.plot([0, 1])
     figures.save(fig, "fig1", paper="demo", tier="synthetic")
@@ -27,9 +52,47 @@ def test_report_sections_counts_and_embedded_figures(build_dir, tmp_path):
         {"paper": "demo", "notebook": "01_demo", "seconds": 3.2}))
     md, htm = report.write(build_dir)
     text = md.read_text()
-    assert "## demo" in text
-    assert "1 match (1 of them calibration inputs), 1 off, 0 not checkable" in text
+    assert text.index("## Scoreboard") < text.index("## demo")
+    assert "**0 of 2 (0%)**" in text  # two independent checks, off; the matches are other roles
+    assert "2 calibration, 2 consistency" in text
     assert "figures/demo/fig1.png" in text
-    assert "data:image/png;base64," in htm.read_text()
-    summary = report.summary(report.collect(build_dir))
-    assert "demo" in summary and "01_demo 3" in summary
+    page = htm.read_text()
+    assert "data:image/png;base64," in page and "<b>0 of 2 (0%)</b>" in page
+    summary = report.summary(report.collect(build_dir), build_dir)
+    assert summary.splitlines()[1].split()[:2] == ["demo", "0/2"]
+    assert "01_demo 3" in summary
+    assert "Warning" not in text  # one coherent run
+
+
+def test_mixed_parameters_data_and_unfinished_runs_are_marked(build_dir, tmp_path):
+    _notebook(build_dir, tmp_path, "01_demo", scale=0.01)
+    _notebook(build_dir, tmp_path, "02_demo", scale=0.1)
+    data = report.collect(build_dir)
+    found = report.problems(data, build_dir)
+    assert any("ran on different data" in p and "scale=0.1" in p for p in found)
+    runner.write_state("interrupted", papers=["demo"], notebook="demo/02_demo")
+    found = report.problems(report.collect(build_dir), build_dir)
+    assert any("interrupted in demo/02_demo" in p for p in found)
+    md, _ = report.write(build_dir)
+    assert "not one complete, coherent run" in md.read_text()
+
+
+def test_strict_report_refuses_an_incoherent_build(build_dir, tmp_path, capsys):
+    _notebook(build_dir, tmp_path)
+    runner.write_state("failed", papers=["demo"], notebook="demo/01_demo")
+    assert report.main(["--strict"]) == 1
+    assert "report refused" in capsys.readouterr().err
+    assert not (build_dir / "report.md").exists()
+
+
+def test_missing_notebooks_of_a_known_paper(build_dir, tmp_path, demo_notebooks):
+    _notebook(build_dir, tmp_path)
+    found = report.problems(report.collect(build_dir), build_dir)
+    assert found == ["demo: missing notebooks 02_demo"]
+
+
+@pytest.mark.parametrize("state", ["running", "failed"])
+def test_runner_state_is_reported(build_dir, tmp_path, state):
+    _notebook(build_dir, tmp_path)
+    runner.write_state(state, papers=["demo"])
+    assert any(state in p for p in report.problems(report.collect(build_dir), build_dir))
