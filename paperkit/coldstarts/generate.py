@@ -2,9 +2,9 @@
 
 Model (per region, vectorised with numpy per day; fingerprints in :mod:`.fingerprints`):
 
-- **Functions.** Region 2 uses the real runtime/trigger table when a verified copy is local
-  (registry mirror or cache; a random subset of its rows at ``scale`` < 1), else a synthetic table
-  with the exact [meta] runtime/trigger/pool counts. Other regions get synthetic funcIDs
+- **Functions.** Region 2 uses the real runtime/trigger table committed in ``data/public`` (a
+  random subset of its rows at ``scale`` < 1), or, only when asked for (``meta="synthetic"``), a
+  synthetic table with the exact [meta] runtime/trigger/pool counts. Other regions get synthetic funcIDs
   (``funcName---userID---poolName``) with pools drawn from the Region 2 pool mix and users with the
   region's share of single-function users. ``n_functions = max(round(N * scale), 3)``.
 - **Cold-start counts.** ``round(N_region * scale)`` over 31 days, split over days by a weekly +
@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from paperkit import provenance, registry
 from paperkit.coldstarts import DAY_S, N_DAYS, REGIONS, schema
 from paperkit.coldstarts.fingerprints import (
     CPU_REQUEST, CREATION_MIXTURE, CREATION_RUNTIMES, FINGERPRINTS, R2_CONFIG_CS_SHARE,
@@ -167,17 +168,10 @@ def synthetic_function_table(seed: int = 0) -> pl.DataFrame:
                         schema=schema.FUNCTION_META)
 
 
-def _public_function_table() -> pl.DataFrame | None:
-    """The real Region 2 table if a verified copy is local (mirror or cache), else None.
-    Never downloads (generation must not depend on the network)."""
-    try:
-        from paperkit import registry
-        path = registry.default().local_path(schema.REGISTRY_META_NAME)
-    except Exception:  # noqa: BLE001 -- registry unavailable or corrupt: fall back
-        return None
-    if path is None:
-        return None
-    return pl.read_csv(path, schema=schema.FUNCTION_META)
+def _public_function_table() -> pl.DataFrame:
+    """The real Region 2 table, committed under ``data/public`` (verified; never a fallback:
+    a missing or altered file stops with the fix)."""
+    return pl.read_csv(registry.public_path(schema.REGISTRY_META_NAME), schema=schema.FUNCTION_META)
 
 
 @dataclass
@@ -559,8 +553,9 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
 
     ``scale`` 1.0 = the paper's size (11.9 M cold starts over 5 regions, 31 days); counts, functions
     and requests scale linearly (at least 3 functions per region). ``n_days`` < 31 writes days
-    0..n_days-1 only (tests). ``meta``: "auto" (the real Region 2 table if a verified copy is local,
-    else the synthetic one), "public" (require the real one) or "synthetic". Written atomically: a
+    0..n_days-1 only (tests). ``meta``: "public" (the real Region 2 table committed in
+    ``data/public``; "auto" is the same) or "synthetic" (a stand-in with its exact counts, only
+    when asked for). Written atomically: a
     temporary sibling folder renamed into place. Same arguments -> byte-identical files.
     """
     regions, parts, series = tuple(regions), tuple(parts), tuple(series)
@@ -572,9 +567,6 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
     if meta not in ("auto", "public", "synthetic"):
         raise ValueError(f"meta must be 'auto', 'public' or 'synthetic', got {meta!r}")
     table = None if meta == "synthetic" else _public_function_table()
-    if table is None and meta == "public":
-        raise ValueError(f"the real Region 2 table ({schema.REGISTRY_META_NAME}) is not available "
-                         "locally; run `make data` or set PAPERKIT_DATA_MIRROR")
     meta_source = "public" if table is not None else "synthetic"
     if table is None:
         table = synthetic_function_table(seed)
@@ -695,16 +687,25 @@ def _scale_tag(scale: float) -> str:
 
 
 def synthetic_trace(scale: float, seed: int = 0, *, n_days: int = N_DAYS,
-                    progress: bool = True) -> Path:
+                    progress: bool = True, meta: str = "public") -> Path:
     """The cached synthetic trace for (scale, seed): ``cache_dir()/coldstarts/
     synthetic-scale<scale>-seed<seed>[-days<n>][-synthmeta]/``, generated (tqdm bar on stderr) if
-    absent. ``-synthmeta`` marks a trace built without a local copy of the real Region 2 table
-    (registry mirror or cache). Used as the notebooks' default ``data_dir``."""
+    absent. ``meta="synthetic"`` (suffix ``-synthmeta``) builds Region 2 on a synthetic stand-in
+    for the public runtime/trigger table; only when asked for. Used as the notebooks' default
+    ``data_dir``; noted as the run's input in :mod:`paperkit.provenance`."""
     from paperkit import paths
 
     import fcntl
 
-    public_meta = _public_function_table() is not None
+    if meta not in ("public", "synthetic"):
+        raise ValueError(f"R2_TABLE={meta!r}: the Region 2 table is 'public' (committed in "
+                         "data/public) or 'synthetic' (a stand-in)")
+    public_meta = meta == "public"
+    if public_meta:
+        _public_function_table()  # stops here, naming the file and the fix, if it is unusable
+    provenance.note_input("synthetic", generator="paperkit.coldstarts.generate",
+                          version=GENERATOR_VERSION, seed=seed, scale=scale, n_days=n_days,
+                          region2_table=meta)
     name = (f"synthetic-scale{_scale_tag(scale)}-seed{seed}"
             + (f"-days{n_days}" if n_days != N_DAYS else "")
             + ("" if public_meta else "-synthmeta"))  # the Region 2 table changes the trace

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import polars as pl
 
+from paperkit import registry
 from paperkit.coldstarts import schema
 
 SCHEMA_VERSION = 1
@@ -308,28 +309,30 @@ def read_function_meta(path: str | Path) -> pl.DataFrame:
     return _read_csv(path, schema.FUNCTION_META, header).select(list(schema.FUNCTION_META))
 
 
-def load_function_meta_tier(data_dir: str | Path | None = None) -> tuple[pl.DataFrame, str]:
+def load_function_meta_tier(data_dir: str | Path | None = None,
+                            meta: str = "public") -> tuple[pl.DataFrame, str]:
     """Region 2 runtime/trigger table and its tier, trying in order:
 
     1. ``data_dir``'s own ``runtime_triggerType/df_funcID_runtime_triggerType.csv`` -> tier of the
        trace (``"public"`` for the release; ``"synthetic"`` for a generated trace, whose rows are
        the real table's rows when its manifest says ``function_meta_source: public``);
-    2. the registry's real file (``huawei2025/df_funcID_runtime_triggerType.csv``: mirror, cache or
-       download) -> ``"public"``;
-    3. the generator's own table with the exact real counts -> ``"synthetic"``.
+    2. ``meta="public"``: the real file committed in ``data/public`` (verified; a missing or
+       altered file stops with the fix, never a silent fallback) -> ``"public"``;
+    3. ``meta="synthetic"`` (only when asked for): the generator's table with the exact real
+       counts -> ``"synthetic"``.
     """
     if data_dir is not None and str(data_dir).strip() != "":
         root = _as_dir(data_dir)
         f = root / schema.META_RELPATH
         if f.is_file():
             return read_function_meta(f), trace_tier(root)
-    try:
-        from paperkit import registry
-        path = registry.fetch(schema.REGISTRY_META_NAME, progress=False)
-        return read_function_meta(path), "public"
-    except Exception:  # noqa: BLE001 -- DataUnavailable, network errors, missing registry
+    if meta == "public":
+        return read_function_meta(registry.public_path(schema.REGISTRY_META_NAME)), "public"
+    if meta == "synthetic":
         from paperkit.coldstarts.generate import synthetic_function_table
         return synthetic_function_table(0), "synthetic"
+    raise ValueError(f"R2_TABLE={meta!r}: the Region 2 table is 'public' (committed in "
+                     "data/public) or 'synthetic' (a stand-in)")
 
 
 def load_function_meta(data_dir: str | Path | None = None) -> pl.DataFrame:

@@ -17,7 +17,8 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-from paperkit.coldstarts import N_DAYS, load, schema
+from paperkit import provenance
+from paperkit.coldstarts import N_DAYS, generate, load, schema
 
 # release unit and Table 1's field/granularity for each released column (coldstarts.md §0, §2)
 _UNITS: dict[str, tuple[str, str]] = {
@@ -77,15 +78,17 @@ class Trace:
     n_days: int
 
 
-def open_trace(data_dir: str = "", scale: float = 0.01, seed: int = 0) -> Trace:
-    """``data_dir`` (release layout) or, if empty, the cached synthetic trace at (scale, seed)."""
-    from paperkit.coldstarts import generate
-
+def open_trace(data_dir: str = "", scale: float = 0.01, seed: int = 0,
+               r2_table: str = "public") -> Trace:
+    """``data_dir`` (release layout) or, if empty, the cached synthetic trace at (scale, seed)
+    with its Region 2 functions from ``r2_table`` ("public" or, when asked for, "synthetic")."""
     path = load.resolve_data_dir(data_dir) if data_dir else generate.synthetic_trace(
-        scale, seed, progress=False)
+        scale, seed, progress=False, meta=r2_table)
     if not path.is_dir():
-        raise ValueError(f"data_dir {data_dir!r} is not a folder; pass a trace in the release "
+        raise ValueError(f"DATA_DIR={data_dir!r} is not a folder; pass a trace in the release "
                          "layout (cold_start/R*/day_XX.csv, ...) or '' for the synthetic trace")
+    if data_dir:
+        provenance.note_input("user", path=path.resolve())
     man = load.manifest(path)
     if man is None:
         return Trace(path, "public", 1.0, N_DAYS)
@@ -163,7 +166,7 @@ class ClaimValue:
     id: str
     value: float | None
     tier: str
-    role: str = "check"
+    role: str | None = None  # None: the claims file's role
     note: str = ""
     reason: str = ""  # set when not checkable
 
@@ -173,10 +176,8 @@ def overview_claims(trace: Trace, sizes: pl.DataFrame, meta: pl.DataFrame, meta_
     """Values for the §0 and Figure 1 claims. Counts are divided by ``trace.scale``; on the
     synthetic tier every quantity the generator was calibrated to gets role "calibration", and the
     exact released row counts are not checkable."""
-    from paperkit.coldstarts import generate
-
     syn = trace.tier == "synthetic"
-    role = "calibration" if syn else "check"
+    role = "calibration" if syn else None
     s = trace.scale
     div = f"trace count / scale {s:g}" if s != 1 else ""
     out: list[ClaimValue] = []
@@ -203,7 +204,7 @@ def overview_claims(trace: Trace, sizes: pl.DataFrame, meta: pl.DataFrame, meta_
             out.append(ClaimValue(cid, float(n), trace.tier))
     out.append(ClaimValue("D10", float(n_columns), trace.tier, role,
                           "columns of scan_cold_starts (released + region)"))
-    mrole = "check" if meta_tier == "public" else "calibration"
+    mrole = None if meta_tier == "public" else "calibration"
     ids = meta["funcID"].str.split("---")
     out.append(ClaimValue("D11", float(meta.height), meta_tier, mrole, "runtime/trigger table rows"))
     out.append(ClaimValue("D12", float(ids.list.get(0).n_unique()), meta_tier, mrole))

@@ -121,7 +121,7 @@ def test_bad_arguments(tmp_path, kw, msg):
         generate.generate_trace(tmp_path / "y", **kw)
 
 
-def test_synthetic_trace_is_cached(cs_cache, mirror):
+def test_synthetic_trace_is_cached(cs_cache, public_data):
     p = generate.synthetic_trace(0.001, 1, n_days=2, progress=False)
     assert p.parent == cs_cache / "coldstarts" and p.name == "synthetic-scale0.001-seed1-days2"
     assert json.loads((p / generate.MANIFEST).read_text())["function_meta_source"] == "public"
@@ -130,8 +130,7 @@ def test_synthetic_trace_is_cached(cs_cache, mirror):
     assert (p / generate.MANIFEST).stat().st_mtime_ns == stamp
 
 
-def test_synthetic_trace_without_real_table_has_its_own_name(cs_cache, monkeypatch):
-    monkeypatch.setenv("PAPERKIT_DATA_MIRROR", "")
-    p = generate.synthetic_trace(0.001, 1, n_days=1, progress=False)
+def test_synthetic_trace_on_a_synthetic_table_only_when_asked(cs_cache):
+    p = generate.synthetic_trace(0.001, 1, n_days=1, progress=False, meta="synthetic")
     assert p.name == "synthetic-scale0.001-seed1-days1-synthmeta"
     assert json.loads((p / generate.MANIFEST).read_text())["function_meta_source"] == "synthetic"

@@ -7,6 +7,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from paperkit import registry
+
 from paperkit.coldstarts import REGIONS, load, schema
 
 
@@ -65,7 +67,7 @@ def test_scan_requests(tiny_trace):
     assert df["time_worker"].min() >= 30 * 86400
 
 
-def test_function_meta_from_trace_and_registry(tiny_trace, mirror):
+def test_function_meta_from_trace_and_registry(tiny_trace, public_data):
     meta, tier = load.load_function_meta_tier(tiny_trace)
     assert tier == "synthetic"
     assert meta.height == _manifest(tiny_trace)["regions"]["R2"]["n_functions"]
@@ -76,12 +78,33 @@ def test_function_meta_from_trace_and_registry(tiny_trace, mirror):
     assert load.load_function_meta().height == 2418 and load.load_function_meta.last_tier == "public"
 
 
-def test_function_meta_fallback_is_synthetic(monkeypatch, tmp_path):
-    monkeypatch.setenv("PAPERKIT_DATA_MIRROR", "")
-    monkeypatch.setenv("PAPERKIT_OFFLINE", "1")
+def test_function_meta_is_synthetic_only_when_asked(monkeypatch, tmp_path):
     monkeypatch.setenv("PAPERKIT_DATA_DIR", str(tmp_path))
-    meta, tier = load.load_function_meta_tier(None)
+    meta, tier = load.load_function_meta_tier(None, "synthetic")
     assert tier == "synthetic" and meta.height == 2418
+    with pytest.raises(ValueError, match="R2_TABLE='real'"):
+        load.load_function_meta_tier(None, "real")
+
+
+@pytest.fixture
+def moved_public(tmp_path, monkeypatch):
+    """The registry's committed files looked up in an empty copy of data/public."""
+    reg = registry.Registry(public=tmp_path / "public", cache=tmp_path / "cache", mirror=False)
+    monkeypatch.setattr(registry, "_default", reg)
+    return reg.public
+
+
+def test_missing_public_table_stops_with_the_fix(moved_public):
+    with pytest.raises(registry.DataUnavailable, match=r"df_funcID_runtime_triggerType\.csv.*git checkout"):
+        load.load_function_meta_tier(None)
+
+
+def test_altered_public_table_stops_with_the_fix(moved_public):
+    f = moved_public / schema.REGISTRY_META_NAME
+    f.parent.mkdir(parents=True)
+    f.write_text("funcID,cpu_request,runtime,triggerType-invocationType\n1---2---p,1,Go,x\n")
+    with pytest.raises(registry.DataCorrupt, match=r"git checkout -- .*df_funcID"):
+        load.load_function_meta_tier(None)
 
 
 def test_cold_start_only_release(cs_only_trace):

@@ -30,7 +30,7 @@ def _by_id(values):
     return {v.id: v for v in values}
 
 
-def test_claims_on_synthetic_tier(tiny_trace, mirror):
+def test_claims_on_synthetic_tier(tiny_trace, public_data):
     trace = overview.open_trace(str(tiny_trace))
     assert trace.tier == "synthetic" and trace.scale == 0.002
     sizes = overview.region_sizes(trace.path)
@@ -39,7 +39,7 @@ def test_claims_on_synthetic_tier(tiny_trace, mirror):
     assert v["D2"].value == pytest.approx(sizes["n_cold_starts"].sum() / 0.002)
     assert v["D2"].role == "calibration" and "scale" in v["D2"].note
     assert v["D8"].value is None and "real" in v["D8"].reason  # exact release counts: not checkable
-    assert v["D11"].tier == "public" and v["D11"].role == "check" and v["D11"].value == 2418
+    assert v["D11"].tier == "public" and v["D11"].role is None and v["D11"].value == 2418  # file role: consistency
     assert v["D7"].value is None
 
 

@@ -18,6 +18,12 @@ from .distributions import TOTAL
 
 #: claims whose value is a Region 2 *function-table* statistic use this key (tier of that table)
 FUNCTION_TABLE = "r2_function_table"
+#: on the synthetic tier, true by the generator's construction: it builds each function's requests
+#: from its cold starts (every function with cold starts has at least as many requests)
+SYNTHETIC_INVARIANTS = frozenset({"F14-diagonal", "F14-above"})
+#: on the synthetic tier, follow from calibrated inputs: the Weibull mean from the calibrated
+#: IAT counts, the R1/R3 means as analytic means of the calibrated LogNormal mixtures
+SYNTHETIC_CALIBRATED = frozenset({"F10-weibull-mean", "F11-R1-mean", "F11-R3-mean"})
 
 
 @dataclass(frozen=True)
@@ -45,16 +51,26 @@ def calibrated_keys() -> set[str]:
     return keys
 
 
+def synthetic_role(claim_id: str, key: str | None, calibrated: set[str]) -> str | None:
+    """The role of a claim on the synthetic tier: ``calibration`` when its value follows from a
+    generator input, ``invariant`` when the generator makes it true, else the claims file's."""
+    if claim_id in SYNTHETIC_INVARIANTS:
+        return "invariant"
+    if claim_id in SYNTHETIC_CALIBRATED or key in calibrated:
+        return "calibration"
+    return None
+
+
 def record(tab, values: list[Value], tier: str, function_tier: str | None = None) -> None:
-    """Record ``values`` in ``tab``: role calibration when the trace is synthetic and the value's
-    key is a generator input; function-table values use ``function_tier``."""
+    """Record ``values`` in ``tab`` with their role (:func:`synthetic_role` on a synthetic
+    trace, else the claims file's); function-table values use ``function_tier``."""
     cal = calibrated_keys() if tier == "synthetic" else set()
     for v in values:
         t = function_tier if (v.key == FUNCTION_TABLE and function_tier) else tier
         if v.value is None or (isinstance(v.value, float) and not math.isfinite(v.value)):
             tab.not_checkable(v.id, tier=t, reason=v.note or "no data for this quantity in the trace")
             continue
-        role = "calibration" if (t == "synthetic" and v.key in cal) else "check"
+        role = synthetic_role(v.id, v.key, cal) if t == "synthetic" else None
         tab.record(v.id, reproduced=float(v.value), tier=t, role=role, note=v.note)
 
 

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import polars as pl
 
-from .. import load
+from paperkit import provenance
+
+from .. import generate, load
 from . import composition, correlation, distributions, holidays, peaks, regions, utility
 from .cdf import binned_cdf
 from .pools import funcid_expr, pool_from_pod_expr, pool_size_expr
@@ -34,6 +36,7 @@ class TraceInputs:
     """Lazily collected, shared inputs of one trace (``data_dir`` in the release layout)."""
 
     data_dir: Path
+    r2_table: str = "public"
     _cache: dict = field(default_factory=dict)
 
     def _get(self, key, build):
@@ -70,14 +73,15 @@ class TraceInputs:
 
     def meta(self) -> tuple[pl.DataFrame, str]:
         """Region 2 runtime/trigger table and its tier (public when the real table is used)."""
-        return self._get("meta", lambda: load.load_function_meta_tier(self.data_dir))
+        return self._get("meta", lambda: load.load_function_meta_tier(self.data_dir, self.r2_table))
 
     def function_table(self) -> tuple[pl.DataFrame, str]:
         """The Region 2 table for function shares and Fig 9: the trace's own for a real release,
-        else the real table from the registry (tier public) when available, else the generator's."""
+        else the committed public table (``r2_table="public"``) or, when asked for, the generator's."""
         def build():
             meta, tier = self.meta()
-            return (meta, tier) if load.trace_tier(self.data_dir) == "public" else load.load_function_meta_tier(None)
+            return (meta, tier) if load.trace_tier(self.data_dir) == "public" else load.load_function_meta_tier(
+                None, self.r2_table)
         return self._get("ftable", build)
 
     def r2_cold_starts(self) -> pl.DataFrame:
@@ -240,22 +244,25 @@ def all_figure_data(data_dir: str | Path) -> dict[str, pl.DataFrame]:
     return dict(sorted(out.items()))
 
 
-def open_trace(data_dir: str = "", scale: float = 0.01, seed: int = 0) -> tuple[TraceInputs, str, float]:
+def open_trace(data_dir: str = "", scale: float = 0.01, seed: int = 0,
+               r2_table: str = "public") -> tuple[TraceInputs, str, float]:
     """Notebook entry: the trace at ``data_dir`` (release layout) or, if empty, the cached synthetic
-    trace at (scale, seed).  Returns (inputs, data tier, effective scale: ``scale`` for a synthetic
-    trace made here, else the manifest's scale or 1.0 for a release)."""
+    trace at (scale, seed), its Region 2 functions from the ``r2_table`` ("public": the committed
+    real table; "synthetic": a stand-in, only when asked for).  Returns (inputs, data tier,
+    effective scale: ``scale`` for a synthetic trace made here, else the manifest's scale or 1.0
+    for a release)."""
     if data_dir:
         root = Path(data_dir).expanduser()
         if not root.is_dir():
-            raise ValueError(f"data_dir {data_dir!r} is not a folder; pass a trace in the release layout "
+            raise ValueError(f"DATA_DIR={data_dir!r} is not a folder; pass a trace in the release layout "
                              "(cold_start/R*/day_XX.csv, quantiles/R*/<series>/day_XX.csv, ...) or '' for "
                              "the synthetic trace")
+        provenance.note_input("user", path=root.resolve())
     else:
-        from .. import generate
-        root = generate.synthetic_trace(scale, seed, progress=False)
+        root = generate.synthetic_trace(scale, seed, progress=False, meta=r2_table)
     man = load.manifest(root)
     eff = float(man.get("scale", 1.0)) if man else 1.0
-    return TraceInputs(root), load.trace_tier(root), eff
+    return TraceInputs(root, r2_table), load.trace_tier(root), eff
 
 
 def rounded(df: pl.DataFrame, digits: int = 4):

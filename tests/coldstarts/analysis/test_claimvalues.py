@@ -6,8 +6,8 @@ class FakeTab:
     def __init__(self):
         self.rows = []
 
-    def record(self, cid, reproduced, tier, role="check", note=""):
-        self.rows.append((cid, reproduced, tier, role))
+    def record(self, cid, reproduced, tier, role=None, note=""):
+        self.rows.append((cid, reproduced, tier, role or "file"))
 
     def not_checkable(self, cid, tier, reason):
         self.rows.append((cid, None, tier, "n/c"))
@@ -18,12 +18,24 @@ def test_record_roles_and_tiers():
             cv.Value("D", None, None, "no data"), cv.Value("E", float("nan"), "cold_start_median_s")]
     tab = FakeTab()
     cv.record(tab, vals, "synthetic", function_tier="public")
-    assert tab.rows == [("A", 1.0, "synthetic", "calibration"), ("B", 2.0, "synthetic", "check"),
-                        ("C", 3.0, "public", "check"), ("D", None, "synthetic", "n/c"), ("E", None, "synthetic", "n/c")]
+    # "file": the role comes from the claims file (check, consistency, ...)
+    assert tab.rows == [("A", 1.0, "synthetic", "calibration"), ("B", 2.0, "synthetic", "file"),
+                        ("C", 3.0, "public", "file"), ("D", None, "synthetic", "n/c"), ("E", None, "synthetic", "n/c")]
     tab = FakeTab()
     cv.record(tab, vals[:3], "public", function_tier="public")
-    assert [r[3] for r in tab.rows] == ["check", "check", "check"]
+    assert [r[3] for r in tab.rows] == ["file", "file", "file"]
     # a synthetic function table is itself a calibration input of the generator
     tab = FakeTab()
     cv.record(tab, vals[2:3], "synthetic", function_tier="synthetic")
     assert tab.rows[0][3] == "calibration"
+
+
+def test_synthetic_invariants_and_calibrated_means():
+    vals = [cv.Value("F14-diagonal", 0.9, None), cv.Value("F11-R1-mean", 0.3, None),
+            cv.Value("F10-weibull-mean", 1.2, None)]
+    tab = FakeTab()
+    cv.record(tab, vals, "synthetic")
+    assert [r[3] for r in tab.rows] == ["invariant", "calibration", "calibration"]
+    tab = FakeTab()
+    cv.record(tab, vals, "public")  # on the real release they are independent checks
+    assert [r[3] for r in tab.rows] == ["file", "file", "file"]

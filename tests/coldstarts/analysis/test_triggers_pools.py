@@ -4,6 +4,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from paperkit import paths
+
 from paperkit.coldstarts.analysis import pools, runtimes, triggers
 
 CASES = {
@@ -73,10 +75,9 @@ def test_runtime_groups():
         "Python3", "other", "other", "other", "other", "http", "other"]
 
 
-META = Path(__file__).resolve().parents[4] / "shared" / "data" / "huawei2025" / "df_funcID_runtime_triggerType.csv"
+META = paths.public_dir() / "huawei2025" / "df_funcID_runtime_triggerType.csv"
 
 
-@pytest.mark.skipif(not META.exists(), reason="real Region 2 table not mirrored here")
 def test_real_meta_function_counts():
     """[meta] counts of coldstarts.md §1 Fig 8d/f and the sync/async split."""
     a = runtimes.annotate_meta(pl.read_csv(META))
