@@ -98,8 +98,10 @@ def test_argparse_prefixes_the_option(capsys):
     assert "argument --batch: expected an integer >= 1, got '1.7'" in err
 
 
-@pytest.mark.parametrize("exc, expected", [(ValueError("n_ssd must be >= 1, got 0"), "error: n_ssd must be >= 1, got 0"),
-                                           (KeyError("nope"), "error: unknown key 'nope'")])
+@pytest.mark.parametrize("exc, expected", [
+    (ValueError("n_ssd must be >= 1, got 0"), "error: n_ssd must be >= 1, got 0"),
+    (KeyError("nope"), "error: unknown key 'nope'"),
+])
 def test_exit_on_bad_input(exc, expected, capsys):
     @cli.exit_on_bad_input
     def main(argv=None):
