@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 __all__ = ["integer", "real", "positive_int", "non_negative_int", "positive_float",
-           "non_negative_float", "fraction", "exit_on_bad_input"]
+           "non_negative_float", "fraction", "torch_device", "exit_on_bad_input"]
 
 _INT = re.compile(r"[+-]?[0-9]+")
 _REAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
@@ -100,6 +100,21 @@ non_negative_int = integer(0)
 positive_float = real(0, lo_open=True)
 non_negative_float = real(0)
 fraction = real(0, 1)
+
+
+def torch_device(text: str) -> str:
+    """Type for a torch device name (``cpu``, ``cuda``, ``cuda:1``); a CUDA device only where
+    torch sees one. Returns the text (torch is imported on first use only)."""
+    import torch  # third-party and heavy: only the CLIs that take --device need it
+
+    try:
+        dev = torch.device(text)
+    except (RuntimeError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"expected a torch device such as cpu or cuda:0, got {text!r}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise argparse.ArgumentTypeError(f"{text!r}: no CUDA device is available here; use cpu")
+    return text
 
 
 def _message(exc: BaseException) -> str:

@@ -28,7 +28,7 @@ from pathlib import Path
 import polars as pl
 import torch
 
-from paperkit.cli import exit_on_bad_input, non_negative_float, positive_float, positive_int
+from paperkit.cli import exit_on_bad_input, non_negative_float, positive_float, positive_int, torch_device
 
 from .engine import Engine, GPTConfig, init_params, make_batch, train
 from .hardware import HardwareProfile, measured_dir
@@ -336,23 +336,13 @@ def campaign(out_dir: str | os.PathLike, machine: str, device: str, sizes: list[
     return df
 
 
-def _device(text: str) -> str:
-    """argparse type: a torch device name (``cpu``, ``cuda``, ``cuda:1``)."""
-    try:
-        torch.device(text)
-    except (RuntimeError, ValueError):
-        raise argparse.ArgumentTypeError(
-            f"expected a torch device such as cpu or cuda:0, got {text!r}") from None
-    return text
-
-
 @exit_on_bad_input
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m paperkit.fuyou.measure",
                                  description="Measure bandwidths and the offloading engine")
     ap.add_argument("--out", default=None, help="output dir (default data/measured)")
     ap.add_argument("--machine", required=True, help="machine label, e.g. h100")
-    ap.add_argument("--device", type=_device, default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--device", type=torch_device, default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--sizes", default="gpu-s,gpu-m", help=f"comma list of {list(SIZES)}")
     ap.add_argument("--budget-s", type=positive_float, default=480.0)
     ap.add_argument("--store-dir", default=None, help="where the 'SSD' files go")
@@ -363,8 +353,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--disk-mbps", type=non_negative_float, default=150.0,
                     help="--timeline: emulated SSD bandwidth in MB/s (0 = unthrottled)")
     a = ap.parse_args(argv)
-    if a.device.startswith("cuda") and not torch.cuda.is_available():
-        ap.error("--device cuda but no CUDA device is available; use --device cpu")
     if a.timeline:
         path = record_timelines(a.out, a.machine, a.device, a.steps, a.disk_mbps)
         print(json.dumps({"timeline": str(path), "machine": a.machine}, sort_keys=True))

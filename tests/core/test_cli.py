@@ -126,3 +126,23 @@ def test_exit_on_bad_input_passes_results_and_other_errors():
     assert ok([]) == 0 and ok.__name__ == "ok"
     with pytest.raises(RuntimeError):
         broken([])
+
+
+@pytest.mark.parametrize("text", ["cpu", "cpu:0", "meta"])
+def test_torch_device_accepts(text):
+    assert cli.torch_device(text) == text
+
+
+@pytest.mark.parametrize("text", ["gpu", "", "cuda:x", " cpu"])
+def test_torch_device_rejects(text):
+    with pytest.raises(argparse.ArgumentTypeError, match="expected a torch device"):
+        cli.torch_device(text)
+
+
+def test_torch_device_cuda_needs_a_gpu():
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        assert cli.torch_device("cuda") == "cuda"
+    else:
+        with pytest.raises(argparse.ArgumentTypeError, match="no CUDA device is available"):
+            cli.torch_device("cuda:0")

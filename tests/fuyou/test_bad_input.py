@@ -128,7 +128,7 @@ def test_measure_timeline_cuda_without_gpu(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(measure, "record_timelines", lambda *a, **k: pytest.fail("ran the engine"))
     err = _exit_2(measure.main, ["--machine", "x", "--out", str(tmp_path), "--timeline", "--device", "cuda"],
                   capsys)
-    assert "--device cuda but no CUDA device" in err
+    assert "argument --device: 'cuda': no CUDA device is available here" in err
 
 
 def test_bench_rejects_arguments(monkeypatch, capsys):
