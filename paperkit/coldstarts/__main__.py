@@ -13,17 +13,8 @@ import json
 import sys
 from pathlib import Path
 
+from paperkit.cli import exit_on_bad_input, integer, non_negative_int, real
 from paperkit.coldstarts import N_DAYS, REGIONS
-
-
-def _scale(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--scale must be a number, got {text!r}") from None
-    if not 0 < v <= 10:
-        raise argparse.ArgumentTypeError(f"--scale must be in (0, 10] (1.0 = paper size), got {text}")
-    return v
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,10 +25,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("data_dir", metavar="DATA_DIR", help="folder holding cold_start/R*/day_*.csv")
     g = sub.add_parser("generate", help="write a synthetic trace in the release layout")
     g.add_argument("out_dir", metavar="OUT_DIR")
-    g.add_argument("--scale", type=_scale, default=0.01, help="1.0 = 11.9 M cold starts (default 0.01)")
-    g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--days", type=int, default=N_DAYS, choices=range(1, N_DAYS + 1),
-                   metavar="1..31", help="number of days (default 31)")
+    g.add_argument("--scale", type=real(0, 10, lo_open=True), default=0.01,
+                   help="1.0 = 11.9 M cold starts (default 0.01)")
+    g.add_argument("--seed", type=non_negative_int, default=0)
+    g.add_argument("--days", type=integer(1, N_DAYS), default=N_DAYS, metavar=f"1..{N_DAYS}",
+                   help=f"number of days (default {N_DAYS})")
     g.add_argument("--regions", default=",".join(REGIONS), help="comma-separated, default R1..R5")
     g.add_argument("--parts", default="cold_start,quantiles,per_request,runtime_triggerType",
                    help="comma-separated parts of the release layout to write")
@@ -47,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+@exit_on_bad_input
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

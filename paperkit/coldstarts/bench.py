@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
+from paperkit.cli import exit_on_bad_input, non_negative_int, real
+
 
 @dataclass(frozen=True)
 class BenchContext:
@@ -142,20 +144,20 @@ def _run_step_child(name: str, ctx: BenchContext) -> dict:
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
+@exit_on_bad_input
 def main(argv: list[str] | None = None) -> int:
     from paperkit import paths
 
     ap = argparse.ArgumentParser(prog="python -m paperkit.coldstarts.bench",
                                  description="Time the cold-start data layer at a given scale.")
-    ap.add_argument("--scale", type=float, default=1.0, help="1.0 = 11.9 M cold starts (default)")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--scale", type=real(0, 10, lo_open=True), default=1.0,
+                    help="1.0 = 11.9 M cold starts (default)")
+    ap.add_argument("--seed", type=non_negative_int, default=0)
     ap.add_argument("--data-dir", default="", help="where the trace is written (default: cache)")
     ap.add_argument("--parts", default="cold_start,quantiles,per_request,runtime_triggerType")
     ap.add_argument("--keep", action="store_true", help="keep the generated trace")
     ap.add_argument("--step", choices=[n for n, _ in STEPS], help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    if not 0 < args.scale <= 10:
-        ap.error(f"--scale must be in (0, 10], got {args.scale}")
     data_dir = args.data_dir or str(paths.cache_dir() / "coldstarts" /
                                     f"bench-scale{args.scale:g}-seed{args.seed}")
     ctx = BenchContext(data_dir, args.scale, args.seed,

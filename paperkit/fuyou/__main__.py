@@ -12,21 +12,11 @@ import argparse
 import json
 import sys
 
+from paperkit.cli import exit_on_bad_input, fraction, non_negative_int, positive_float, positive_int
+
 from .hardware import get_profile, load_profiles
-from .model import SYSTEMS, Schedule, predict
+from .model import SYSTEMS, Schedule, predict, require_ssds
 from .shapes import ModelShape
-
-
-def _positive(kind):
-    def conv(text: str):
-        try:
-            v = kind(float(text)) if kind is int else kind(text)
-        except ValueError as e:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from e
-        if v <= 0:
-            raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
-        return v
-    return conv
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,27 +27,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--system", required=True, choices=SYSTEMS)
     p.add_argument("--hardware", required=True,
                    help=f"hardware profile, one of {sorted(load_profiles())}")
-    p.add_argument("--ssds", type=_positive(int), default=None,
-                   help="number of SSDs (overrides the profile)")
-    p.add_argument("--params", type=_positive(float), required=True, help="parameters, e.g. 13e9")
-    p.add_argument("--layers", type=_positive(int), required=True)
-    p.add_argument("--hidden", type=_positive(int), required=True)
-    p.add_argument("--heads", type=_positive(int), required=True)
-    p.add_argument("--batch", type=_positive(int), required=True)
-    p.add_argument("--seq", type=_positive(int), default=1024)
-    p.add_argument("--cpu-mem-gb", type=_positive(float), default=None,
+    p.add_argument("--ssds", type=non_negative_int, default=None,
+                   help="number of SSDs (overrides the profile; 0 only for zero-offload)")
+    p.add_argument("--params", type=positive_float, required=True, help="parameters, e.g. 13e9")
+    p.add_argument("--layers", type=positive_int, required=True)
+    p.add_argument("--hidden", type=positive_int, required=True)
+    p.add_argument("--heads", type=positive_int, required=True)
+    p.add_argument("--batch", type=positive_int, required=True)
+    p.add_argument("--seq", type=positive_int, default=1024)
+    p.add_argument("--cpu-mem-gb", type=positive_float, default=None,
                    help="CPU memory in GB (overrides the profile)")
-    p.add_argument("--swap-coeff", type=float, default=None,
+    p.add_argument("--swap-coeff", type=fraction, default=None,
                    help="Fuyou: fraction of swappable activations swapped (default: automatic)")
     for sw in ("overlap-opt", "rearrange", "pipelined-swap"):
         p.add_argument(f"--no-{sw}", action="store_true", help=f"Fuyou ablation: disable {sw}")
     c = sub.add_parser("profile-cpu", help="measure this machine's disk and CPU Adam")
     c.add_argument("--out", default=None, help="output directory (default data/measured)")
     c.add_argument("--name", default="cpu", help="profile name (file fuyou_<name>_profile.json)")
-    c.add_argument("--mb", type=_positive(int), default=512, help="disk test size in MiB")
+    c.add_argument("--mb", type=positive_int, default=512, help="disk test size in MiB")
     return ap
 
 
+@exit_on_bad_input
 def main(argv: list[str] | None = None) -> int:
     ap = build_parser()
     a = ap.parse_args(argv)
@@ -68,8 +59,10 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"--hardware: {e}")
         if a.ssds is not None:
             hw = hw.with_(n_ssd=a.ssds)
-        if a.swap_coeff is not None and not 0 <= a.swap_coeff <= 1:
-            ap.error(f"--swap-coeff must be in [0, 1], got {a.swap_coeff}")
+        try:
+            require_ssds(hw, a.system)
+        except ValueError as e:
+            ap.error(f"{'--hardware' if a.ssds is None else '--ssds'}: {e}")
         try:
             shape = ModelShape(params=a.params, layers=a.layers, hidden=a.hidden,
                                heads=a.heads, batch=a.batch, seq=a.seq)

@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import argparse
 import json
 import tempfile
 import time
@@ -46,7 +47,10 @@ def run() -> dict:
     return out
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(prog="python -m paperkit.fuyou.bench",
+                            description="Time the model sweep and a small engine run (no options)."
+                            ).parse_args(argv)
     res = run()
     d = _build_dir() / "bench"
     d.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import numbers
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,12 @@ class HardwareProfile:
     price_ssd_usd: float = 0.0
     n_gpus: int = 1
     cpu_adam_params_per_s: float | None = None  # measured rate; overrides the DRAM derivation
+
+    def __post_init__(self) -> None:
+        n = self.n_ssd
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+            raise ValueError(f"n_ssd must be an integer >= 0 (>= 1 for fuyou and zero-infinity, which "
+                             f"stream from the SSDs), got {n!r}")
 
     @property
     def gpu_flops(self) -> float:

@@ -29,6 +29,7 @@ import polars as pl
 import torch
 
 from paperkit import provenance as run_provenance
+from paperkit.cli import exit_on_bad_input, non_negative_float, positive_float, positive_int, torch_device
 
 from .engine import Engine, GPTConfig, init_params, make_batch, train
 from .hardware import HardwareProfile, measured_dir
@@ -336,20 +337,21 @@ def campaign(out_dir: str | os.PathLike, machine: str, device: str, sizes: list[
     return df
 
 
+@exit_on_bad_input
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m paperkit.fuyou.measure",
                                  description="Measure bandwidths and the offloading engine")
     ap.add_argument("--out", default=None, help="output dir (default data/measured)")
     ap.add_argument("--machine", required=True, help="machine label, e.g. h100")
-    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--device", type=torch_device, default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--sizes", default="gpu-s,gpu-m", help=f"comma list of {list(SIZES)}")
-    ap.add_argument("--budget-s", type=float, default=480.0)
+    ap.add_argument("--budget-s", type=positive_float, default=480.0)
     ap.add_argument("--store-dir", default=None, help="where the 'SSD' files go")
     ap.add_argument("--timeline", action="store_true",
                     help="only record the toy engine timeline of both schedules "
                          "(fuyou_<machine>_timeline.parquet), for the notebook's Gantt figure")
-    ap.add_argument("--steps", type=int, default=2, help="--timeline: steps (last one is kept)")
-    ap.add_argument("--disk-mbps", type=float, default=150.0,
+    ap.add_argument("--steps", type=positive_int, default=2, help="--timeline: steps (last one is kept)")
+    ap.add_argument("--disk-mbps", type=non_negative_float, default=150.0,
                     help="--timeline: emulated SSD bandwidth in MB/s (0 = unthrottled)")
     a = ap.parse_args(argv)
     if a.timeline:
@@ -360,8 +362,6 @@ def main(argv: list[str] | None = None) -> int:
     bad = [s for s in sizes if s not in SIZES]
     if bad:
         ap.error(f"--sizes: unknown {bad}; choose from {list(SIZES)}")
-    if a.device.startswith("cuda") and not torch.cuda.is_available():
-        ap.error("--device cuda but no CUDA device is available; use --device cpu")
     df = campaign(a.out or measured_dir(), a.machine, a.device, sizes, a.budget_s,
                   a.store_dir, command="python -m paperkit.fuyou.measure " + " ".join(
                       argv if argv is not None else sys.argv[1:]))

@@ -67,6 +67,14 @@ class Schedule:
         return cls(**base)
 
 
+def require_ssds(hw: HardwareProfile, system: str) -> None:
+    """ValueError unless ``hw`` has SSDs for ``system`` (all but ZeRO-Offload stream from them)."""
+    if system != "zero-offload" and hw.n_ssd < 1:
+        raise ValueError(f"n_ssd must be >= 1 for {system} (it streams model states from the SSD "
+                         f"array; only zero-offload runs without SSDs), got n_ssd={hw.n_ssd} "
+                         f"(hardware {hw.name!r})")
+
+
 # Fixed host buffers of Fuyou (artifact config): 6 x 1.2e9 fp16 param buffers + 8 x 7e8 fp32
 FUYOU_CPU_BUFFERS_B = 6 * 1.2e9 * 2 + 8 * 7e8 * 4
 
@@ -86,6 +94,7 @@ def activation_placement(shape: ModelShape, hw: HardwareProfile, coeff: float,
 def build_timeline(shape: ModelShape, hw: HardwareProfile, sched: Schedule,
                    coeff: float = 0.0, cpu_mem_gb: float | None = None) -> Timeline:
     """The discrete-event timeline of one steady-state iteration (seconds)."""
+    require_ssds(hw, sched.system)
     t = Timeline()
     cb = shape.compute_bytes
     L, k = shape.layers, sched.fifo_depth
@@ -204,6 +213,7 @@ def _opt_group(t: Timeline, l: int, Pl: float, rd: float, wr: float, adam: float
 def closed_form(shape: ModelShape, hw: HardwareProfile, sched: Schedule,
                 coeff: float = 0.0, cpu_mem_gb: float | None = None) -> float:
     """Iteration time (s) from per-phase resource maxima (fuyou.md section 2.4)."""
+    require_ssds(hw, sched.system)
     L, P, F = shape.layers, shape.params, shape.layer_fwd_flops
     cb = shape.compute_bytes
     R, rd, wr = hw.gpu_flops, hw.ssd_read_bps, hw.ssd_write_bps

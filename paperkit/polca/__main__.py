@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from paperkit.cli import exit_on_bad_input, fraction, real
 from paperkit.polca import capping, data, phase
 from paperkit.polca import row as R
 from paperkit.polca import sweep
@@ -26,14 +27,15 @@ def _r(x):
     return x
 
 
+@exit_on_bad_input
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="paperkit.polca", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("fit", help="phase-model fit quality (public A100 data)")
     sub.add_parser("capmodel", help="capping model parameters and anchors")
     sp = sub.add_parser("sweep", help="oversubscription sweep")
-    sp.add_argument("--days", type=float, default=2.0, help="horizon in days around the peak (1/24..42)")
-    sp.add_argument("--lp-share", type=float, default=0.5, help="fraction of LP servers (0..1)")
+    sp.add_argument("--days", type=real(1 / 24, 42), default=2.0, help="horizon in days around the peak (1/24..42)")
+    sp.add_argument("--lp-share", type=fraction, default=0.5, help="fraction of LP servers (0..1)")
     a = ap.parse_args(argv)
     if a.cmd == "fit":
         perf = data.perf_model()
@@ -42,10 +44,6 @@ def main(argv: list[str] | None = None) -> None:
         m = capping.fit_cap_model()
         out = {"model": m.__dict__, "anchors": capping.anchor_table(m).to_dicts()}
     else:
-        if not 1 / 24 <= a.days <= 42:
-            ap.error(f"--days must be within [1/24, 42], got {a.days}")
-        if not 0 <= a.lp_share <= 1:
-            ap.error(f"--lp-share must be within [0, 1], got {a.lp_share}")
         rw = R.build(R.RowConfig(days=a.days, lp_share=a.lp_share))
         df = sweep.oversub_sweep(rw)
         out = {"max_oversub": {p: sweep.max_oversub(df, p) for p in sorted(set(df["policy"]))},

@@ -16,6 +16,7 @@ import time
 import numpy as np
 
 from paperkit import paths
+from paperkit.cli import exit_on_bad_input, integer, real
 from paperkit.polca import row as R
 from paperkit.polca import rowtrace, sim
 
@@ -30,15 +31,12 @@ def gpu_available() -> bool:
         return False
 
 
+@exit_on_bad_input
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(prog="paperkit.polca.bench", description=__doc__)
-    ap.add_argument("--days", type=float, default=42.0, help="horizon in days (default six weeks)")
-    ap.add_argument("--servers", type=int, default=52, help="servers in the row (default 52 = 40 + 30 %%)")
+    ap.add_argument("--days", type=real(1 / 24, 42), default=42.0, help="horizon in days (default six weeks)")
+    ap.add_argument("--servers", type=integer(40), default=52, help="servers in the row (default 52 = 40 + 30 %%)")
     a = ap.parse_args(argv)
-    if not 1 / 24 <= a.days <= 42:
-        ap.error(f"--days must be within [1/24, 42], got {a.days}")
-    if a.servers < 40:
-        ap.error(f"--servers must be >= 40 (the baseline row), got {a.servers}")
     t0 = time.perf_counter()
     R.models("peak")
     R.full_trace(0)

@@ -97,6 +97,9 @@ class CapModel:
 def fit_cap_model(a: CapAnchors = CapAnchors(), idle: float = A100_IDLE_FRAC,
                   peak_level: float = PEAK_LEVEL, fmax_mhz: float = A100_FMAX_MHZ) -> CapModel:
     """Fit alpha to the 20 % cut at ``f_min``; latency exponents by least squares in log space."""
+    if not 0 < a.f_min_mhz < fmax_mhz:  # also false for NaN
+        raise ValueError(f"f_min_mhz must be in (0, {fmax_mhz:g}) MHz (below the maximum clock), "
+                         f"got {a.f_min_mhz}")
     r_min = a.f_min_mhz / fmax_mhz
     dyn = 1.0 - idle / peak_level
     alpha = float(np.log(1.0 - a.cut_at_fmin / dyn) / np.log(r_min))

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import platform
 import time
 from dataclasses import dataclass, replace
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
+from paperkit.cli import exit_on_bad_input, positive_float
 from paperkit.polca.sampler import PowerSampler
 
 
@@ -310,14 +310,13 @@ def campaign(out: Path, cfg: CampaignConfig = CampaignConfig.tiny()) -> dict:
     return prov
 
 
+@exit_on_bad_input
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="paperkit.polca.harness", description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True, help="output folder (e.g. data/measured/polca/<card>)")
     ap.add_argument("--toy", action="store_true", help="tiny shapes on CPU (tests)")
-    ap.add_argument("--budget-s", type=float, default=540.0, help="stop starting new configs after this")
+    ap.add_argument("--budget-s", type=positive_float, default=540.0, help="stop starting new configs after this")
     a = ap.parse_args(argv)
-    if a.budget_s <= 0 or not math.isfinite(a.budget_s):
-        ap.error(f"--budget-s must be > 0, got {a.budget_s}")
     cfg = CampaignConfig.tiny() if a.toy else CampaignConfig(toy=False, budget_s=a.budget_s)
     print(json.dumps(campaign(Path(a.out), cfg), sort_keys=True))
 

@@ -109,9 +109,23 @@ def fit_phase_model(df: pl.DataFrame, name: str | None = None, out_tokens: int =
                       float(k[0]), float(k[1]), float(k[2]))
 
 
-def fit_all(perf: pl.DataFrame) -> dict[str, PhaseModel]:
+class UnknownModelKey(KeyError, ValueError):
+    """An unknown (model, TP) key: a KeyError for dict users, a ValueError for bad input."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown model key"
+
+
+class PhaseModels(dict):
+    """``{(model, TP) key: PhaseModel}``; an unknown key names itself and lists the valid ones."""
+
+    def __missing__(self, key):
+        raise UnknownModelKey(f"unknown model_key {key!r}; choose one of {sorted(self)}")
+
+
+def fit_all(perf: pl.DataFrame) -> PhaseModels:
     """Fit one model per (model, TP) group with power data; keys like ``'bloom-176b TP8'``."""
-    out = {}
+    out = PhaseModels()
     for (m, tp), g in sorted(perf.group_by(["model", "tensor_parallel"]), key=lambda kv: kv[0]):
         out[f"{m} TP{tp}"] = fit_phase_model(g.sort(["batch_size", "prompt_size"]))
     return out

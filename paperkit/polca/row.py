@@ -12,6 +12,7 @@ generation serves a whole sweep (:func:`paperkit.polca.workload.combine`).
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -44,6 +45,10 @@ class RowConfig:
             raise ValueError(f"oversub must be sorted non-negative fractions, got {self.oversub}")
         if not 1 / 24 <= self.days <= 42:
             raise ValueError(f"days must be within [1/24, 42], got {self.days}")
+        for name in ("seed", "trace_seed"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0:
+                raise ValueError(f"{name} must be an integer >= 0, got {v!r}")
 
     def sizes(self) -> list[int]:
         """Servers in the row at each oversubscription level."""

@@ -5,19 +5,10 @@ import argparse
 import json
 import sys
 
+from paperkit.cli import exit_on_bad_input, positive_float, positive_int
 from paperkit.t3 import CONFIGS
 from paperkit.t3.hardware import DEFAULT_PROFILE, load_profile, profile_names
 from paperkit.t3.workloads import DEFAULT_TOKENS, MODELS, SUBLAYERS, Workload
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return v
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,19 +17,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("simulate", help="one sublayer under one configuration")
     s.add_argument("--model", required=True, choices=sorted(MODELS))
-    s.add_argument("--tp", required=True, type=_positive_int, help="tensor-parallel degree (ring size)")
+    s.add_argument("--tp", required=True, type=positive_int, help="tensor-parallel degree (ring size, >= 2)")
     s.add_argument("--sublayer", required=True, choices=list(SUBLAYERS))
     s.add_argument("--config", required=True, choices=list(CONFIGS))
-    s.add_argument("--tokens", type=_positive_int, default=DEFAULT_TOKENS,
+    s.add_argument("--tokens", type=positive_int, default=DEFAULT_TOKENS,
                    help=f"tokens per microbatch (default {DEFAULT_TOKENS})")
     s.add_argument("--hardware", default=DEFAULT_PROFILE, choices=profile_names(),
                    help=f"hardware profile (default {DEFAULT_PROFILE}, the paper's Table 1)")
     s.add_argument("--measured", default=None, metavar="PARQUET",
                    help="use a 'this GPU' profile built from a calibration file (data/measured/t3_<gpu>.parquet) "
                         "instead of --hardware; needs --llc-mb and --link-gbps")
-    s.add_argument("--llc-mb", type=float, default=None, help="LLC size for --measured (MB)")
-    s.add_argument("--link-gbps", type=float, default=None, help="link bandwidth per direction for --measured")
-    s.add_argument("--cu-split", type=_positive_int, default=None,
+    s.add_argument("--llc-mb", type=positive_float, default=None, help="LLC size for --measured (MB)")
+    s.add_argument("--link-gbps", type=positive_float, default=None,
+                   help="link bandwidth per direction for --measured")
+    s.add_argument("--cu-split", type=positive_int, default=None,
                    help="CUs of the communication kernel for --config sw-split (default 16)")
     f = sub.add_parser("fit", help="refit the contention parameters to the T3-MCA headline numbers")
     f.add_argument("--write", action="store_true", help="write paperkit/t3/fitted.toml")
@@ -46,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+@exit_on_bad_input
 def main(argv: list[str] | None = None) -> int:
     ap = build_parser()
     args = ap.parse_args(argv)

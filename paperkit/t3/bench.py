@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -41,7 +42,9 @@ def figure_sweep() -> dict[str, int]:
     return {"points": n}
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(prog="python -m paperkit.t3.bench",
+                            description="Time the T3 notebooks' figure sweep (no options).").parse_args(argv)
     t0 = time.perf_counter()
     counts = figure_sweep()
     dt = time.perf_counter() - t0

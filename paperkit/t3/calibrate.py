@@ -34,6 +34,7 @@ import polars as pl
 import torch
 
 from paperkit import paths
+from paperkit.cli import exit_on_bad_input, non_negative_int, positive_int, real, torch_device
 from paperkit.t3.workloads import MODELS, SUBLAYERS
 
 DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16}
@@ -244,17 +245,18 @@ def run_campaign(out: Path, scale: float = 1.0, reps: int = 20, warmup: int = 3,
     return pq, pj
 
 
+@exit_on_bad_input
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m paperkit.t3.calibrate", description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=None, help="output folder (default data/measured)")
-    ap.add_argument("--scale", type=float, default=1.0, help="shrink every dimension (toy runs), in (0, 1]")
-    ap.add_argument("--reps", type=int, default=20)
-    ap.add_argument("--warmup", type=int, default=3)
-    ap.add_argument("--tokens", type=int, nargs="+", default=[2048, 8192])
-    ap.add_argument("--device", default=None, help="torch device (default: cuda if available, else cpu)")
+    ap.add_argument("--scale", type=real(0, 1, lo_open=True), default=1.0,
+                    help="shrink every dimension (toy runs), in (0, 1]")
+    ap.add_argument("--reps", type=positive_int, default=20)
+    ap.add_argument("--warmup", type=non_negative_int, default=3)
+    ap.add_argument("--tokens", type=positive_int, nargs="+", default=[2048, 8192])
+    ap.add_argument("--device", type=torch_device, default=None,
+                    help="torch device (default: cuda if available, else cpu)")
     args = ap.parse_args(argv)
-    if not 0 < args.scale <= 1:
-        ap.error(f"--scale must be in (0, 1], got {args.scale}")
     pq, pj = run_campaign(args.out or paths.measured_dir(), args.scale, args.reps, args.warmup, args.tokens,
                           device=args.device)
     print(json.dumps({"parquet": str(pq), "provenance": str(pj)}, sort_keys=True))

@@ -91,7 +91,7 @@ def test_cli_generate(tmp_path, cs_cache, capsys):
     assert out["tier"] == "synthetic" and out["n_cold_starts"]["R5"] > 0
     with pytest.raises(SystemExit) as exc:
         main(["generate", str(tmp_path / "h"), "--scale", "abc"])
-    assert exc.value.code == 2 and "--scale must be a number" in capsys.readouterr().err
+    assert exc.value.code == 2 and "--scale: expected a number in (0, 10]" in capsys.readouterr().err
 
 
 def test_degenerate_region_gives_null_fits(tiny_trace, tmp_path):
