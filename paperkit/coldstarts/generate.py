@@ -759,7 +759,7 @@ def cached_trace_problem(path: Path) -> tuple[bool, str | None]:
 
 
 def _regenerate(path: Path, why: str | None, generate) -> None:
-    """Replace the cached trace at ``path`` by ``generate(overwrite)``'s, then record its content."""
+    """Replace the cached trace at ``path`` by ``generate(overwrite)``'s; record its content."""
     if why:
         cachefiles.note(f"cached synthetic trace {path} {why}; regenerating it")
     record = _record_path(path)

@@ -41,9 +41,8 @@ from pathlib import Path
 import polars as pl
 
 from paperkit.coldstarts import cachefiles, schema, validate
-from paperkit.coldstarts.validate import InvalidRowsError, InvalidRowsWarning, SkippedFilesWarning
-
-__all__ = ["InvalidRowsError", "InvalidRowsWarning", "SkippedFilesWarning"]  # + the functions below
+from paperkit.coldstarts.validate import (  # noqa: F401 -- InvalidRowsError re-exported for users
+    InvalidRowsError, InvalidRowsWarning, SkippedFilesWarning)
 
 SCHEMA_VERSION = 2  # 2: rows validated, parquet content recorded
 _REGION_RE = re.compile(r"^R\d+$")
@@ -231,7 +230,8 @@ def _read_rows(csv: Path, dtypes: dict[str, pl.DataType], header: list[str], *,
     get nulls; with ``ragged`` long rows are cut to the header). A pandas index column is read as
     text and named ``_index<i>`` (kept; see :func:`_drop_index`)."""
     names = [c or f"_index{i}" for i, c in enumerate(header)]
-    sch = {n: (pl.String if schema.is_index_column(c) else dtypes[c]) for n, c in zip(names, header)}
+    sch = {n: (pl.String if schema.is_index_column(c) else dtypes[c])
+           for n, c in zip(names, header)}
     try:
         return pl.read_csv(csv, has_header=True, new_columns=names, schema_overrides=sch,
                            truncate_ragged_lines=ragged)

@@ -51,7 +51,8 @@ class InvalidRowsWarning(UserWarning):
 
 
 class SkippedFilesWarning(UserWarning):
-    """Files of a cold-start region folder were skipped (not ``day_XX.csv``); the message names them."""
+    """Entries of a cold-start region folder were skipped (not ``day_XX.csv``); named in the
+    message."""
 
 
 def check_on_invalid(on_invalid: str) -> None:
@@ -76,7 +77,8 @@ def row_rules(file_day: int | None, n_fields: int | None) -> list[tuple[str, pl.
     field count when a ``_fields`` column (per-row field counts) is present, else None."""
     rules: list[tuple[str, pl.Expr]] = []
     if n_fields is not None:
-        rules += [(CUT_SHORT, pl.col("_fields") < n_fields), (TOO_LONG, pl.col("_fields") > n_fields)]
+        nf = pl.col("_fields")
+        rules += [(CUT_SHORT, nf < n_fields), (TOO_LONG, nf > n_fields)]
     for kind, test in (("empty", lambda c: c.is_null()), ("NaN", lambda c: c.is_nan()),
                        ("infinite", lambda c: c.is_infinite()), ("negative", lambda c: c < 0)):
         rules += [(f"{kind} {c}", test(pl.col(c))) for c in COSTS]

@@ -2,13 +2,15 @@
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 
-from paperkit.coldstarts import REGIONS, generate, schema
+from paperkit.coldstarts import REGIONS, cachefiles, generate, schema
+from paperkit.coldstarts.__main__ import main
 from paperkit.coldstarts.fingerprints import (FINGERPRINTS, R2_POOL_COUNTS, R2_RUNTIME_COUNTS,
                                               R2_TRIGGER_COUNTS, REGION_TARGETS)
 
@@ -138,7 +140,6 @@ def test_synthetic_trace_without_real_table_has_its_own_name(cs_cache, monkeypat
 
 
 def test_overwrite_refuses_a_users_folder(tmp_path, cs_cache, capsys):
-    from paperkit.coldstarts.__main__ import main
     mine = tmp_path / "mine"
     (mine / "sub").mkdir(parents=True)
     (mine / "thesis.tex").write_text("precious")
@@ -174,7 +175,6 @@ def test_overwrite_replaces_a_generated_or_empty_folder(tmp_path, cs_cache):
 
 
 def test_temporary_folders_have_unique_names(tmp_path, cs_cache):
-    import os
     # another writer's temporary folder under the old fixed name must not be touched
     other = tmp_path / f".x.tmp{os.getpid()}"
     other.mkdir()
@@ -182,6 +182,5 @@ def test_temporary_folders_have_unique_names(tmp_path, cs_cache):
     generate.generate_trace(tmp_path / "x", 0.001, 0, n_days=1, regions=("R5",),
                             parts=("cold_start",))
     assert (other / "partial.csv").read_text() == "theirs"
-    from paperkit.coldstarts import cachefiles
     a, b = (cachefiles.temp_sibling(tmp_path / "x", folder=True) for _ in range(2))
     assert a != b and a.is_dir() and b.is_dir() and f"tmp{os.getpid()}." in a.name
