@@ -10,7 +10,12 @@ Design of the data layer:
   ``per_request/R{n}/*.csv``, ``runtime_triggerType/df_funcID_runtime_triggerType.csv``).
   Each CSV is converted once, atomically, to a parquet cache under
   ``paths.cache_dir()/coldstarts/parquet/<hash of data_dir>/`` and re-used while its size and
-  mtime are unchanged, so the full release (11.9 M cold starts) fits a 24 GB laptop.
+  mtime are unchanged and the parquet keeps its recorded SHA-256, so the full release (11.9 M cold
+  starts) fits a 24 GB laptop.
+- :mod:`.validate` -- cold-start row rules (costs, components vs total, days, short/long and
+  duplicate rows), run once per file at conversion: an error naming file, line and fix, or
+  ``on_invalid="drop"``.
+- :mod:`.cachefiles` -- unique temporary names and content digests of every cache the package writes.
 - :mod:`.generate` -- a seeded, vectorised synthetic-trace generator writing exactly that layout at
   a ``scale`` (1.0 = the paper's 11.9 M cold starts), calibrated to the fingerprints of
   ``coldstarts.md`` §4 (:data:`generate.FINGERPRINTS`). Its output is tier ``synthetic`` and carries a

@@ -1,7 +1,10 @@
 """Command line: ``python -m paperkit.coldstarts {summarize,generate} ...``.
 
-- ``summarize DATA_DIR``: print one JSON object (sorted keys) with the per-region summary of a
-  trace in the release layout (see :mod:`paperkit.coldstarts.summarize`).
+- ``summarize DATA_DIR [--drop-invalid]``: print one JSON object (sorted keys) with the per-region
+  summary of a trace in the release layout (see :mod:`paperkit.coldstarts.summarize`). Invalid
+  cold-start rows are an error naming file, line and fix; ``--drop-invalid`` drops them instead and
+  says on stderr how many and why. Loader warnings (skipped files, dropped rows) go to stderr as
+  ``warning: ...`` lines.
 - ``generate OUT_DIR --scale S --seed N``: write a synthetic trace (tier synthetic) and print
   ``{"out_dir": ..., "n_cold_starts": ...}``.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from pathlib import Path
 
 from paperkit.cli import exit_on_bad_input, integer, non_negative_int, real
@@ -23,6 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("summarize", help="per-region JSON summary of a trace in the release layout")
     s.add_argument("data_dir", metavar="DATA_DIR", help="folder holding cold_start/R*/day_*.csv")
+    s.add_argument("--drop-invalid", action="store_true",
+                   help="drop invalid cold-start rows (bad costs, wrong day, short or duplicate "
+                        "rows) and report how many per reason, instead of stopping with an error")
     g = sub.add_parser("generate", help="write a synthetic trace in the release layout")
     g.add_argument("out_dir", metavar="OUT_DIR")
     g.add_argument("--scale", type=real(0, 10, lo_open=True), default=0.01,
@@ -33,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--regions", default=",".join(REGIONS), help="comma-separated, default R1..R5")
     g.add_argument("--parts", default="cold_start,quantiles,per_request,runtime_triggerType",
                    help="comma-separated parts of the release layout to write")
-    g.add_argument("--overwrite", action="store_true", help="replace OUT_DIR if it exists")
+    g.add_argument("--overwrite", action="store_true",
+                   help="replace OUT_DIR if it is empty or a trace written by this generator "
+                        "(has SYNTHETIC.json); any other folder is refused")
     g.add_argument("--meta", choices=("auto", "public", "synthetic"), default="auto",
                    help="Region 2 runtime/trigger table source (default auto)")
     return p
@@ -49,10 +58,16 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"DATA_DIR {args.data_dir} is not a folder; get the release with "
                          "`make data GROUPS=huawei-coldstart` or generate one with "
                          "`python -m paperkit.coldstarts generate OUT_DIR --scale 0.01`")
-        try:
-            out = summarize(args.data_dir)
-        except ValueError as exc:
-            parser.error(str(exc))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            try:
+                out = summarize(args.data_dir, on_invalid="drop" if args.drop_invalid else "raise")
+            except ValueError as exc:
+                out = exc
+        for w in caught:
+            print(f"warning: {w.message}", file=sys.stderr)
+        if isinstance(out, ValueError):
+            parser.error(str(out))
         print(json.dumps(out, sort_keys=True))
         return 0
     from paperkit.coldstarts import generate

@@ -29,6 +29,12 @@ Model (per region, vectorised with numpy per day; fingerprints in :mod:`.fingerp
 Not modelled: timer bursts at minute boundaries, the pod-allocation multimodality, per-function
 periodicity (peak-to-trough ratios), the R3 data gap. ``SYNTHETIC.json`` at the top of the output
 records the generator, its version, scale, seed and the parameters a summary should recover.
+
+Safety: ``overwrite`` replaces only an empty folder or one holding this generator's manifest (a
+user's folder is refused); temporary folders have unique names (pid + random token). The cached
+trace of :func:`synthetic_trace` has a content record (size + SHA-256 of every file, next to it,
+outside the trace) and is regenerated, with one line on stderr, when a file is missing, extra,
+truncated or changed.
 """
 
 from __future__ import annotations
@@ -46,7 +52,7 @@ import numpy as np
 import polars as pl
 
 from paperkit import provenance, registry
-from paperkit.coldstarts import DAY_S, N_DAYS, REGIONS, schema
+from paperkit.coldstarts import DAY_S, N_DAYS, REGIONS, cachefiles, schema
 from paperkit.coldstarts.fingerprints import (
     CPU_REQUEST, CREATION_MIXTURE, CREATION_RUNTIMES, FINGERPRINTS, R2_CONFIG_CS_SHARE,
     R2_N_FUNCNAMES, R2_N_USERS, R2_POOL_COUNTS, R2_RUNTIME_COUNTS, R2_RUNTIME_CS_SHARE,
@@ -545,6 +551,32 @@ def _check_args(scale: float, n_days: int, regions: tuple[str, ...], parts: tupl
                          f"{', '.join(DEFAULT_SERIES)}")
 
 
+def is_generated(path: Path) -> bool:
+    """True if ``path`` holds this generator's manifest (``SYNTHETIC.json`` naming it)."""
+    try:
+        man = json.loads((Path(path) / MANIFEST).read_text())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(man, dict) and man.get("generator") == "paperkit.coldstarts.generate"
+
+
+def _check_out_dir(out_dir: Path, overwrite: bool) -> None:
+    """Raise ``ValueError`` unless ``out_dir`` may be written: absent, or with ``overwrite`` an empty
+    folder or a trace this generator wrote (never a user's folder)."""
+    if not (out_dir.exists() or out_dir.is_symlink()):
+        return
+    if not overwrite:
+        raise ValueError(f"{out_dir} already exists; pass overwrite=True (--overwrite) to replace "
+                         "a trace written by this generator, or choose another folder")
+    if out_dir.is_symlink() or not out_dir.is_dir():
+        raise ValueError(f"{out_dir} exists and is not a folder; overwrite only replaces a trace "
+                         "written by this generator: remove it yourself or choose another OUT_DIR")
+    if any(out_dir.iterdir()) and not is_generated(out_dir):
+        raise ValueError(f"refusing to overwrite {out_dir}: it is not empty and has no {MANIFEST} "
+                         "of this generator, so it was not written by it and may hold your files; "
+                         "choose another OUT_DIR, or move or delete that folder yourself")
+
+
 def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: int = N_DAYS,
                    regions: tuple[str, ...] = REGIONS, parts: tuple[str, ...] = ALL_PARTS,
                    series: tuple[str, ...] = DEFAULT_SERIES, overwrite: bool = False,
@@ -555,15 +587,15 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
     and requests scale linearly (at least 3 functions per region). ``n_days`` < 31 writes days
     0..n_days-1 only (tests). ``meta``: "public" (the real Region 2 table committed in
     ``data/public``; "auto" is the same) or "synthetic" (a stand-in with its exact counts, only
-    when asked for). Written atomically: a
-    temporary sibling folder renamed into place. Same arguments -> byte-identical files.
+    when asked for). Written atomically: a uniquely named temporary sibling folder renamed into
+    place. Same arguments -> byte-identical files. An existing ``out_dir`` is refused unless
+    ``overwrite``, and even then unless it is empty or holds this generator's manifest
+    (:func:`is_generated`): a user's folder is never deleted.
     """
     regions, parts, series = tuple(regions), tuple(parts), tuple(series)
     _check_args(scale, n_days, regions, parts, series)
     out_dir = Path(out_dir)
-    if out_dir.exists() and not overwrite:
-        raise ValueError(f"{out_dir} already exists; pass overwrite=True (--overwrite) or choose "
-                         "another folder")
+    _check_out_dir(out_dir, overwrite)
     if meta not in ("auto", "public", "synthetic"):
         raise ValueError(f"meta must be 'auto', 'public' or 'synthetic', got {meta!r}")
     table = None if meta == "synthetic" else _public_function_table()
@@ -571,16 +603,14 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
     if table is None:
         table = synthetic_function_table(seed)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.parent / f".{out_dir.name}.tmp{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
+    tmp = cachefiles.temp_sibling(out_dir, folder=True)
     try:
         manifest = _generate_into(tmp, scale, seed, n_days, regions, parts, series, table,
                                   meta_source, progress)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
         if out_dir.exists() and overwrite:
-            old = out_dir.parent / f".{out_dir.name}.old{os.getpid()}"
+            _check_out_dir(out_dir, overwrite)  # still ours (or empty) after generating
+            old = cachefiles.temp_sibling(out_dir, folder=True, tag="old")
             os.replace(out_dir, old)
             os.replace(tmp, out_dir)
             shutil.rmtree(old, ignore_errors=True)
@@ -686,13 +716,67 @@ def _scale_tag(scale: float) -> str:
     return f"{scale:g}"
 
 
+def _record_path(path: Path) -> Path:
+    """Content record of a cached trace: ``.<name>.files.json`` next to it (not inside: the trace's
+    own files stay byte-identical to :func:`generate_trace`'s)."""
+    return path.parent / f".{path.name}.files.json"
+
+
+def _read_json(path: Path) -> object:
+    """Parsed JSON of ``path``, or None if it is missing or unreadable."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+
+
+def cached_trace_problem(path: Path) -> tuple[bool, str | None]:
+    """(usable, why not) for a cached trace: ``why`` is None when it is absent or from another
+    generator version (a silent rebuild), else what is damaged (a missing, extra, truncated or
+    changed file, an unreadable manifest, no content record)."""
+    if not path.exists():
+        return False, None
+    if not (path / MANIFEST).is_file():
+        return False, f"has no {MANIFEST} (incomplete)"
+    man = _read_json(path / MANIFEST)
+    if not isinstance(man, dict):
+        return False, f"has an unreadable {MANIFEST}"
+    if man.get("generator_version") != GENERATOR_VERSION:
+        return False, None
+    rec = _read_json(_record_path(path))
+    if not (isinstance(rec, dict) and rec.get("generator_version") == GENERATOR_VERSION):
+        return False, f"has no valid content record ({_record_path(path).name})"
+    why = cachefiles.tree_problem(path, rec.get("files"))
+    return why is None, why
+
+
+def _regenerate(path: Path, why: str | None, generate) -> None:
+    """Replace the cached trace at ``path`` by ``generate(overwrite)``'s; record its content."""
+    if why:
+        cachefiles.note(f"cached synthetic trace {path} {why}; regenerating it")
+    record = _record_path(path)
+    if path.exists() and any(path.iterdir()) and not is_generated(path):
+        if not record.is_file():
+            raise ValueError(f"{path} is in the synthetic-trace cache but was not written by the "
+                             "generator (no SYNTHETIC.json, no content record); move or delete it")
+        shutil.rmtree(path)  # our own entry (its record proves it) whose manifest is damaged
+    record.unlink(missing_ok=True)
+    generate(path.exists())
+    rec = {"generator_version": GENERATOR_VERSION, "files": cachefiles.tree_record(path)}
+    cachefiles.write_text_atomic(record, json.dumps(rec, indent=1, sort_keys=True) + "\n")
+
+
 def synthetic_trace(scale: float, seed: int = 0, *, n_days: int = N_DAYS,
                     progress: bool = True, meta: str = "public") -> Path:
     """The cached synthetic trace for (scale, seed): ``cache_dir()/coldstarts/
     synthetic-scale<scale>-seed<seed>[-days<n>][-synthmeta]/``, generated (tqdm bar on stderr) if
     absent. ``meta="synthetic"`` (suffix ``-synthmeta``) builds Region 2 on a synthetic stand-in
     for the public runtime/trigger table; only when asked for. Used as the notebooks' default
-    ``data_dir``; noted as the run's input in :mod:`paperkit.provenance`."""
+    ``data_dir``; noted as the run's input in :mod:`paperkit.provenance`.
+
+    Checked by content on each call (SHA-256 of every file against the record written after
+    generation; hashed once per process per file version): a damaged trace is regenerated with one
+    line on stderr."""
     from paperkit import paths
 
     import fcntl
@@ -711,21 +795,19 @@ def synthetic_trace(scale: float, seed: int = 0, *, n_days: int = N_DAYS,
             + ("" if public_meta else "-synthmeta"))  # the Region 2 table changes the trace
     path = paths.cache_dir() / "coldstarts" / name
 
-    def current() -> bool:
-        if not (path / MANIFEST).is_file():
-            return False
-        man = json.loads((path / MANIFEST).read_text())
-        return man.get("generator_version") == GENERATOR_VERSION
+    def generate(overwrite: bool) -> None:
+        generate_trace(path, scale, seed, n_days=n_days, overwrite=overwrite, progress=progress,
+                       meta="public" if public_meta else "synthetic")
 
-    if current():
+    if cached_trace_problem(path)[0]:
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.parent / f".{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # a second process waits for the first one's trace
         try:
-            if not current():
-                generate_trace(path, scale, seed, n_days=n_days, overwrite=path.exists(),
-                               progress=progress, meta="public" if public_meta else "synthetic")
+            usable, why = cached_trace_problem(path)
+            if not usable:
+                _regenerate(path, why, generate)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
     return path

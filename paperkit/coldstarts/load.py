@@ -6,11 +6,15 @@
 only the cold-start zips); a scan of a missing part raises ``ValueError`` naming the path and the fix.
 
 Each CSV is validated (header against :mod:`.schema`: a wrong or missing column names the file
-and the column), then converted once into a parquet cache under
+and the column; cold-start rows by :mod:`.validate`: bad costs, components that do not add up,
+wrong days, short rows, duplicates -- an error naming file, line and fix, or with
+``on_invalid="drop"`` the rows dropped and counted), then converted once into a parquet cache under
 ``paths.cache_dir()/coldstarts/parquet/<sha1 of the resolved data_dir>/<same relative path>.parquet``
--- written to a temporary file then renamed, with a ``.src.json`` sidecar holding the CSV's size and
-mtime; the parquet is re-used while they are unchanged. Scans are lazy ``pl.scan_parquet`` frames, so
-nothing is loaded until collected.
+-- written to a uniquely named temporary file then renamed, with a ``.src.json`` sidecar holding the
+CSV's size and mtime and the parquet's size and SHA-256; the parquet is re-used while the CSV is
+unchanged and the parquet still has that content (else it is rebuilt, with a line on stderr).
+Only ``day_XX.csv`` files of a region folder are cold-start files; others are named in a warning
+and skipped. Scans are lazy ``pl.scan_parquet`` frames, so nothing is loaded until collected.
 
 Returned frames:
 
@@ -31,15 +35,19 @@ import hashlib
 import json
 import os
 import re
+import warnings
 from pathlib import Path
 
 import polars as pl
 
 from paperkit import registry
-from paperkit.coldstarts import schema
+from paperkit.coldstarts import cachefiles, schema, validate
+from paperkit.coldstarts.validate import (  # noqa: F401 -- InvalidRowsError re-exported for users
+    InvalidRowsError, InvalidRowsWarning, SkippedFilesWarning)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: rows validated, parquet content recorded
 _REGION_RE = re.compile(r"^R\d+$")
+_DAY_FILE_RE = re.compile(r"^day_(\d{2})\.csv$")
 _MANIFEST = "SYNTHETIC.json"
 
 
@@ -88,11 +96,11 @@ def _region_dirs(base: Path) -> list[Path]:
 
 
 def regions(data_dir: str | Path) -> list[str]:
-    """Regions present in any part of the trace (``cold_start``, ``quantiles``, ``per_request``),
-    sorted R1..R5."""
+    """Regions present in any part of the trace (``cold_start`` day files, ``quantiles``,
+    ``per_request``), sorted R1..R5."""
     root = _as_dir(data_dir)
-    found = set()
-    for part in ("cold_start", "quantiles", "per_request"):
+    found = {r for r, _ in _cold_start_files(root)}
+    for part in ("quantiles", "per_request"):
         found.update(p.name for p in _region_dirs(root / part) if any(p.rglob("*.csv")))
     return sorted(found, key=lambda r: int(r[1:]))
 
@@ -100,7 +108,17 @@ def regions(data_dir: str | Path) -> list[str]:
 def manifest(data_dir: str | Path) -> dict | None:
     """The synthetic generator's manifest (``SYNTHETIC.json``) or None for a real release."""
     f = _as_dir(data_dir) / _MANIFEST
-    return json.loads(f.read_text()) if f.is_file() else None
+    if not f.is_file():
+        return None
+    try:
+        man = json.loads(f.read_text())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{f}: not valid JSON ({exc}); the synthetic trace is damaged: generate "
+                         "it again (`python -m paperkit.coldstarts generate OUT_DIR --overwrite`)"
+                         ) from None
+    if not isinstance(man, dict):
+        raise ValueError(f"{f}: expected a JSON object; generate the trace again")
+    return man
 
 
 def trace_tier(data_dir: str | Path) -> str:
@@ -131,89 +149,209 @@ def cache_root(data_dir: str | Path) -> Path:
 
 def _src_stamp(csv: Path) -> dict:
     st = csv.stat()
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "schema_version": SCHEMA_VERSION}
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
-def cached_parquet(csv: Path, root: Path, build) -> Path:
-    """Parquet twin of ``csv`` under the cache folder of ``root`` (the trace folder).
+def _read_record(side: Path) -> dict | None:
+    """The sidecar of a parquet cache file, or None if it is missing or unreadable."""
+    try:
+        rec = json.loads(side.read_text())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    return rec if isinstance(rec, dict) else None
 
-    ``build(csv) -> pl.DataFrame`` converts it; the result is written to a temporary file and
-    renamed, then a ``.src.json`` sidecar records the CSV's size+mtime. Re-used while unchanged.
+
+def _reusable(csv: Path, out: Path, side: Path, allow_dropped: bool) -> dict[str, int] | None:
+    """The dropped-row counts of a cache file that may be re-used, else None (after a line on
+    stderr when the cache is damaged rather than merely stale)."""
+    if not (out.exists() or side.exists()):
+        return None
+    rec = _read_record(side)
+    if rec is None:
+        if side.exists():
+            cachefiles.note(f"parquet cache record {side} is unreadable; rebuilding {out.name} "
+                            f"from {csv}")
+        return None
+    if rec.get("src") != _src_stamp(csv) or rec.get("schema_version") != SCHEMA_VERSION:
+        return None  # the CSV changed, or an older paperkit wrote it: stale, not damaged
+    why = cachefiles.file_problem(out, rec.get("parquet"))
+    if why:
+        cachefiles.note(f"parquet cache {out} {why}; rebuilding it from {csv}")
+        return None
+    dropped = rec.get("dropped") or {}
+    return dropped if (allow_dropped or not dropped) else None
+
+
+def _cached(csv: Path, root: Path, build, *, allow_dropped: bool = True
+            ) -> tuple[Path, dict[str, int]]:
+    """(parquet twin of ``csv``, {reason: rows dropped}); ``build(csv) -> (frame, dropped)``.
+
+    A cache file built with dropped rows is re-used only when ``allow_dropped``; otherwise it is
+    rebuilt, so that the default (raise) mode reports the invalid rows.
     """
     rel = csv.resolve().relative_to(root.resolve())
     out = cache_root(root) / rel.with_suffix(".parquet")
     side = out.with_name(out.name + ".src.json")
     stamp = _src_stamp(csv)
-    if out.is_file() and side.is_file():
-        try:
-            if json.loads(side.read_text()) == stamp:
-                return out
-        except ValueError:
-            pass
+    dropped = _reusable(csv, out, side, allow_dropped)
+    if dropped is not None:
+        return out, dropped
     out.parent.mkdir(parents=True, exist_ok=True)
-    df = build(csv)
-    tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
+    df, dropped = build(csv)
+    tmp = cachefiles.temp_sibling(out)
     try:
         df.write_parquet(tmp, compression="zstd", statistics=True)
+        side.unlink(missing_ok=True)  # never pair a new parquet with the old record
         os.replace(tmp, out)
     finally:
-        if tmp.exists():
-            tmp.unlink()
-    tmp_side = side.with_name(f".{side.name}.tmp{os.getpid()}")
-    tmp_side.write_text(json.dumps(stamp, sort_keys=True))
-    os.replace(tmp_side, side)
-    return out
+        tmp.unlink(missing_ok=True)
+    rec = {"src": stamp, "schema_version": SCHEMA_VERSION, "parquet": cachefiles.file_record(out),
+           "dropped": dropped}
+    cachefiles.write_text_atomic(side, json.dumps(rec, sort_keys=True))
+    return out, dropped
 
 
-def _read_csv(csv: Path, dtypes: dict[str, pl.DataType], header: list[str]) -> pl.DataFrame:
-    """Read ``csv`` with the released dtypes (a pandas index column is read as text and dropped)."""
-    sch = {(c or f"_index{i}"): (pl.String if schema.is_index_column(c) else dtypes[c])
-           for i, c in enumerate(header)}
+def cached_parquet(csv: Path, root: Path, build) -> Path:
+    """Parquet twin of ``csv`` under the cache folder of ``root`` (the trace folder).
+
+    ``build(csv) -> pl.DataFrame`` converts it; the result is written to a uniquely named temporary
+    file and renamed, then a ``.src.json`` sidecar records the CSV's size+mtime and the parquet's
+    size+SHA-256. Re-used while the CSV is unchanged and the parquet still has that content.
+    """
+    return _cached(csv, root, lambda c: (build(c), {}))[0]
+
+
+class _TooManyFields(Exception):
+    """A row of the CSV has more fields than its header (internal: read again, ragged)."""
+
+
+def _read_rows(csv: Path, dtypes: dict[str, pl.DataType], header: list[str], *,
+               ragged: bool = False) -> pl.DataFrame:
+    """Read ``csv`` with the released dtypes; the field count comes from the header (short rows
+    get nulls; with ``ragged`` long rows are cut to the header). A pandas index column is read as
+    text and named ``_index<i>`` (kept; see :func:`_drop_index`)."""
+    names = [c or f"_index{i}" for i, c in enumerate(header)]
+    sch = {n: (pl.String if schema.is_index_column(c) else dtypes[c])
+           for n, c in zip(names, header)}
     try:
-        df = pl.read_csv(csv, has_header=False, skip_rows=1, schema=sch)  # header checked already
-        return df.drop([c for c in sch if c.startswith("_index") or c.startswith("Unnamed:")])
+        return pl.read_csv(csv, has_header=True, new_columns=names, schema_overrides=sch,
+                           truncate_ragged_lines=ragged)
     except (pl.exceptions.ComputeError, pl.exceptions.SchemaError,
             pl.exceptions.InvalidOperationError) as exc:
+        if not ragged and "more fields" in str(exc):
+            raise _TooManyFields from None
         col = next((c for c in header if f'"{c}"' in str(exc) or f"'{c}'" in str(exc)
                     or f"`{c}`" in str(exc)), None)
         where = f"column {col!r}" if col else "a column"
         raise ValueError(f"{csv}: {where} does not parse as the released dtype "
-                         f"({exc.__class__.__name__}: {str(exc).splitlines()[0]})") from None
+                         f"({exc.__class__.__name__}: {str(exc).splitlines()[0]}); fix the value "
+                         "or delete the row") from None
+
+
+def _drop_index(df: pl.DataFrame) -> pl.DataFrame:
+    return df.drop([c for c in df.columns if c.startswith("_index") or c.startswith("Unnamed:")])
+
+
+def _read_csv(csv: Path, dtypes: dict[str, pl.DataType], header: list[str]) -> pl.DataFrame:
+    """Read ``csv`` with the released dtypes (a pandas index column is read as text and dropped)."""
+    try:
+        return _drop_index(_read_rows(csv, dtypes, header))
+    except _TooManyFields:
+        raise ValueError(f"{csv}: a row has more fields than the header's {len(header)}; fix or "
+                         "delete that row (the file may be damaged: extract it again)") from None
 
 
 # ---------------------------------------------------------------------------------------------
 # cold starts
-def _cold_start_files(root: Path) -> list[tuple[str, Path]]:
-    out = []
+def file_day(csv: Path) -> int | None:
+    """The day of a cold-start file named ``day_XX.csv`` (two digits), else None."""
+    m = _DAY_FILE_RE.match(csv.name)
+    return int(m.group(1)) if m else None
+
+
+def _cold_start_listing(root: Path) -> tuple[list[tuple[str, Path]], list[Path]]:
+    """((region, day file) sorted by region then name, other entries of the region folders)."""
+    files: list[tuple[str, Path]] = []
+    skipped: list[Path] = []
     for rdir in _region_dirs(root / "cold_start"):
-        out += [(rdir.name, f) for f in sorted(rdir.glob("*.csv"))]
-    return out
+        for p in sorted(rdir.iterdir()):
+            if p.is_file() and file_day(p) is not None:
+                files.append((rdir.name, p))
+            else:
+                skipped.append(p)
+    return files, skipped
 
 
-def _build_cold_start(region: str):
-    def build(csv: Path) -> pl.DataFrame:
+def _cold_start_files(root: Path) -> list[tuple[str, Path]]:
+    return _cold_start_listing(root)[0]
+
+
+def _warn_skipped(root: Path, skipped: list[Path]) -> None:
+    """Name, in one :class:`SkippedFilesWarning`, the entries of region folders not read."""
+    if skipped:
+        names = ", ".join(p.relative_to(root).as_posix() for p in skipped)
+        warnings.warn(f"{root}: skipped {len(skipped)} file(s) that are not cold-start day files "
+                      f"(only cold_start/R*/day_XX.csv are read): {names}; move or rename them "
+                      "to silence this", SkippedFilesWarning, stacklevel=3)
+
+
+def _read_cold_start(csv: Path, header: list[str]) -> tuple[pl.DataFrame, pl.Series | None]:
+    """(rows with the released columns, per-row field counts or None when no row can be short:
+    counted only if the last column has nulls or a row is too long)."""
+    try:
+        df, ragged = _read_rows(csv, schema.COLD_START, header), False
+    except _TooManyFields:
+        df, ragged = _read_rows(csv, schema.COLD_START, header, ragged=True), True
+    short = df.height > 0 and df[df.columns[-1]].null_count() > 0
+    fields = validate.field_counts(csv, df.height) if ragged or short else None
+    return df.select(list(schema.COLD_START)), fields
+
+
+def _build_cold_start(region: str, on_invalid: str = "raise"):
+    def build(csv: Path) -> tuple[pl.DataFrame, dict[str, int]]:
         header = schema.check_header(csv, schema.COLD_START)
-        df = _read_csv(csv, schema.COLD_START, header)
-        return df.select(list(schema.COLD_START)).with_columns(region=pl.lit(region, pl.String))
+        df, fields = _read_cold_start(csv, header)
+        df, dropped = validate.validate_cold_starts(df, csv, file_day=file_day(csv), fields=fields,
+                                                    n_fields=len(header), on_invalid=on_invalid)
+        return df.with_columns(region=pl.lit(region, pl.String)), dropped
     return build
 
 
 def cold_start_files(data_dir: str | Path) -> list[Path]:
-    """The cold-start CSVs, sorted by region then name; ValueError if there are none."""
+    """The cold-start CSVs (``cold_start/R*/day_XX.csv``), sorted by region then name; ValueError
+    if there are none. Other entries of the region folders are named in a warning."""
     root = _as_dir(data_dir)
-    files = _cold_start_files(root)
+    files, skipped = _cold_start_listing(root)
+    _warn_skipped(root, skipped)
     if not files:
         raise ValueError(f"no cold_start/R*/day_*.csv under {root}; {_hint(root)}")
     return [f for _, f in files]
 
 
-def scan_cold_starts(data_dir: str | Path) -> pl.LazyFrame:
-    """Lazy cold-start events of all regions: released columns (§2.3) + ``region``."""
+def scan_cold_starts(data_dir: str | Path, on_invalid: str = "raise") -> pl.LazyFrame:
+    """Lazy cold-start events of all regions: released columns (§2.3) + ``region``.
+
+    Invalid rows (see :mod:`.validate`) raise :class:`InvalidRowsError` naming the file, the lines
+    and the fix; with ``on_invalid="drop"`` they are dropped and one :class:`InvalidRowsWarning`
+    gives how many per reason and file (on every scan, also from the cache). Entries of the region
+    folders other than ``day_XX.csv`` are skipped and named in a :class:`SkippedFilesWarning`.
+    """
+    validate.check_on_invalid(on_invalid)
     root = _as_dir(data_dir)
-    files = _cold_start_files(root)
+    files, skipped = _cold_start_listing(root)
+    _warn_skipped(root, skipped)
     if not files:
         raise ValueError(f"no cold_start/R*/day_*.csv under {root}; {_hint(root)}")
-    pq = [cached_parquet(f, root, _build_cold_start(r)) for r, f in files]
+    pq, dropped = [], {}
+    for region, f in files:
+        out, d = _cached(f, root, _build_cold_start(region, on_invalid),
+                         allow_dropped=on_invalid == "drop")
+        pq.append(out)
+        if d:
+            dropped[f"{region}/{f.name}"] = d
+    if dropped:
+        warnings.warn(f"{root / 'cold_start'}: {validate.summary(dropped)}", InvalidRowsWarning,
+                      stacklevel=2)
     lf = pl.scan_parquet(pq)
     schema.check_frame(lf, schema.COLD_START, f"{root}/cold_start")
     return lf

@@ -31,6 +31,14 @@ COMPONENTS: tuple[str, ...] = ("podAllocationCost", "deployCodeCost", "deployDep
                                "schedulingCost")
 """The four cold-start components; they add up to ``totalCost_cold_start``."""
 
+TOTAL_DECIMALS = 6
+"""Decimals of ``totalCost_cold_start`` in the release (s; the components have ~9 or 3)."""
+
+COMPONENT_SUM_TOL_S = 0.5 * 10.0 ** -TOTAL_DECIMALS + 1e-9
+"""Largest allowed ``|sum(COMPONENTS) - totalCost_cold_start|`` (s): half a unit of the total's
+6th decimal (the total is the rounded sum) plus 1 ns for the ~9-decimal components' own rounding
+and float parsing. A dropped or swapped component is off by far more."""
+
 COMPONENT_KEYS: dict[str, str] = {
     "podAllocationCost": "pod_allocation",
     "deployCodeCost": "deploy_code",

@@ -105,10 +105,12 @@ def requests_per_region(data_dir: str | Path) -> dict[str, tuple[float, int]] | 
     return {r: (float(t.get(r, 0.0)), int(n[r])) for r in n}
 
 
-def summarize(data_dir: str | Path) -> dict:
+def summarize(data_dir: str | Path, on_invalid: str = "raise") -> dict:
     """One JSON-able dict: ``tier``, ``parts`` present, and per region (keys R1..R5 present) the
-    fields listed in the module docstring (floats rounded to 6 significant digits)."""
-    cs = load.scan_cold_starts(data_dir)
+    fields listed in the module docstring (floats rounded to 6 significant digits).
+    ``on_invalid``: "raise" (default) or "drop" invalid cold-start rows (see
+    :func:`load.scan_cold_starts`)."""
+    cs = load.scan_cold_starts(data_dir, on_invalid=on_invalid)
     stats = region_stats(cs)
     regions = stats["region"].to_list()
     shares = component_shares(stats)

@@ -2,13 +2,15 @@
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 
-from paperkit.coldstarts import REGIONS, generate, schema
+from paperkit.coldstarts import REGIONS, cachefiles, generate, schema
+from paperkit.coldstarts.__main__ import main
 from paperkit.coldstarts.fingerprints import (FINGERPRINTS, R2_POOL_COUNTS, R2_RUNTIME_COUNTS,
                                               R2_TRIGGER_COUNTS, REGION_TARGETS)
 
@@ -134,3 +136,50 @@ def test_synthetic_trace_on_a_synthetic_table_only_when_asked(cs_cache):
     p = generate.synthetic_trace(0.001, 1, n_days=1, progress=False, meta="synthetic")
     assert p.name == "synthetic-scale0.001-seed1-days1-synthmeta"
     assert json.loads((p / generate.MANIFEST).read_text())["function_meta_source"] == "synthetic"
+
+
+def test_overwrite_refuses_a_users_folder(tmp_path, cs_cache, capsys):
+    mine = tmp_path / "mine"
+    (mine / "sub").mkdir(parents=True)
+    (mine / "thesis.tex").write_text("precious")
+    (mine / "sub" / "data.csv").write_text("1,2\n")
+    before = _digests(mine)
+    with pytest.raises(ValueError, match=r"refusing to overwrite .*mine: it is not empty and has no "
+                                         r"SYNTHETIC\.json .*choose another OUT_DIR"):
+        generate.generate_trace(mine, 0.001, 0, n_days=1, regions=("R5",), overwrite=True)
+    with pytest.raises(SystemExit) as exc:
+        main(["generate", str(mine), "--scale", "0.001", "--days", "1", "--regions", "R5",
+              "--overwrite"])
+    assert exc.value.code == 2 and "refusing to overwrite" in capsys.readouterr().err
+    # a SYNTHETIC.json that is not this generator's does not make it ours either
+    (mine / "SYNTHETIC.json").write_text('{"generator": "someone else"}')
+    with pytest.raises(ValueError, match="refusing to overwrite"):
+        generate.generate_trace(mine, 0.001, 0, n_days=1, regions=("R5",), overwrite=True)
+    (mine / "SYNTHETIC.json").unlink()
+    assert _digests(mine) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]  # no temporary leftovers
+
+
+def test_overwrite_replaces_a_generated_or_empty_folder(tmp_path, cs_cache):
+    kw = dict(n_days=1, regions=("R5",), parts=("cold_start",))
+    out = generate.generate_trace(tmp_path / "g", 0.001, 1, **kw)
+    (tmp_path / "g" / "cold_start" / "R5" / "day_07.csv").write_text("stale")
+    generate.generate_trace(out, 0.001, 2, overwrite=True, **kw)
+    assert json.loads((out / generate.MANIFEST).read_text())["seed"] == 2
+    assert not (out / "cold_start" / "R5" / "day_07.csv").exists()
+    (tmp_path / "empty").mkdir()
+    generate.generate_trace(tmp_path / "empty", 0.001, 1, overwrite=True, **kw)
+    assert generate.is_generated(tmp_path / "empty")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "g"]
+
+
+def test_temporary_folders_have_unique_names(tmp_path, cs_cache):
+    # another writer's temporary folder under the old fixed name must not be touched
+    other = tmp_path / f".x.tmp{os.getpid()}"
+    other.mkdir()
+    (other / "partial.csv").write_text("theirs")
+    generate.generate_trace(tmp_path / "x", 0.001, 0, n_days=1, regions=("R5",),
+                            parts=("cold_start",))
+    assert (other / "partial.csv").read_text() == "theirs"
+    a, b = (cachefiles.temp_sibling(tmp_path / "x", folder=True) for _ in range(2))
+    assert a != b and a.is_dir() and b.is_dir() and f"tmp{os.getpid()}." in a.name

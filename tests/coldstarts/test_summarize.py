@@ -99,7 +99,7 @@ def test_degenerate_region_gives_null_fits(tiny_trace, tmp_path):
     from paperkit.coldstarts import schema
     (tmp_path / "cold_start" / "R5").mkdir(parents=True)
     f = next((tiny_trace / "cold_start" / "R5").glob("*.csv"))
-    pl.read_csv(f, schema=schema.COLD_START).head(1).write_csv(tmp_path / "cold_start" / "R5" / "day_00.csv")
+    pl.read_csv(f, schema=schema.COLD_START).head(1).write_csv(tmp_path / "cold_start" / "R5" / f.name)
     out = summarize.summarize(tmp_path)["regions"]["R5"]
     assert out["n_cold_starts"] == 1
     assert out["lognormal"] == {"mu": None, "sigma": None}
