@@ -13,7 +13,8 @@ reproduction must come. The tag is ``exact`` (a value printed in the text or a t
 ``derived`` (computed from printed values), ``figure`` (read off a figure) or ``approximate``
 (the paper says "about", "nearly", "up to"). The quantity kind says how the tolerance applies:
 ``rel`` (a fraction of the value), ``abs`` (in the claim's unit: shares, fractions,
-correlations), ``discrete`` (counts, days, yes/no: the rule gives whole steps), ``bound`` (the
+correlations), ``discrete`` (counts, days: the rule gives whole steps), ``bool`` (yes = 1 /
+no = 0: no tolerance), ``bound`` (the
 paper gives a bound: ``|reproduced| <= value``) or ``range`` (the paper gives a range ``[low,
 high]``: the value is its midpoint and the tolerance its half-width).
 
@@ -46,7 +47,7 @@ from paperkit.figures import check_tier
 VERDICTS = ("match", "off", "not checkable", "needs real data")
 ROLES = ("check", "calibration", "consistency", "invariant", "extension")
 RELIABILITIES = ("exact", "derived", "figure", "approximate")
-KINDS = ("rel", "abs", "discrete", "bound", "range")
+KINDS = ("rel", "abs", "discrete", "bool", "bound", "range")
 RULE: dict[str, dict[str, float]] = {
     #               relative  absolute  discrete steps
     "exact":       {"rel": 0.05, "abs": 0.02, "discrete": 0},
@@ -91,6 +92,8 @@ class Claim:
             return abs(self.value)
         if self.tol_kind == "range":
             return self.half_width
+        if self.tol_kind == "bool":
+            return 0.0
         return RULE[self.reliability][self.tol_kind]
 
     def allowed(self) -> float:
@@ -107,6 +110,8 @@ class Claim:
         if self.tol_kind == "range":
             lo, hi = self.value - self.half_width, self.value + self.half_width
             return f"in [{_fmt(lo)}, {_fmt(hi)}]"
+        if self.tol_kind == "bool":
+            return "yes/no"
         if self.tol_kind == "rel":
             return f"±{_fmt(self.tolerance * 100)}%"
         return f"±{_fmt(self.tolerance)} {self.unit}".rstrip()

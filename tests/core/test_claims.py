@@ -54,6 +54,14 @@ TOML = textwrap.dedent("""
     tol_kind = "discrete"
     role = "consistency"
     [[claim]]
+    id = "H"
+    text = "fits on one GPU"
+    value = 1
+    unit = "yes=1"
+    source = "[abstract]"
+    reliability = "approximate"
+    tol_kind = "bool"
+    [[claim]]
     id = "G"
     text = "peak-to-trough ratio"
     value = 1000
@@ -99,6 +107,8 @@ def test_verdicts_and_edge(table):
     assert table.record("F", 14, tier="public").verdict == "match"
     assert table.record("F", 15, tier="public").verdict == "off"
     assert table.record("C", 5, tier="public").verdict == "not checkable"
+    assert table.record("H", 1, tier="modelled").verdict == "match"
+    assert table.record("H", 0, tier="modelled").verdict == "off"  # yes/no: never a step
 
 
 def test_roles_default_from_the_file_and_override(table):
@@ -121,7 +131,7 @@ def test_headline_counts_only_independent_checks(table):
     table.record("G", 5, tier="synthetic")                        # needs real data
     h = claims.headline(table.records(), n_claims=len(table.claims))
     assert (h["matched"], h["checks"], h["share"]) == (1, 2, 0.5)
-    assert h["coverage"] == 2 / 7
+    assert h["coverage"] == 2 / 8
     assert h["by_role"]["consistency"] == 1 and h["by_role"]["calibration"] == 1
     assert claims.headline_line(h).startswith("1 of 2 independent checks match (50%)")
     counts = table.counts()
