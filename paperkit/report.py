@@ -26,8 +26,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from paperkit import atomic, claims, paths
-from paperkit.runner import RUN_STATE, discover, papers
+from paperkit import atomic, claims, figures, paths
+from paperkit.runner import FAILED_DIR, RUN_STATE, discover, papers
 
 TITLES = {
     "coldstarts": "Serverless Cold Starts and Where to Find Them (EuroSys'25)",
@@ -50,9 +50,11 @@ TIER_LEGEND = ("Tiers: public = a paper's released data; measured = paperkit's o
 
 
 def collect(build: Path | None = None) -> dict[str, dict[str, Any]]:
-    """Per paper: ``{"claims": {notebook: doc}, "figures": [png...], "timings": {nb: s}}``."""
+    """Per paper: ``{"claims": {notebook: doc}, "figures": [png...], "timings": {nb: s},
+    "failed": {nb: record}}``."""
     build = build or paths.build_dir()
-    out: dict[str, dict] = defaultdict(lambda: {"claims": {}, "figures": [], "timings": {}})
+    out: dict[str, dict] = defaultdict(lambda: {"claims": {}, "figures": [], "timings": {},
+                                                "failed": {}})
     for f in sorted((build / "claims").glob("*.json")):
         doc = json.loads(f.read_text(encoding="utf-8"))
         out[doc["paper_name"]]["claims"][doc["notebook"]] = doc
@@ -62,6 +64,9 @@ def collect(build: Path | None = None) -> dict[str, dict[str, Any]]:
     for d in sorted((build / "figures").glob("*")):
         if d.is_dir():
             out[d.name]["figures"] = sorted(d.glob("*.png"))
+    for f in sorted((build / FAILED_DIR).glob("*.json")):
+        doc = json.loads(f.read_text(encoding="utf-8"))
+        out[doc["paper"]]["failed"][doc["notebook"]] = doc
     return dict(sorted(out.items()))
 
 
@@ -147,6 +152,9 @@ def problems(data: dict[str, dict], build: Path | None = None) -> list[str]:
     if len(commits) > 1:
         out.append("the claims files come from different commits or working-tree states: "
                    + "; ".join(sorted(commits)))
+    for paper, doc in data.items():
+        for nb, rec in sorted(doc["failed"].items()):
+            out.append(f"{paper}/{nb} {rec['state']}: {rec['message']}")
     known = set(papers()) if paths.notebooks_dir().is_dir() else set()
     for paper, doc in data.items():
         if paper in known:
@@ -160,7 +168,7 @@ def problems(data: dict[str, dict], build: Path | None = None) -> list[str]:
     return out
 
 
-# ------------------------------------------------------------------------------ rendering
+# ------------------------------------------------------------------------------ sections
 def _fmt(x: Any) -> str:
     return "" if x is None else f"{x:.4g}" if isinstance(x, float) else str(x)
 
@@ -169,33 +177,83 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.0%}"
 
 
-def _claim_rows(doc: dict) -> list[list[str]]:
-    out = []
-    for r in doc["claims"]:
-        claim = claims.Claim(id=r["id"], text=r["text"], unit=r["unit"], source=r["source"],
-                             reliability=r["reliability"], value=r["paper"],
-                             tol_kind=r["tol_kind"], half_width=r["tolerance"])
-        out.append([r["id"], r["text"], _fmt(r["paper"]), r["unit"],
-                    f"{r['source']} ({r['reliability']})", _fmt(r["reproduced"]), r["tier"],
-                    claim.tolerance_label(), r["role"],
-                    claims.verdict_label(r["verdict"], bool(r.get("edge"))), r["note"]])
-    return out
-
-
 HEADER = ["id", "claim", "paper", "unit", "source", "reproduced", "tier", "tolerance", "role",
           "verdict", "note"]
 
 
-def _scoreboard_lines(heads: dict[str, dict]) -> list[str]:
-    lines = ["| paper | independent checks that match | coverage | not counted (other roles) |",
-             "|---|---|---|---|"]
+def _claim_row(r: dict[str, Any]) -> list[str]:
+    claim = claims.Claim(id=r["id"], text=r["text"], unit=r["unit"], source=r["source"],
+                         reliability=r["reliability"], value=r["paper"], tol_kind=r["tol_kind"],
+                         half_width=r["tolerance"])
+    return [r["id"], r["text"], _fmt(r["paper"]), r["unit"], f"{r['source']} ({r['reliability']})",
+            _fmt(r["reproduced"]), r["tier"], claim.tolerance_label(), r["role"],
+            claims.verdict_label(r["verdict"], bool(r.get("edge"))), r["note"]]
+
+
+def _figure_meta(png: Path) -> dict[str, Any]:
+    side = png.with_suffix(".json")
+    return json.loads(side.read_text(encoding="utf-8")) if side.is_file() else {"file": png.stem}
+
+
+def sections(paper: str, doc: dict) -> list[dict[str, Any]]:
+    """The paper's figures in index order, each with its caption data and its claims; then one
+    section per notebook for the claims that belong to no figure."""
+    index = figures.load_index(paper)
+    order = {name: i for i, name in enumerate(index)}
+    pngs = sorted(doc["figures"], key=lambda p: (order.get(p.stem, len(order)), p.stem))
+    all_rows = [(nb, r) for nb, cdoc in sorted(doc["claims"].items()) for r in cdoc["claims"]]
+    placed: set[tuple[str, str]] = set()
+    out = []
+    for png in pngs:
+        meta = _figure_meta(png)
+        entry = index.get(png.stem)
+        ids = entry.claim_ids([r["id"] for _, r in all_rows]) if entry else []
+        mine = [(nb, r) for nb, r in all_rows
+                if r["id"] in ids and nb == entry.notebook and (nb, r["id"]) not in placed]
+        rows = [r for _, r in mine]
+        placed |= {(nb, r["id"]) for nb, r in mine}
+        out.append({"kind": "figure", "png": png, "meta": meta, "rows": rows,
+                    "anchor": f"{paper}-{png.stem}"})
+    for nb, cdoc in sorted(doc["claims"].items()):
+        rows = [r for r in cdoc["claims"] if (nb, r["id"]) not in placed]
+        if rows:
+            out.append({"kind": "claims", "notebook": nb, "rows": rows,
+                        "anchor": f"{paper}-claims-{nb}"})
+    return out
+
+
+def caption(meta: dict[str, Any]) -> str:
+    """``Fig. 3 — what it shows (data: synthetic, paperkit generator)``."""
+    what = meta.get("paper_figure", "")
+    what = "paperkit's own figure" if what == "paperkit" else what
+    parts = [p for p in (what, meta.get("shows", "")) if p]
+    tier = meta.get("tier")
+    label = figures.tier_label(tier) if tier else ""
+    return " — ".join(parts or [meta.get("file", "")]) + (f" ({label})" if label else "")
+
+
+# ------------------------------------------------------------------------------ markdown
+def _md_table(rows: list[list[str]], header: list[str]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(x.replace("|", "\\|").replace("\n", " ") for x in row) + " |"
+            for row in rows]
+    return out + [""]
+
+
+def _scoreboard_rows(heads: dict[str, dict]) -> list[list[str]]:
+    rows = []
     for paper, h in heads.items():
         others = ", ".join(f"{n} {role}" for role, n in h["by_role"].items()
                            if role != "check" and n) or "none"
-        lines.append(f"| {paper} | **{h['matched']} of {h['checks']} ({_pct(h['share'])})** | "
-                     f"{h['checks']} of {h['n_claims']} claims ({_pct(h['coverage'])}) | "
-                     f"{others} |")
-    return lines
+        rows.append([paper, f"{h['matched']} of {h['checks']} ({_pct(h['share'])})",
+                     f"{h['checks']} of {h['n_claims']} claims ({_pct(h['coverage'])})", others])
+    return rows
+
+
+SCORE_HEADER = ["paper", "independent checks that match", "coverage", "not counted (other roles)"]
+SCORE_TEXT = ("The headline is the share of **independent** checkable claims that match (role "
+              "`check`). Coverage: how many of the paper's claims are independently checkable on "
+              "the data used; it rises only with better data.")
 
 
 def render_markdown(data: dict[str, dict], build: Path) -> str:
@@ -205,74 +263,131 @@ def render_markdown(data: dict[str, dict], build: Path) -> str:
     if issues:
         lines += ["> **Warning: this build is not one complete, coherent run.**", ">"]
         lines += [f"> - {p}" for p in issues] + [""]
-    lines += ["## Scoreboard", "",
-              "The headline is the share of **independent** checkable claims that match. "
-              "Coverage: how many of the paper's claims are independently checkable on the data "
-              "used.", ""] + _scoreboard_lines(heads) + [""]
+    lines += ["## Scoreboard", "", SCORE_TEXT, ""] + _md_table(_scoreboard_rows(heads),
+                                                              SCORE_HEADER)
     lines += ["Roles:", ""] + [f"- `{r}`: {t}" for r, t in ROLE_LEGEND.items()]
     lines += ["", TIER_LEGEND, ""]
     for paper, doc in data.items():
         lines += [f"## {TITLES.get(paper, paper)}", "", claims.headline_line(heads[paper]), ""]
-        for png in doc["figures"]:
-            rel = os.path.relpath(png, build)
-            lines += [f"![{png.stem}]({rel})", ""]
-        for nb, cdoc in sorted(doc["claims"].items()):
-            lines += [f"### Claims: {nb}", "", "| " + " | ".join(HEADER) + " |",
-                      "|" + "---|" * len(HEADER)]
-            for row in _claim_rows(cdoc):
-                lines.append("| " + " | ".join(x.replace("|", "\\|") for x in row) + " |")
-            lines.append("")
+        for sec in sections(paper, doc):
+            if sec["kind"] == "figure":
+                rel = os.path.relpath(sec["png"], build)
+                lines += [f"### {caption(sec['meta'])}", "", f"![{sec['png'].stem}]({rel})", ""]
+            else:
+                lines += [f"### Other claims of {sec['notebook']}", ""]
+            if sec["rows"]:
+                lines += _md_table([_claim_row(r) for r in sec["rows"]], HEADER)
     return "\n".join(lines) + "\n"
 
 
-def render_html(data: dict[str, dict], build: Path | None = None) -> str:
+# ------------------------------------------------------------------------------ html
+CSS = """body{font-family:sans-serif;margin:0 auto;max-width:1400px;padding:0 16px}
+table{border-collapse:collapse;font-size:12px;margin:6px 0 18px}td,th{border:1px solid #ccc;
+padding:2px 5px;vertical-align:top}figure{margin:16px 0 4px}figure img{max-width:100%;
+height:auto;border:1px solid #eee}figcaption{font-size:13px;color:#222;margin-top:4px}
+.check.match{background:#dfd}.check.off{background:#fdd}tr.edge td:nth-child(10){font-weight:bold}
+.warn{border:2px solid #c00;padding:4px 12px;background:#fee}nav#toc{background:#f6f6f6;
+padding:6px 14px;columns:2;font-size:13px}nav#toc ul{margin:2px 0}.hint{font-size:12px;color:#555}"""
+
+SELF_CHECK_JS = """if (location.hash === '#selfcheck') { window.addEventListener('load', function () {
+  function shown(el) { var r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; }
+  var toc = document.getElementById('toc');
+  var imgs = Array.prototype.map.call(document.querySelectorAll('figure img'), function (i) {
+    return {src: i.getAttribute('alt'), ok: i.complete && i.naturalWidth > 0 && shown(i)}; });
+  var tables = Array.prototype.map.call(document.querySelectorAll('table.claims'), function (t) {
+    return {id: t.id, ok: shown(t) && t.rows.length > 1}; });
+  var pre = document.createElement('pre'); pre.id = 'selfcheck';
+  pre.textContent = JSON.stringify({toc: !!toc && shown(toc), tocLinks: toc ?
+    toc.querySelectorAll('a').length : 0, images: imgs, tables: tables});
+  document.body.appendChild(pre); }); }"""
+
+
+def _img_src(png: Path, build: Path, embed: bool) -> str:
+    if embed:
+        return "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode()
+    return html.escape(os.path.relpath(png, build))
+
+
+def _html_claims(rows: list[dict[str, Any]], table_id: str) -> str:
+    e = html.escape
+    out = [f"<table class='claims' id='{e(table_id)}'><tr>"
+           + "".join(f"<th>{e(h)}</th>" for h in HEADER) + "</tr>"]
+    for r in rows:
+        cls = f"{r['role']} {r['verdict'].split(' ')[0]}" + (" edge" if r.get("edge") else "")
+        out.append(f"<tr class='{e(cls)}'>" + "".join(f"<td>{e(x)}</td>" for x in _claim_row(r))
+                   + "</tr>")
+    return "".join(out) + "</table>"
+
+
+def _html_paper(paper: str, doc: dict, head: dict, build: Path, embed: bool) -> list[str]:
+    e = html.escape
+    parts = [f"<h2 id='{e(paper)}'>{e(TITLES.get(paper, paper))}</h2>",
+             f"<p><b>{e(claims.headline_line(head))}</b></p>"]
+    index_rows = [[sec["meta"].get("file", ""), sec["meta"].get("paper_figure", ""),
+                   sec["meta"].get("notebook", ""), sec["meta"].get("tier", ""),
+                   sec["meta"].get("shows", "")] for sec in sections(paper, doc)
+                  if sec["kind"] == "figure"]
+    if index_rows:
+        parts.append("<table><tr><th>paperkit figure</th><th>paper figure</th><th>notebook</th>"
+                     "<th>tier</th><th>what it shows</th></tr>" + "".join(
+                         "<tr>" + "".join(f"<td>{e(x)}</td>" for x in row) + "</tr>"
+                         for row in index_rows) + "</table>")
+    for sec in sections(paper, doc):
+        if sec["kind"] == "figure":
+            src = _img_src(sec["png"], build, embed)
+            parts.append(f"<figure id='{e(sec['anchor'])}'><a href='{src}' target='_blank'>"
+                         f"<img alt='{e(sec['png'].stem)}' src='{src}' loading='lazy'></a>"
+                         f"<figcaption>{e(caption(sec['meta']))} <span class='hint'>(click "
+                         "to open full size)</span></figcaption></figure>")
+        else:
+            parts.append(f"<h3 id='{e(sec['anchor'])}'>Other claims of {e(sec['notebook'])}</h3>")
+        if sec["rows"]:
+            parts.append(_html_claims(sec["rows"], f"claims-{sec['anchor']}"))
+    return parts
+
+
+def _html_toc(data: dict[str, dict]) -> str:
+    e = html.escape
+    items = ["<li><a href='#scoreboard'>Scoreboard and roles</a></li>"]
+    for paper, doc in data.items():
+        subs = "".join(f"<li><a href='#{e(sec['anchor'])}'>"
+                       f"{e(sec['meta'].get('paper_figure') or sec['png'].stem) if sec['kind'] == 'figure' else 'other claims: ' + e(sec['notebook'])}"
+                       f"</a></li>" for sec in sections(paper, doc))
+        items.append(f"<li><a href='#{e(paper)}'>{e(TITLES.get(paper, paper))}</a><ul>{subs}"
+                     "</ul></li>")
+    return "<nav id='toc'><b>Contents</b><ul>" + "".join(items) + "</ul></nav>"
+
+
+def render_html(data: dict[str, dict], build: Path | None = None, *,
+                embed: bool = False) -> str:
+    """The report page: table of contents, scoreboard, one section per paper with each figure
+    captioned and its claims under it. Figures are linked files beside the report, or embedded
+    (``embed=True``: one self-contained file)."""
+    build = build or paths.build_dir()
     e = html.escape
     heads = headlines(data)
     parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>paperkit report</title>",
-             "<style>body{font-family:sans-serif;max-width:1200px;margin:auto}"
-             "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;"
-             "padding:2px 5px}img{max-width:100%;display:block;margin:8px 0}"
-             ".check.match{background:#dfd}.check.off{background:#fdd}"
-             ".warn{border:2px solid #c00;padding:4px 12px;background:#fee}</style></head><body>",
+             f"<style>{CSS}</style><script>{SELF_CHECK_JS}</script></head><body>",
              "<h1>paperkit reproduction report</h1>"]
     issues = problems(data, build)
     if issues:
         parts.append("<div class='warn'><p><b>Warning: this build is not one complete, coherent "
                      "run.</b></p><ul>" + "".join(f"<li>{e(p)}</li>" for p in issues)
                      + "</ul></div>")
-    parts.append("<h2>Scoreboard</h2><p>The headline is the share of <b>independent</b> "
-                 "checkable claims that match; coverage is how many of the paper's claims are "
-                 "independently checkable on the data used.</p><table><tr><th>paper</th>"
-                 "<th>independent checks that match</th><th>coverage</th>"
-                 "<th>not counted (other roles)</th></tr>")
-    for paper, h in heads.items():
-        others = ", ".join(f"{n} {role}" for role, n in h["by_role"].items()
-                           if role != "check" and n) or "none"
-        parts.append(f"<tr><td>{e(paper)}</td><td><b>{h['matched']} of {h['checks']} "
-                     f"({_pct(h['share'])})</b></td><td>{h['checks']} of {h['n_claims']} "
-                     f"({_pct(h['coverage'])})</td><td>{e(others)}</td></tr>")
-    parts.append("</table><ul>" + "".join(f"<li><code>{e(r)}</code>: {e(t)}</li>"
-                                          for r, t in ROLE_LEGEND.items())
-                 + f"</ul><p>{e(TIER_LEGEND)}</p>")
+    parts.append(_html_toc(data))
+    parts.append("<h2 id='scoreboard'>Scoreboard</h2><p>" + e(SCORE_TEXT).replace("**", "")
+                 + "</p><table><tr>" + "".join(f"<th>{e(h)}</th>" for h in SCORE_HEADER) + "</tr>"
+                 + "".join("<tr>" + "".join(f"<td>{e(x)}</td>" for x in row) + "</tr>"
+                           for row in _scoreboard_rows(heads)) + "</table>")
+    parts.append("<ul>" + "".join(f"<li><code>{e(r)}</code>: {e(t)}</li>"
+                                  for r, t in ROLE_LEGEND.items()) + f"</ul><p>{e(TIER_LEGEND)}</p>")
     for paper, doc in data.items():
-        parts.append(f"<h2>{e(TITLES.get(paper, paper))}</h2>"
-                     f"<p>{e(claims.headline_line(heads[paper]))}</p>")
-        for png in doc["figures"]:
-            b64 = base64.b64encode(png.read_bytes()).decode()
-            parts.append(f"<figure><img alt='{e(png.stem)}' src='data:image/png;base64,{b64}'>"
-                         f"<figcaption>{e(png.stem)}</figcaption></figure>")
-        for nb, cdoc in sorted(doc["claims"].items()):
-            parts.append(f"<h3>Claims: {e(nb)}</h3><table><tr>"
-                         + "".join(f"<th>{e(h)}</th>" for h in HEADER) + "</tr>")
-            for row in _claim_rows(cdoc):
-                cls = f"{row[8]} {row[9].split(' ')[0]}"
-                parts.append(f"<tr class='{e(cls)}'>" + "".join(f"<td>{e(x)}</td>" for x in row)
-                             + "</tr>")
-            parts.append("</table>")
+        parts += _html_paper(paper, doc, heads[paper], build, embed)
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
 
+# ------------------------------------------------------------------------------ summary
 def summary(data: dict[str, dict], build: Path | None = None) -> str:
     """One screen: the independent share and coverage first, other roles apart, wall times."""
     heads = headlines(data)
@@ -293,32 +408,83 @@ def summary(data: dict[str, dict], build: Path | None = None) -> str:
     return "\n".join(lines)
 
 
-def write(build: Path | None = None) -> tuple[Path, Path]:
+def write(build: Path | None = None, *, embed: bool = False) -> tuple[Path, Path]:
     """Write build/report.md and build/report.html; return their paths."""
     build = build or paths.build_dir()
     data = collect(build)
     md = atomic.write_text(build / "report.md", render_markdown(data, build))
-    htm = atomic.write_text(build / "report.html", render_html(data, build))
+    htm = atomic.write_text(build / "report.html", render_html(data, build, embed=embed))
     return md, htm
+
+
+# ------------------------------------------------------------------------------ compare
+def _claims_by_key(build: Path) -> tuple[dict[tuple[str, str], dict], dict[str, dict]]:
+    rows, params = {}, {}
+    for f in sorted((Path(build) / "claims").glob("*.json")):
+        doc = json.loads(f.read_text(encoding="utf-8"))
+        params[doc["notebook"]] = doc.get("run", {}).get("parameters", {})
+        for r in doc["claims"]:
+            rows[(doc["paper_name"], r["id"])] = r
+    return rows, params
+
+
+def compare(a: Path, b: Path) -> list[str]:
+    """Lines saying which claims changed value or verdict between builds ``a`` and ``b``, and
+    which notebook parameters differ."""
+    if not (Path(a) / "claims").is_dir() or not (Path(b) / "claims").is_dir():
+        raise FileNotFoundError(f"both {a} and {b} must be build folders holding claims/")
+    ra, pa = _claims_by_key(a)
+    rb, pb = _claims_by_key(b)
+    out = [f"parameters of {nb}: {pa.get(nb)} -> {pb.get(nb)}"
+           for nb in sorted(set(pa) | set(pb)) if pa.get(nb) != pb.get(nb)]
+    for key in sorted(set(ra) | set(rb)):
+        x, y = ra.get(key), rb.get(key)
+        name = f"{key[0]}/{key[1]}"
+        if x is None or y is None:
+            out.append(f"{name}: only in {'B' if x is None else 'A'}")
+        elif (x["reproduced"], x["verdict"], x["role"]) != (y["reproduced"], y["verdict"],
+                                                             y["role"]):
+            out.append(f"{name}: {_fmt(x['reproduced'])} {x['verdict']} ({x['role']}) -> "
+                       f"{_fmt(y['reproduced'])} {y['verdict']} ({y['role']})")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m paperkit.report",
-                                 description="Write build/report.md and build/report.html.")
+                                 description="Write build/report.md and build/report.html, or "
+                                             "compare two builds.")
     ap.add_argument("--strict", action="store_true",
                     help="refuse (exit 1, no report) unless build/ is one complete, coherent run")
+    ap.add_argument("--self-contained", action="store_true",
+                    help="embed the figures in report.html (one file to send; larger)")
+    ap.add_argument("compare", nargs="*", metavar="compare A B",
+                    help="list the claims that changed between build folders A and B")
     args = ap.parse_args(argv)
+    if args.compare:
+        if len(args.compare) != 3 or args.compare[0] != "compare":
+            ap.error("usage: python -m paperkit.report compare A B")
+        try:
+            lines = compare(Path(args.compare[1]), Path(args.compare[2]))
+        except FileNotFoundError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print("\n".join(lines) if lines else "no claim changed value, verdict or role")
+        return 0
     build = paths.build_dir()
     data = collect(build)
     issues = problems(data, build)
     if args.strict and issues:
         print("report refused: " + "; ".join(issues), file=sys.stderr)
         return 1
-    md, htm = write(build)
+    md, htm = write(build, embed=args.self_contained)
     print(summary(data, build))
-    print(f"report: {md.relative_to(paths.ROOT) if md.is_relative_to(paths.ROOT) else md} "
-          f"and {htm.name}")
+    print(f"report: {_shown(md)} and {htm.name} ({htm.stat().st_size / 1e6:.1f} MB"
+          f"{', self-contained' if args.self_contained else ', figures linked from build/figures'})")
     return 0
+
+
+def _shown(p: Path) -> str:
+    return str(p.relative_to(paths.ROOT)) if p.is_relative_to(paths.ROOT) else str(p)
 
 
 if __name__ == "__main__":

@@ -53,11 +53,14 @@ def test_report_leads_with_the_independent_share(build_dir, tmp_path, demo_noteb
     md, htm = report.write(build_dir)
     text = md.read_text()
     assert text.index("## Scoreboard") < text.index("## demo")
-    assert "**0 of 2 (0%)**" in text  # two independent checks, off; the matches are other roles
+    assert "| demo | 0 of 2 (0%) |" in text  # two independent checks, off; matches are other roles
     assert "2 calibration, 2 consistency" in text
     assert "figures/demo/fig1.png" in text
     page = htm.read_text()
-    assert "data:image/png;base64," in page and "<b>0 of 2 (0%)</b>" in page
+    assert "<td>0 of 2 (0%)</td>" in page and "src='figures/demo/fig1.png'" in page
+    assert "data:image/png;base64," not in page  # figures are linked by default
+    _, htm = report.write(build_dir, embed=True)
+    assert "data:image/png;base64," in htm.read_text()
     summary = report.summary(report.collect(build_dir), build_dir)
     assert summary.splitlines()[1].split()[:2] == ["demo", "0/2"]
     assert "01_demo 3" in summary
@@ -96,3 +99,48 @@ def test_runner_state_is_reported(build_dir, tmp_path, state):
     _notebook(build_dir, tmp_path)
     runner.write_state(state, papers=["demo"])
     assert any(state in p for p in report.problems(report.collect(build_dir), build_dir))
+
+
+def test_figures_get_captions_and_their_claims_underneath(build_dir, tmp_path, demo_notebooks,
+                                                        monkeypatch):
+    idx = tmp_path / "figures.toml"
+    idx.write_text('[[figure]]\nfile = "fig02_demo"\npaper_figure = "Fig. 2"\n'
+                   'notebook = "01_demo"\nshows = "a line"\nclaims = ["B"]\n')
+    monkeypatch.setattr(figures, "index_file", lambda paper: idx)
+    _notebook(build_dir, tmp_path)
+    _notebook(build_dir, tmp_path, "02_demo")
+    fig, ax = plt.subplots()
+    figures.save(fig, "fig02_demo", paper="demo", tier="modelled")
+    plt.close(fig)
+    secs = report.sections("demo", report.collect(build_dir)["demo"])
+    assert secs[0]["kind"] == "figure" and [r["id"] for r in secs[0]["rows"]] == ["B"]
+    assert report.caption(secs[0]["meta"]) == "Fig. 2 — a line (data: modelled (paperkit model))"
+    assert [s.get("notebook") for s in secs[1:]] == ["01_demo", "02_demo"]
+    page = report.render_html(report.collect(build_dir), build_dir)
+    assert page.index("<nav id='toc'>") < page.index("id='scoreboard'")
+    assert "href='#demo-fig02_demo'" in page and "id='claims-demo-fig02_demo'" in page
+
+
+def test_failure_records_are_listed(build_dir, tmp_path, demo_notebooks):
+    _notebook(build_dir, tmp_path)
+    rec = build_dir / "failed" / "demo__02_demo.json"
+    rec.parent.mkdir(parents=True)
+    rec.write_text(json.dumps({"paper": "demo", "notebook": "02_demo", "state": "failed",
+                               "message": "cell 3: ZeroDivisionError"}))
+    found = report.problems(report.collect(build_dir), build_dir)
+    assert "demo/02_demo failed: cell 3: ZeroDivisionError" in found
+
+
+def test_compare_lists_changed_claims_and_parameters(tmp_path, monkeypatch):
+    for name, value in (("a", 1.0), ("b", 1.5)):
+        build = tmp_path / name
+        monkeypatch.setenv("PAPERKIT_BUILD_DIR", str(build))
+        toml = tmp_path / "demo.toml"
+        toml.write_text(TOML)
+        tab = claims.ClaimsTable("demo", "01_demo", claims=claims.load_claims("demo", toml))
+        tab.record("A", value, tier="modelled")
+        tab.write()
+    lines = report.compare(tmp_path / "a", tmp_path / "b")
+    assert lines == ["demo/A: 1 match (check) -> 1.5 off (check)"]
+    with pytest.raises(FileNotFoundError, match="build folders"):
+        report.compare(tmp_path / "a", tmp_path / "nope")

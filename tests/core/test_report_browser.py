@@ -1,0 +1,77 @@
+"""The report as a reader sees it: rendered by a real headless Chromium (Debian package)."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from paperkit import claims, figures, report  # noqa: E402
+
+BROWSER = next((b for b in ("chromium", "chromium-browser", "google-chrome")
+                if shutil.which(b)), None)
+pytestmark = pytest.mark.skipif(BROWSER is None, reason="no Chromium on this machine "
+                                "(apt-get install chromium to run the browser check)")
+
+
+def render(page) -> dict:
+    """Load ``page`` in headless Chromium and return the report's own self-check."""
+    out = subprocess.run([shutil.which(BROWSER), "--headless", "--no-sandbox", "--disable-gpu",
+                          "--allow-file-access-from-files", "--virtual-time-budget=8000",
+                          "--dump-dom", page.as_uri() + "#selfcheck"],
+                         capture_output=True, text=True, timeout=120, check=True)
+    found = re.search(r"<pre id=\"selfcheck\">(.*?)</pre>", out.stdout, re.S)
+    assert found, out.stdout[-2000:] + out.stderr[-2000:]
+    return json.loads(html.unescape(found.group(1)))
+
+
+@pytest.fixture
+def demo_build(build_dir, tmp_path, monkeypatch):
+    idx = tmp_path / "figures.toml"
+    idx.write_text('[[figure]]\nfile = "fig01_wide"\npaper_figure = "Fig. 1"\nnotebook = "01_demo"\n'
+                   'shows = "a very wide figure"\nclaims = ["A"]\n'
+                   '[[figure]]\nfile = "own_small"\npaper_figure = "paperkit"\n'
+                   'notebook = "01_demo"\nshows = "a small one"\n')
+    monkeypatch.setattr(figures, "index_file", lambda paper: idx)
+    toml = tmp_path / "demo.toml"
+    toml.write_text('[[claim]]\nid="A"\ntext="t"\nvalue=1.0\nunit="x"\nsource="[s]"\n'
+                    'reliability="exact"\n[[claim]]\nid="B"\ntext="u"\nvalue=2.0\nunit="x"\n'
+                    'source="[s]"\nreliability="approximate"\n')
+    tab = claims.ClaimsTable("demo", "01_demo", claims=claims.load_claims("demo", toml))
+    tab.record("A", 1.02, tier="modelled")
+    tab.record("B", 3.0, tier="modelled")
+    tab.write()
+    for name, size in (("fig01_wide", (21, 3)), ("own_small", (3, 2))):
+        fig, ax = plt.subplots(figsize=size)
+        ax.plot([0, 1])
+        figures.save(fig, name, paper="demo", tier="modelled")
+        plt.close(fig)
+    return build_dir
+
+
+@pytest.mark.parametrize("embed", [False, True])
+def test_toc_figures_and_claims_are_visible(demo_build, embed):
+    _, page = report.write(demo_build, embed=embed)
+    seen = render(page)
+    assert seen["toc"] and seen["tocLinks"] >= 4
+    assert [i["src"] for i in seen["images"]] == ["fig01_wide", "own_small"]
+    assert all(i["ok"] for i in seen["images"]), seen["images"]
+    assert [t["id"] for t in seen["tables"]] == ["claims-demo-fig01_wide",
+                                                 "claims-demo-claims-01_demo"]
+    assert all(t["ok"] for t in seen["tables"]), seen["tables"]
+
+
+def test_a_broken_figure_link_is_seen(demo_build):
+    """The check can fail: a figure whose file does not load is reported as not shown."""
+    _, page = report.write(demo_build)
+    page.write_text(page.read_text().replace("fig01_wide.png", "missing.png"))
+    seen = render(page)
+    assert [i["ok"] for i in seen["images"]] == [False, True]
