@@ -31,7 +31,8 @@ paper_deps = $(shell find paperkit/$(1) data/measured/$(1) -type f -not -path '*
                -not -name '*.pyc' 2>/dev/null | sort) $(wildcard data/measured/$(1)_*) \
              data/claims/$(1).toml $(BUILD)/params/$(1).json
 KEEP       = $(if $(filter 1 yes true,$(KEEP_GOING)),--keep-going,)
-REPORT     = $(PY) -m paperkit.report
+REPORT     = $(PY) -m paperkit.report $(if $(filter 1 yes true,$(SELF_CONTAINED)),--self-contained)
+LAB_DIR   ?= notebooks
 
 .PHONY: help reproduce test unit nbval lab data clean distclean venv report params compare nb \
         notebooks gpu-polca gpu-fuyou gpu-t3 FORCE $(PAPERS)
@@ -101,8 +102,8 @@ nbval: $(STAMP)  ## re-execute the committed notebooks and compare their outputs
 	PAPERKIT_BUILD_DIR=$(abspath $(TEST_BUILD))/nbval $(PY) -m pytest -q -n 2 --dist loadscope \
 	  --nbval --nbval-current-env --nbval-sanitize-with tests/nbval.cfg notebooks $(NBVAL_ARGS)
 
-lab: $(STAMP)  ## JupyterLab on 127.0.0.1 with the .venv kernel
-	$(PY) -m jupyterlab --ip=127.0.0.1 --no-browser --notebook-dir=notebooks \
+lab: $(STAMP)  ## JupyterLab on 127.0.0.1 (LAB_DIR=build/notebooks opens a run's executed copies)
+	$(PY) -m jupyterlab --ip=127.0.0.1 --no-browser --notebook-dir=$(LAB_DIR) \
 	  $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 data: $(STAMP)  ## download + verify public data (GROUPS="default huawei-coldstart huawei-series huawei-requests")

@@ -22,7 +22,8 @@ from paperkit import paths
 IGNORED_MAKE_VARS = frozenset({"PYTHON", "VENV", "PY", "NBVAL_ARGS", "PYTEST_ARGS", "GROUPS",
                                "PAPERKIT_DATA_MIRROR", "PAPERKIT_DATA_DIR", "NB", "KEEP_GOING",
                                "PAPERKIT_BUILD_DIR", "PAPERKIT_OFFLINE", "A", "B", "CARD",
-                               "LAB_ARGS", "JOBS"})
+                               "LAB_ARGS", "JOBS", "LAB_DIR", "SELF_CONTAINED",
+                               "BUILD"})
 _BOOL = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
