@@ -1,0 +1,74 @@
+"""The shape written in paperkit/README.md, checked: layers, no imports inside functions,
+functions that fit on a screen, role modules with the same names in every paper."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from paperkit import paths
+
+PKG = paths.ROOT / "paperkit"
+CORE = sorted(p for p in PKG.glob("*.py"))
+PAPERS = ("coldstarts", "polca", "fuyou", "t3")
+MAX_LINES = 60
+# third-party modules that may be imported lazily (optional or heavy, each with a reason)
+LAZY_OK = {"torch": "optional on GPU-less tools", "IPython": "only inside a kernel",
+           "duckdb": "benchmark-only dependency", "pynvml": "only on a GPU machine"}
+
+
+def _functions(path: Path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node
+
+
+def _imports_inside(path: Path) -> list[str]:
+    out = []
+    for fn in _functions(path):
+        for sub in ast.walk(fn):
+            if isinstance(sub, ast.ImportFrom) and (sub.level or (sub.module or "").startswith(
+                    "paperkit")):
+                out.append(f"{path.relative_to(paths.ROOT)}:{sub.lineno} {fn.name} imports "
+                           f"{'.' * sub.level}{sub.module or ''}")
+            elif isinstance(sub, ast.Import):
+                for alias in sub.names:
+                    if alias.name.startswith("paperkit"):
+                        out.append(f"{path.relative_to(paths.ROOT)}:{sub.lineno} {fn.name} "
+                                   f"imports {alias.name}")
+    return out
+
+
+def _long_functions(path: Path) -> list[str]:
+    return [f"{path.relative_to(paths.ROOT)}:{fn.lineno} {fn.name} has "
+            f"{fn.end_lineno - fn.lineno + 1} lines" for fn in _functions(path)
+            if fn.end_lineno - fn.lineno + 1 > MAX_LINES]
+
+
+def test_core_has_no_imports_inside_functions():
+    assert [x for p in CORE for x in _imports_inside(p)] == []
+
+
+def test_core_functions_fit_on_a_screen():
+    assert [x for p in CORE for x in _long_functions(p)] == []
+
+
+def test_core_never_imports_a_paper():
+    for path in CORE:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert not any(node.module.startswith(f"paperkit.{p}") for p in PAPERS), path
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_papers_do_not_import_each_other(paper):
+    others = [p for p in PAPERS if p != paper]
+    for path in sorted((PKG / paper).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert not any(node.module.startswith(f"paperkit.{o}") for o in others), path
