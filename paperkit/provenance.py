@@ -124,8 +124,16 @@ def kernel_namespace() -> dict[str, Any] | None:
     return None if shell is None else shell.user_ns
 
 
+def overrides(paper: str, notebook: str, values: dict[str, Any]) -> dict[str, Any]:
+    """The parameters whose value differs from the notebook's default."""
+    nb = notebook_file(paper, notebook)
+    base = {k: _plain(v) for k, v in defaults(nb).items()} if nb.is_file() else {}
+    return {k: v for k, v in values.items() if k in base and v != base[k]}
+
+
 def run_record(paper: str, notebook: str) -> dict[str, Any]:
     """Everything that says how this notebook's run was made (no timestamps)."""
-    return {"git": git_state(), "parameters": parameter_values(paper, notebook,
-                                                               kernel_namespace()),
+    values = parameter_values(paper, notebook, kernel_namespace())
+    return {"git": git_state(), "parameters": values,
+            "overrides": overrides(paper, notebook, values),
             "inputs": inputs(), "packages": package_versions()}

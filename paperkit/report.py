@@ -105,13 +105,20 @@ def _run_state(build: Path) -> dict[str, Any] | None:
 
 
 def _shared_param_conflicts(paper: str, docs: dict[str, dict]) -> list[str]:
-    seen: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    """A parameter given on the command line for some notebooks of a paper but not for others
+    that declare it too (or with another value): a build from two different runs."""
+    declared: dict[str, list[str]] = defaultdict(list)
     for nb, doc in sorted(docs.items()):
-        for name, value in doc.get("run", {}).get("parameters", {}).items():
-            seen[name][json.dumps(value)].append(nb)
-    return [f"{paper}: parameter {name.upper()} differs between notebooks ("
-            + "; ".join(f"{v} in {', '.join(nbs)}" for v, nbs in sorted(values.items())) + ")"
-            for name, values in sorted(seen.items()) if len(values) > 1]
+        for name in doc.get("run", {}).get("parameters", {}):
+            declared[name].append(nb)
+    out = []
+    for name, nbs in sorted(declared.items()):
+        given = {nb: docs[nb]["run"].get("overrides", {}).get(name, "default") for nb in nbs}
+        if len({json.dumps(v) for v in given.values()}) > 1:
+            out.append(f"{paper}: parameter {name.upper()} differs between notebooks ("
+                       + "; ".join(f"{json.dumps(v) if v != 'default' else 'default'} in {nb}"
+                                   for nb, v in sorted(given.items())) + ")")
+    return out
 
 
 def _data_conflicts(paper: str, docs: dict[str, dict]) -> list[str]:
@@ -139,6 +146,13 @@ def _describe_inputs(inputs: list[dict[str, Any]]) -> str:
     return "; ".join(parts)
 
 
+def _describe_git(git: dict[str, Any]) -> str:
+    if not git.get("commit"):
+        return "an unknown commit"
+    return f"commit {git['commit'][:10]}" + (" with uncommitted changes" if git.get("dirty")
+                                             else "")
+
+
 def problems(data: dict[str, dict], build: Path | None = None) -> list[str]:
     """Plain-words reasons why ``build`` is not one complete, coherent run (empty if it is)."""
     build = build or paths.build_dir()
@@ -147,11 +161,14 @@ def problems(data: dict[str, dict], build: Path | None = None) -> list[str]:
     if state is not None and state.get("state") != "complete":
         where = f" in {state['notebook']}" if state.get("notebook") else ""
         out.append(f"the last run is {state['state']}{where}: what follows is incomplete")
-    commits = {json.dumps(doc.get("run", {}).get("git"), sort_keys=True)
-               for d in data.values() for doc in d["claims"].values()}
+    commits: dict[str, list[str]] = defaultdict(list)
+    for d in data.values():
+        for nb, doc in sorted(d["claims"].items()):
+            commits[_describe_git(doc.get("run", {}).get("git") or {})].append(nb)
     if len(commits) > 1:
         out.append("the claims files come from different commits or working-tree states: "
-                   + "; ".join(sorted(commits)))
+                   + "; ".join(f"{c} ({len(nbs)} notebooks, e.g. {nbs[0]})"
+                               for c, nbs in sorted(commits.items())))
     for paper, doc in data.items():
         for nb, rec in sorted(doc["failed"].items()):
             out.append(f"{paper}/{nb} {rec['state']}: {rec['message']}")

@@ -152,7 +152,7 @@ def test_json_fields_order_and_run_record(table, build_dir):
         assert key in row
     assert row["paper"] == 0.4 and row["reproduced"] == 0.401235 and row["role"] == "calibration"
     run = doc["run"]
-    assert set(run) == {"git", "parameters", "inputs", "packages"}
+    assert set(run) == {"git", "parameters", "overrides", "inputs", "packages"}
     assert run["inputs"] == [{"kind": "synthetic", "generator": "g", "version": 4, "seed": 0,
                               "scale": 0.01}]
     assert run["packages"]["polars"] and "time" not in json.dumps(run).lower()

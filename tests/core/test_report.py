@@ -144,3 +144,13 @@ def test_compare_lists_changed_claims_and_parameters(tmp_path, monkeypatch):
     assert lines == ["demo/A: 1 match (check) -> 1.5 off (check)"]
     with pytest.raises(FileNotFoundError, match="build folders"):
         report.compare(tmp_path / "a", tmp_path / "nope")
+
+
+def test_parameters_given_to_some_notebooks_only_are_a_mixed_build():
+    def doc(values, over):
+        return {"run": {"parameters": values, "overrides": over}}
+    same_defaults_differ = {"01": doc({"batch": 1}, {}), "02": doc({"batch": 16}, {})}
+    assert report._shared_param_conflicts("p", same_defaults_differ) == []
+    mixed = {"01": doc({"scale": 0.1}, {"scale": 0.1}), "02": doc({"scale": 0.01}, {})}
+    assert report._shared_param_conflicts("p", mixed) == [
+        "p: parameter SCALE differs between notebooks (0.1 in 01; default in 02)"]
