@@ -1,10 +1,11 @@
 """Hardware profiles (dataclass + ``hardware.toml``). Units: s, bytes, bytes/s, FLOP/s."""
 from __future__ import annotations
 
-import dataclasses
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from paperkit.t3.params import replace_fields
 
 PROFILE_FILE = Path(__file__).with_name("hardware.toml")
 DEFAULT_PROFILE = "t3-table1"
@@ -71,11 +72,7 @@ class HardwareProfile:
 
     def replace(self, **changes: float) -> "HardwareProfile":
         """A copy with some fields changed (e.g. ``link_gbps=150``), for sensitivity sweeps."""
-        bad = set(changes) - {f.name for f in dataclasses.fields(self)}
-        if bad:
-            raise ValueError(f"unknown hardware field(s) {sorted(bad)}; valid: "
-                             f"{[f.name for f in dataclasses.fields(self)]}")
-        return dataclasses.replace(self, **changes)
+        return replace_fields(self, "hardware field", **changes)
 
 
 def profile_names(path: Path = PROFILE_FILE) -> list[str]:
