@@ -26,6 +26,10 @@ class HardwareProfile:
     link_latency_ns: float
     tracker_entries: int = 256
     cu_mem_gbps: float = 25.0
+    gemm_table: str = ""
+    """a measured GEMM-time table under data/measured (GEMM times then come from it, not the roofline)"""
+    chunk_overhead_us: float = -1.0
+    """measured per-chunk launch cost for the sw-split baseline (negative: use ModelParams.sw_chunk_overhead_us)"""
     description: str = ""
     source: str = ""
 
@@ -40,6 +44,11 @@ class HardwareProfile:
             raise ValueError(f"hardware profile {self.name!r}: link_latency_ns must be >= 0")
 
     # derived quantities in SI units
+    @property
+    def tier(self) -> str:
+        """Data tier of results on this profile."""
+        return "measured+modelled" if self.gemm_table else "modelled"
+
     @property
     def peak_flops(self) -> float:
         """Peak matrix FLOP/s of the whole GPU."""
