@@ -17,6 +17,7 @@ CONFIG_COLOR = {"t3": "#E6B400", "t3-mca": "#2E9E44", "ideal": "#0173B2", "ideal
                 "sw-split": "#949494", "sequential": "#000000"}
 CATEGORY_LABEL = {"gemm_read": "GEMM reads", "gemm_write": "GEMM writes", "rs_read": "RS reads",
                   "rs_write": "RS updates/writes", "ag_read": "AG reads", "ag_write": "AG writes"}
+CATEGORY_COLOR = dict(zip(CATEGORY_LABEL, sns.color_palette("colorblind", len(CATEGORY_LABEL))))
 MODEL_LABEL = {"mega-gpt-2": "Mega-GPT-2", "t-nlg": "T-NLG", "gpt-3": "GPT-3", "palm": "PALM", "mt-nlg": "MT-NLG"}
 
 
@@ -59,7 +60,7 @@ def dram_timeline(frames: dict[str, pl.DataFrame], title: str = ""):
         wide = df.pivot(on="category", index="t_us", values="gbps").sort("t_us").to_pandas().set_index("t_us")
         wide = wide.loc[:, (wide > 0).any()]
         ax.stackplot(wide.index, wide.T.values, labels=[CATEGORY_LABEL.get(c, c) for c in wide.columns],
-                     step="mid")
+                     colors=[CATEGORY_COLOR[c] for c in wide.columns], step="mid")
         ax.set_ylabel("GB/s")
         ax.set_title(CONFIG_LABEL.get(name, name), fontsize=9)
         # outside the axes, so that it never covers the data
@@ -128,8 +129,8 @@ def line_panels(df: pl.DataFrame, x: str, y: str, hue: str, panel: str, xlabel: 
 
 def systems_bars(frames: dict[str, pl.DataFrame], configs: list[str], title: str = ""):
     """Speedup over Sequential per sublayer (plus geomean) for several systems, one panel each, same y axis."""
-    fig, axes = plt.subplots(1, len(frames), figsize=(6.5 * len(frames), 3.8), sharey=True, squeeze=False)
-    for ax, (name, sweep) in zip(axes[0], frames.items()):
+    fig, axes = plt.subplots(1, len(frames), figsize=(6.5 * len(frames), 4.2), sharey=True, squeeze=False)
+    for i, (ax, (name, sweep)) in enumerate(zip(axes[0], frames.items())):
         df = _xlabel(sweep.filter(pl.col("config").is_in(configs)))
         gm = (df.group_by("config").agg(pl.col("speedup").log().mean().exp())
               .with_columns(pl.lit("geomean").alias("point")).sort("config"))
@@ -138,12 +139,15 @@ def systems_bars(frames: dict[str, pl.DataFrame], configs: list[str], title: str
         sns.barplot(pdf, x="point", y="speedup", hue="config", hue_order=[CONFIG_LABEL[c] for c in configs],
                     palette={CONFIG_LABEL[c]: CONFIG_COLOR[c] for c in configs}, ax=ax, errorbar=None)
         ax.axhline(1.0, color="black", lw=0.8)
-        ax.set_ylim(0.9, 1.8)  # headroom: the legend covers no bar
+        ax.set_ylim(0.6, 1.9)  # every bar visible (slowdowns too); headroom so that the legend covers none
         ax.set_title(name, fontsize=9)
         ax.set_xlabel("")
         ax.set_ylabel("speedup over Sequential (x)")
         ax.tick_params(axis="x", labelsize=5, rotation=90)
-        ax.legend(ncol=len(configs), loc="upper left", fontsize=7)
+        if i == 0:
+            ax.legend(ncol=3, loc="upper left", fontsize=7)
+        else:
+            ax.get_legend().remove()
     fig.suptitle(title)
     fig.tight_layout()
     return fig
