@@ -187,11 +187,14 @@ def breakdown_shape_holds(sweep: pl.DataFrame, config: str = "t3-mca") -> float:
 
 
 def parameter_table(hw: HardwareProfile, p: ModelParams) -> pl.DataFrame:
-    """Every free parameter: name, value, and whether it is from Table 1, assumed, or fitted."""
+    """Every free parameter: name, value, and whether it is from Table 1, measured, assumed, or fitted
+    (the measured-table fields are listed only when the profile has a measurement)."""
+    table1 = ("n_cu", "clock_ghz", "dram_gbps", "llc_mb", "link_latency_ns", "tracker_entries")
+    measured = {"gemm_table": bool(hw.gemm_table), "chunk_overhead_us": hw.chunk_overhead_us >= 0}
     rows = [{"parameter": f"hw.{f.name}", "value": str(getattr(hw, f.name)),
-             "status": "Table 1" if f.name in ("n_cu", "clock_ghz", "dram_gbps", "llc_mb", "link_latency_ns",
-                                                "tracker_entries") else "assumed"}
-            for f in dataclasses.fields(hw) if f.name not in ("name", "description", "source")]
+             "status": "measured" if f.name in measured else ("Table 1" if f.name in table1 else "assumed")}
+            for f in dataclasses.fields(hw)
+            if f.name not in ("name", "description", "source") and measured.get(f.name, True)]
     rows += [{"parameter": f.name, "value": str(getattr(p, f.name)),
               "status": "fitted (C1, C2 only)" if f.name in FITTED_NAMES else "assumed"}
              for f in dataclasses.fields(p)]
