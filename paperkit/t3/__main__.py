@@ -6,8 +6,11 @@ import json
 import sys
 
 from paperkit.cli import exit_on_bad_input, positive_float, positive_int
-from paperkit.t3 import CONFIGS
+from paperkit.t3 import CONFIGS, model
+from paperkit.t3.fit import fit_contention, write_fitted
 from paperkit.t3.hardware import DEFAULT_PROFILE, load_profile, profile_names
+from paperkit.t3.measured import profile_from_measurement
+from paperkit.t3.params import default_params
 from paperkit.t3.workloads import DEFAULT_TOKENS, MODELS, SUBLAYERS, Workload
 
 
@@ -43,17 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = build_parser()
     args = ap.parse_args(argv)
     if args.cmd == "simulate":
-        from paperkit.t3.model import simulate
-        from paperkit.t3.params import default_params
-
         try:
             w = Workload(args.model, args.tp, args.sublayer, args.tokens)
         except ValueError as exc:
             ap.error(f"--tp/--tokens: {exc}")
         p = default_params()
         if args.measured:
-            from paperkit.t3.measured import profile_from_measurement
-
             if args.llc_mb is None or args.link_gbps is None:
                 ap.error("--measured needs --llc-mb and --link-gbps (not measurable on one GPU)")
             try:
@@ -66,12 +64,10 @@ def main(argv: list[str] | None = None) -> int:
             if args.cu_split >= hw.n_cu:
                 ap.error(f"--cu-split {args.cu_split} must be below the profile's {hw.n_cu} CUs")
             p = p.replace(cu_split=args.cu_split)
-        out = simulate(w, args.config, hw, p).to_dict()
+        out = model.simulate(w, args.config, hw, p).to_dict()
         out["hardware"] = hw.name
-        out["tier"] = "measured+modelled" if args.measured else "modelled"
+        out["tier"] = "measured+modelled" if args.measured else hw.tier
     elif args.cmd == "fit":
-        from paperkit.t3.fit import fit_contention, write_fitted
-
         out = fit_contention()
         if args.write:
             write_fitted(out)

@@ -4,14 +4,17 @@ Frames are polars, sorted; fractions are 0..1; times in us unless a name says ot
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import polars as pl
 
 from paperkit.t3 import closed_form as cf
+from paperkit.t3.des import gemm_demand_profile
 from paperkit.t3.hardware import HardwareProfile
-from paperkit.t3.params import ModelParams
-from paperkit.t3.workloads import MODELS, SUBLAYERS, Workload
+from paperkit.t3.model import simulate, sweep
+from paperkit.t3.params import FITTED_NAMES, ModelParams
+from paperkit.t3.workloads import MODELS, SUBLAYERS, Workload, workload_set
 
 # GEMM work per Transformer layer in units of 2*T*H*H/N FLOPs (Megatron TP; the k_mult of each GEMM)
 AR_UNITS = {"op": 1, "fc2": 4, "fc1": 4, "ip": 3}                  # GEMMs followed by an all-reduce
@@ -86,7 +89,8 @@ def layer_breakdown(model: str, tp: int, tokens: int, hw: HardwareProfile, p: Mo
 
 def comm_share(models: list[str], tokens: int, hw: HardwareProfile, p: ModelParams, other_frac: float = 0.4,
                gemm_speed: float = 1.0) -> pl.DataFrame:
-    """Fig. 4 analogue: shares of RS, AG and the AR-sublayer GEMMs in the Sequential iteration time."""
+    """Fig. 4 analogue: shares of RS, AG and the AR-sublayer GEMMs in the Sequential iteration time
+    (``comm_gemm_only``: the communication share when the non-GEMM rest is left out)."""
     rows = []
     for m in models:
         for tp in MODELS[m]["tp"]:
@@ -94,7 +98,8 @@ def comm_share(models: list[str], tokens: int, hw: HardwareProfile, p: ModelPara
                 b = layer_breakdown(m, tp, tokens, hw, p, phase, other_frac, gemm_speed)
                 rows.append({"model": m, "tp": tp, "phase": phase, "rs": b["rs_us"] / b["total_us"],
                              "ag": b["ag_us"] / b["total_us"], "ar_gemm": b["ar_gemm_us"] / b["total_us"],
-                             "comm": (b["rs_us"] + b["ag_us"]) / b["total_us"]})
+                             "comm": (b["rs_us"] + b["ag_us"]) / b["total_us"],
+                             "comm_gemm_only": (b["rs_us"] + b["ag_us"]) / (b["total_us"] - b["rest_us"])})
     return pl.DataFrame(rows).sort(["model", "tp", "phase"])
 
 
@@ -126,8 +131,6 @@ def sublayer_label(sublayer: str) -> str:
 def cu_split_frame(workloads: list[Workload], splits: tuple[int, ...], hw: HardwareProfile,
                    p: ModelParams) -> pl.DataFrame:
     """Fig. 6 analogue: speedup of the ideal overlap and of software GEMM||RS with the collective on k CUs."""
-    from paperkit.t3.model import simulate
-
     rows = []
     for w in workloads:
         rows.append({"model": w.model, "tp": w.tp, "sublayer": w.sublayer, "series": "ideal overlap",
@@ -142,9 +145,6 @@ def cu_split_frame(workloads: list[Workload], splits: tuple[int, ...], hw: Hardw
 def sensitivity(knob: str, values: list[float], hw: HardwareProfile, p: ModelParams, tokens: int,
                 configs: tuple[str, ...] = ("ideal", "t3", "t3-mca")) -> pl.DataFrame:
     """Geomean/max speedup over the main set as one knob varies: 'link_gbps', 'n_cu' or 'tokens'."""
-    from paperkit.t3.model import sweep
-    from paperkit.t3.workloads import workload_set
-
     if knob not in ("link_gbps", "n_cu", "tokens"):
         raise ValueError(f"unknown sensitivity knob {knob!r}; choose link_gbps, n_cu or tokens")
     rows = []
@@ -187,16 +187,44 @@ def breakdown_shape_holds(sweep: pl.DataFrame, config: str = "t3-mca") -> float:
 
 
 def parameter_table(hw: HardwareProfile, p: ModelParams) -> pl.DataFrame:
-    """Every free parameter: name, value, and whether it is from Table 1, assumed, or fitted."""
-    import dataclasses
-
-    from paperkit.t3.params import FITTED_NAMES
-
+    """Every free parameter: name, value, and whether it is from Table 1, measured, assumed, or fitted
+    (the measured-table fields are listed only when the profile has a measurement)."""
+    table1 = ("n_cu", "clock_ghz", "dram_gbps", "llc_mb", "link_latency_ns", "tracker_entries")
+    measured = {"gemm_table": bool(hw.gemm_table), "chunk_overhead_us": hw.chunk_overhead_us >= 0}
     rows = [{"parameter": f"hw.{f.name}", "value": str(getattr(hw, f.name)),
-             "status": "Table 1" if f.name in ("n_cu", "clock_ghz", "dram_gbps", "llc_mb", "link_latency_ns",
-                                                "tracker_entries") else "assumed"}
-            for f in dataclasses.fields(hw) if f.name not in ("name", "description", "source")]
+             "status": "measured" if f.name in measured else ("Table 1" if f.name in table1 else "assumed")}
+            for f in dataclasses.fields(hw)
+            if f.name not in ("name", "description", "source") and measured.get(f.name, True)]
     rows += [{"parameter": f.name, "value": str(getattr(p, f.name)),
               "status": "fitted (C1, C2 only)" if f.name in FITTED_NAMES else "assumed"}
              for f in dataclasses.fields(p)]
     return pl.DataFrame(rows).sort(["status", "parameter"])
+
+
+def t3_vs_mca(sweep: pl.DataFrame) -> pl.DataFrame:
+    """Per sublayer: T3 and T3-MCA speedups, their difference, and which phase bounds the sublayer
+    (GEMM-bound when T_GEMM >= T_RS^NMC, else RS-bound), sorted."""
+    keys = ["model", "tp", "sublayer", "tokens"]
+    wide = sweep.pivot(on="config", index=keys, values="speedup")
+    g = sweep.filter(pl.col("config") == "sequential").select(keys + ["gemm_us", "rs_us"])
+    return (wide.join(g, on=keys).with_columns(
+        (pl.col("t3-mca") - pl.col("t3")).alias("mca_minus_t3"),
+        pl.when(pl.col("ideal-nmc") >= pl.col("ideal") + 1e-9).then(pl.lit("RS-bound"))
+        .otherwise(pl.lit("GEMM-bound")).alias("bound"))
+        .select(keys + ["t3", "t3-mca", "mca_minus_t3", "bound"]).sort(keys))
+
+
+def dram_demand(workloads: list[Workload], hw: HardwareProfile, p: ModelParams) -> pl.DataFrame:
+    """Per sublayer under T3 (GB/s): the GEMM's mean read demand and operand burst, its output updates
+    (kappa-weighted), the RS's DRAM demand at link speed (DMA read + kappa x incoming update), and the
+    headroom left in a burst when the RS runs (negative: the burst is short of bandwidth)."""
+    rows = []
+    for w in workloads:
+        d = gemm_demand_profile(w, hw, p)
+        rs = hw.link_bw * (1.0 + p.nmc_kappa)
+        burst_total = d["fetch_peak_bps"] + p.nmc_kappa * d["write_bps"] + rs
+        rows.append({"model": w.model, "tp": w.tp, "sublayer": w.sublayer,
+                     "gemm_read_mean_gbps": d["read_mean_bps"] / 1e9, "gemm_burst_gbps": d["fetch_peak_bps"] / 1e9,
+                     "burst_share": d["fetch_share"], "gemm_update_gbps": p.nmc_kappa * d["write_bps"] / 1e9,
+                     "rs_gbps": rs / 1e9, "burst_headroom_gbps": (hw.dram_bw - burst_total) / 1e9})
+    return pl.DataFrame(rows).sort(["model", "tp", "sublayer"])

@@ -1,6 +1,8 @@
 """Benchmark: the whole figure sweep of the T3 notebooks (all configs, both sets, sensitivity), timed.
 
-``python -m paperkit.t3.bench`` prints a short summary and writes ``build/bench/t3.json``. Target: < 10 s.
+``python -m paperkit.t3.bench`` prints a short summary and writes ``build/bench/t3.json``. Target: the sweep
+costs < 1 s of CPU time (``time.process_time``; the wall time is reported beside it, since on a shared machine
+it depends on the load). The DES memo is cleared first, so every point is simulated.
 """
 from __future__ import annotations
 
@@ -10,13 +12,13 @@ import sys
 import time
 
 from paperkit import paths
-from paperkit.t3 import analysis
+from paperkit.t3 import analysis, des
 from paperkit.t3.hardware import load_profile
 from paperkit.t3.model import simulate, sweep, timeline_frame
 from paperkit.t3.params import default_params
 from paperkit.t3.workloads import Workload, workload_set
 
-TARGET_S = 10.0
+TARGET_S = 1.0
 
 
 def figure_sweep() -> dict[str, int]:
@@ -24,7 +26,7 @@ def figure_sweep() -> dict[str, int]:
     hw, p = load_profile(), default_params()
     n = 0
     main, large = sweep(workload_set("main"), hw=hw, p=p), sweep(workload_set("large"), hw=hw, p=p)
-    n += main.height + large.height
+    n += main.height + large.height + sweep(workload_set("main"), hw=load_profile("h200-nvlink"), p=p).height
     for cus in (8, 16, 24, 32):  # Fig. 6 CU splits
         n += sweep(workload_set("main"), ("sw-split",), hw, p.replace(cu_split=cus)).height
     for r in (simulate(Workload("t-nlg", 8, "fc2"), c, hw, p, record=True) for c in ("sequential", "t3", "t3-mca")):
@@ -45,15 +47,17 @@ def figure_sweep() -> dict[str, int]:
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(prog="python -m paperkit.t3.bench",
                             description="Time the T3 notebooks' figure sweep (no options).").parse_args(argv)
-    t0 = time.perf_counter()
+    des.clear_memo()
+    t0, c0 = time.perf_counter(), time.process_time()
     counts = figure_sweep()
-    dt = time.perf_counter() - t0
-    out = {"paper": "t3", "figure_sweep_s": round(dt, 3), "points": counts["points"], "target_s": TARGET_S,
-           "ok": dt < TARGET_S}
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    out = {"paper": "t3", "figure_sweep_s": round(dt, 3), "figure_sweep_cpu_s": round(cpu, 3),
+           "points": counts["points"], "target_s": TARGET_S, "ok": cpu < TARGET_S}
     d = paths.build_dir() / "bench"
     d.mkdir(parents=True, exist_ok=True)
     (d / "t3.json").write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
-    print(f"t3 figure sweep: {counts['points']} sublayer points in {dt:.2f} s (target < {TARGET_S:.0f} s) "
+    print(f"t3 figure sweep: {counts['points']} sublayer points in {cpu:.2f} s CPU, {dt:.2f} s wall "
+          f"(target < {TARGET_S:.0f} s CPU) "
           f"-> {'OK' if out['ok'] else 'TOO SLOW'}")
     return 0 if out["ok"] else 1
 

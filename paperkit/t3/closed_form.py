@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 from paperkit.t3 import DRAM_CATEGORIES
+from paperkit.t3.data import measured_gemm_times
 from paperkit.t3.hardware import HardwareProfile
 from paperkit.t3.params import ModelParams
 from paperkit.t3.workloads import Workload
@@ -49,9 +50,25 @@ def gemm_dram_bytes(w: Workload, hw: HardwareProfile, p: ModelParams, bypass_out
     return llc_reread_factor(w, hw, p, bypass_output) * (w.a_bytes + w.b_bytes) + w.out_bytes
 
 
+def measured_gemm_time(w: Workload, hw: HardwareProfile) -> float | None:
+    """The profile's measured GEMM time for this shape (scaled linearly to ``w.tokens``), or None."""
+    if not hw.gemm_table:
+        return None
+    table = measured_gemm_times(hw.gemm_table)
+    hits = [(t, tok) for (h, k, tok), t in table.items() if h == w.hidden and k == w.k]
+    if not hits:
+        return None
+    t, tok = min(hits, key=lambda x: abs(x[1] - w.tokens))
+    return t * w.tokens / tok
+
+
 def gemm_time(w: Workload, hw: HardwareProfile, p: ModelParams, n_cu: int | None = None) -> float:
-    """GEMM time alone on ``n_cu`` CUs: waves x per-tile time at the roofline rate, or the DRAM bound."""
+    """GEMM time alone on ``n_cu`` CUs: measured (profile with a GEMM table, scaled by CUs), else waves x
+    per-tile time at the roofline rate, or the DRAM bound."""
     n = n_cu or hw.n_cu
+    t_meas = measured_gemm_time(w, hw)
+    if t_meas is not None:
+        return t_meas * hw.n_cu / n
     tile_flops = 2.0 * p.tile_m * p.tile_n * w.k
     per_cu = hw.gemm_flops / hw.n_cu
     t_compute = gemm_waves(w, hw, p, n) * tile_flops / (per_cu * p.wg_per_cu)

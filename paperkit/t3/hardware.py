@@ -1,10 +1,11 @@
 """Hardware profiles (dataclass + ``hardware.toml``). Units: s, bytes, bytes/s, FLOP/s."""
 from __future__ import annotations
 
-import dataclasses
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from paperkit.t3.params import replace_fields
 
 PROFILE_FILE = Path(__file__).with_name("hardware.toml")
 DEFAULT_PROFILE = "t3-table1"
@@ -25,6 +26,10 @@ class HardwareProfile:
     link_latency_ns: float
     tracker_entries: int = 256
     cu_mem_gbps: float = 25.0
+    gemm_table: str = ""
+    """a measured GEMM-time table under data/measured (GEMM times then come from it, not the roofline)"""
+    chunk_overhead_us: float = -1.0
+    """measured per-chunk launch cost for the sw-split baseline (negative: use ModelParams.sw_chunk_overhead_us)"""
     description: str = ""
     source: str = ""
 
@@ -39,6 +44,11 @@ class HardwareProfile:
             raise ValueError(f"hardware profile {self.name!r}: link_latency_ns must be >= 0")
 
     # derived quantities in SI units
+    @property
+    def tier(self) -> str:
+        """Data tier of results on this profile."""
+        return "measured+modelled" if self.gemm_table else "modelled"
+
     @property
     def peak_flops(self) -> float:
         """Peak matrix FLOP/s of the whole GPU."""
@@ -71,11 +81,7 @@ class HardwareProfile:
 
     def replace(self, **changes: float) -> "HardwareProfile":
         """A copy with some fields changed (e.g. ``link_gbps=150``), for sensitivity sweeps."""
-        bad = set(changes) - {f.name for f in dataclasses.fields(self)}
-        if bad:
-            raise ValueError(f"unknown hardware field(s) {sorted(bad)}; valid: "
-                             f"{[f.name for f in dataclasses.fields(self)]}")
-        return dataclasses.replace(self, **changes)
+        return replace_fields(self, "hardware field", **changes)
 
 
 def profile_names(path: Path = PROFILE_FILE) -> list[str]:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
+from paperkit import paths
+
 from paperkit.t3.hardware import HardwareProfile
 
 
@@ -46,12 +48,14 @@ def profile_from_measurement(parquet: Path, llc_mb: float, link_gbps: float, lin
 
 
 def calibration_status(directory: Path | None = None) -> str:
-    """One line for the notebooks: which GPU calibration files exist (or that none has been run)."""
-    from paperkit import paths
-
+    """One line for the notebooks: which T3 measurements are committed (calibration parquets, shape tables)."""
     directory = Path(directory) if directory else paths.measured_dir()
     files = sorted(directory.glob("t3_*.parquet")) if directory.exists() else []
-    if not files:
+    tables = sorted((directory / "t3").glob("*.json")) if (directory / "t3").exists() else []
+    tables = [t for t in tables if not t.name.endswith(".provenance.json")]
+    if not files and not tables:
         return ("GPU campaign not yet run: no data/measured/t3_<gpu>.parquet. The model stands on the paper's "
                 "Table 1 system (profile t3-table1); every number below is tier 'modelled'.")
-    return "GPU calibration files: " + ", ".join(f.name for f in files)
+    parts = [f.name for f in files] + [f"t3/{t.name}" for t in tables]
+    return ("Committed T3 measurements: " + ", ".join(parts) + ". No contention measurement yet; the Table 1 "
+            "profile (t3-table1) is tier 'modelled', h200-nvlink is 'measured+modelled'.")

@@ -21,9 +21,12 @@ mca_floor              0.05      MCA starvation floor: DRAM share always granted
 cu_split               16        CUs given to the communication kernel in the sw-split baseline (Fig. 6: 8/16).
 sw_chunk_overhead_us   5.0       launch + sync cost per GEMM chunk in the sw-split baseline. Assumed; the GPU
                                  calibration (calibrate.py, chunking) measures it.
-interference_gamma     fitted    GEMM slowdown per unit of DRAM interference: GEMM rate = 1/(1 + gamma * I).
-mca_threshold          fitted    MCA issues communication only while DRAM utilisation is below this
-                                 (the paper's dynamic threshold; communication gets max(floor, thr - u_gemm)).
+gemm_read_burst        fitted    peak-to-mean ratio of the GEMM's operand reads: each packet fetches its operands
+                                 at this multiple of the mean read rate (capped by DRAM), then computes. It sets
+                                 how long the GEMM is memory-bound, hence exposed to the RS's DRAM traffic.
+mca_threshold          fitted    MCA's dynamic threshold as a share of the DRAM headroom above the GEMM's
+                                 first-stage utilisation u1: communication is issued only while the GEMM's demand
+                                 is below theta_dyn = u1 + mca_threshold (1 - u1) (plus the starvation floor).
 =====================  ========  =============================================================================
 
 The two fitted parameters come from ``fitted.toml``, written by :func:`paperkit.t3.fit.fit_contention`.
@@ -36,7 +39,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 FITTED_FILE = Path(__file__).with_name("fitted.toml")
-FITTED_NAMES = ("interference_gamma", "mca_threshold")
+FITTED_NAMES = ("gemm_read_burst", "mca_threshold")
+
+
+def replace_fields(obj, what: str, **changes):
+    """The one ``replace`` helper: a copy of the frozen dataclass ``obj`` with ``changes``; unknown names
+    raise ValueError naming ``what`` and the valid fields."""
+    valid = [f.name for f in dataclasses.fields(obj)]
+    bad = set(changes) - set(valid)
+    if bad:
+        raise ValueError(f"unknown {what}(s) {sorted(bad)}; valid: {valid}")
+    return dataclasses.replace(obj, **changes)
 
 
 def load_fitted(path: Path = FITTED_FILE) -> dict[str, float]:
@@ -65,8 +78,8 @@ class ModelParams:
     mca_floor: float = 0.05
     cu_split: int = 16
     sw_chunk_overhead_us: float = 5.0
-    interference_gamma: float = 1.0
-    mca_threshold: float = 0.3
+    gemm_read_burst: float = 4.0
+    mca_threshold: float = 0.5
 
     def __post_init__(self) -> None:
         for f in ("tile_m", "tile_n", "wg_per_cu", "raster_group", "packets_per_stage", "rs_slices"):
@@ -76,12 +89,12 @@ class ModelParams:
             raise ValueError(f"ModelParams.nmc_kappa must be in [1, 3], got {self.nmc_kappa}")
         if not 0.0 <= self.llc_output_share < 1.0:
             raise ValueError(f"ModelParams.llc_output_share must be in [0, 1), got {self.llc_output_share}")
-        if not 0.0 < self.mca_threshold <= 1.0:
-            raise ValueError(f"ModelParams.mca_threshold must be in (0, 1], got {self.mca_threshold}")
+        if not 0.0 <= self.mca_threshold <= 1.0:
+            raise ValueError(f"ModelParams.mca_threshold must be in [0, 1], got {self.mca_threshold}")
         if not 0.0 < self.mca_floor <= 1.0:
             raise ValueError(f"ModelParams.mca_floor must be in (0, 1], got {self.mca_floor}")
-        if self.interference_gamma < 0:
-            raise ValueError(f"ModelParams.interference_gamma must be >= 0, got {self.interference_gamma}")
+        if self.gemm_read_burst < 1:
+            raise ValueError(f"ModelParams.gemm_read_burst must be >= 1, got {self.gemm_read_burst}")
         if self.cu_split < 1:
             raise ValueError(f"ModelParams.cu_split must be >= 1, got {self.cu_split}")
         if self.rs_step_overhead_us < 0 or self.sw_chunk_overhead_us < 0:
@@ -89,11 +102,7 @@ class ModelParams:
 
     def replace(self, **changes: float) -> "ModelParams":
         """A copy with some fields changed; unknown names raise ValueError."""
-        bad = set(changes) - {f.name for f in dataclasses.fields(self)}
-        if bad:
-            raise ValueError(f"unknown model parameter(s) {sorted(bad)}; valid: "
-                             f"{[f.name for f in dataclasses.fields(self)]}")
-        return dataclasses.replace(self, **changes)
+        return replace_fields(self, "model parameter", **changes)
 
 
 def default_params(path: Path = FITTED_FILE) -> ModelParams:

@@ -2,14 +2,22 @@
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import pandas as pd
 import polars as pl
 import seaborn as sns
+from matplotlib.ticker import NullLocator
 
 from paperkit.t3.workloads import SUBLAYERS
 
 CONFIG_ORDER = ["sw-split", "t3", "t3-mca", "ideal", "ideal-nmc"]
 CONFIG_LABEL = {"sequential": "Sequential", "ideal": "Ideal-GEMM-RS-Overlap", "ideal-nmc": "Ideal-RS+NMC",
                 "t3": "T3", "t3-mca": "T3-MCA", "sw-split": "SW concurrent (CU split)"}
+# the paper's Fig. 16 colours: T3 yellow, T3-MCA green; the rest from the colour-blind palette
+CONFIG_COLOR = {"t3": "#E6B400", "t3-mca": "#2E9E44", "ideal": "#0173B2", "ideal-nmc": "#56B4E9",
+                "sw-split": "#949494", "sequential": "#000000"}
+CATEGORY_LABEL = {"gemm_read": "GEMM reads", "gemm_write": "GEMM writes", "rs_read": "RS reads",
+                  "rs_write": "RS updates/writes", "ag_read": "AG reads", "ag_write": "AG writes"}
+CATEGORY_COLOR = dict(zip(CATEGORY_LABEL, sns.color_palette("colorblind", len(CATEGORY_LABEL))))
 MODEL_LABEL = {"mega-gpt-2": "Mega-GPT-2", "t-nlg": "T-NLG", "gpt-3": "GPT-3", "palm": "PALM", "mt-nlg": "MT-NLG"}
 
 
@@ -33,9 +41,9 @@ def speedup_bars(sweep: pl.DataFrame, configs: list[str] | None = None, title: s
     pdf["config"] = pdf["config"].map(CONFIG_LABEL)
     fig, ax = plt.subplots(figsize=(13, 4))
     sns.barplot(pdf, x="point", y="speedup", hue="config", hue_order=[CONFIG_LABEL[c] for c in configs], ax=ax,
-                errorbar=None)
+                errorbar=None, palette={CONFIG_LABEL[c]: CONFIG_COLOR[c] for c in configs})
     ax.axhline(1.0, color="black", lw=0.8)
-    ax.set_ylim(0.8, None)
+    ax.set_ylim(0.8, 1.8)  # headroom above the 1.5x bound, so that the legend covers no bar
     ax.set_xlabel("")
     ax.set_ylabel("speedup over Sequential (x)")
     ax.tick_params(axis="x", labelsize=6)
@@ -51,10 +59,12 @@ def dram_timeline(frames: dict[str, pl.DataFrame], title: str = ""):
     for ax, (name, df) in zip(axes, frames.items()):
         wide = df.pivot(on="category", index="t_us", values="gbps").sort("t_us").to_pandas().set_index("t_us")
         wide = wide.loc[:, (wide > 0).any()]
-        ax.stackplot(wide.index, wide.T.values, labels=list(wide.columns), step="mid")
+        ax.stackplot(wide.index, wide.T.values, labels=[CATEGORY_LABEL.get(c, c) for c in wide.columns],
+                     colors=[CATEGORY_COLOR[c] for c in wide.columns], step="mid")
         ax.set_ylabel("GB/s")
         ax.set_title(CONFIG_LABEL.get(name, name), fontsize=9)
-        ax.legend(loc="upper right", fontsize=7, ncol=3)
+        # outside the axes, so that it never covers the data
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, borderaxespad=0)
     axes[-1].set_xlabel("time (us)")
     fig.suptitle(title)
     fig.tight_layout()
@@ -96,9 +106,6 @@ def line_panels(df: pl.DataFrame, x: str, y: str, hue: str, panel: str, xlabel: 
     ``x_order`` fixes the order of a categorical x axis; ``logx`` puts numeric x on a log2 axis with the data's
     values as tick labels.
     """
-    import pandas as pd
-    from matplotlib.ticker import NullLocator
-
     panels = sorted(df[panel].unique().to_list())
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.2), squeeze=False)
     for ax, pv in zip(axes[0], panels):
@@ -116,5 +123,31 @@ def line_panels(df: pl.DataFrame, x: str, y: str, hue: str, panel: str, xlabel: 
             vals = sorted(sub[x].unique())
             ax.set_xticks(vals, [f"{v:g}" for v in vals], fontsize=7)
             ax.xaxis.set_minor_locator(NullLocator())
+    fig.tight_layout()
+    return fig
+
+
+def systems_bars(frames: dict[str, pl.DataFrame], configs: list[str], title: str = ""):
+    """Speedup over Sequential per sublayer (plus geomean) for several systems, one panel each, same y axis."""
+    fig, axes = plt.subplots(1, len(frames), figsize=(6.5 * len(frames), 4.2), sharey=True, squeeze=False)
+    for i, (ax, (name, sweep)) in enumerate(zip(axes[0], frames.items())):
+        df = _xlabel(sweep.filter(pl.col("config").is_in(configs)))
+        gm = (df.group_by("config").agg(pl.col("speedup").log().mean().exp())
+              .with_columns(pl.lit("geomean").alias("point")).sort("config"))
+        pdf = pl.concat([df.select("point", "config", "speedup"), gm.select("point", "config", "speedup")]).to_pandas()
+        pdf["config"] = pdf["config"].map(CONFIG_LABEL)
+        sns.barplot(pdf, x="point", y="speedup", hue="config", hue_order=[CONFIG_LABEL[c] for c in configs],
+                    palette={CONFIG_LABEL[c]: CONFIG_COLOR[c] for c in configs}, ax=ax, errorbar=None)
+        ax.axhline(1.0, color="black", lw=0.8)
+        ax.set_ylim(0.6, 1.9)  # every bar visible (slowdowns too); headroom so that the legend covers none
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("")
+        ax.set_ylabel("speedup over Sequential (x)")
+        ax.tick_params(axis="x", labelsize=5, rotation=90)
+        if i == 0:
+            ax.legend(ncol=3, loc="upper left", fontsize=7)
+        else:
+            ax.get_legend().remove()
+    fig.suptitle(title)
     fig.tight_layout()
     return fig

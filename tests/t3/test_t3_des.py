@@ -2,7 +2,7 @@
 import pytest
 
 from paperkit.t3 import closed_form as cf
-from paperkit.t3.des import run_des
+from paperkit.t3.des import run_des, share_mca, share_proportional
 from paperkit.t3.hardware import load_profile
 from paperkit.t3.model import simulate, timeline_frame
 from paperkit.t3.params import ModelParams, default_params
@@ -23,11 +23,17 @@ def test_orderings_over_main_set():
         assert t["sw-split"] > t["ideal"], w.label  # may even lose to Sequential (Fig. 6: slowdowns)
 
 
-def test_no_contention_matches_pipeline_bound():
-    p = ModelParams(interference_gamma=0.0, mca_threshold=1.0)
+def test_des_agrees_with_closed_form_where_it_should():
+    """Where DRAM cannot bind (contention-free: bandwidth far above every demand) the DES of T3 and of T3-MCA
+    is the closed-form pipeline bound to within the packet granularity, and its GEMM is the closed-form GEMM."""
+    hw = HW.replace(dram_gbps=1e6)
+    p = ModelParams(gemm_read_burst=8.0, mca_threshold=0.3)
     for w in workload_set("main"):
-        des = run_des(w, HW, p, "t3").total
-        assert des == pytest.approx(cf.t3_pipeline_time(w, HW, p), rel=0.03), w.label
+        for mode in ("t3", "t3-mca"):
+            r = run_des(w, hw, p, mode)
+            assert r.total == pytest.approx(cf.t3_pipeline_time(w, hw, p), rel=0.02), (w.label, mode)
+            assert r.gemm_alone == pytest.approx(cf.gemm_time(w, hw, p), rel=1e-12)
+            assert r.gemm_done >= r.gemm_alone * (1 - 1e-9)
 
 
 def test_dram_bytes_conserved_in_timeline():
@@ -41,10 +47,25 @@ def test_dram_bytes_conserved_in_timeline():
     assert integ[3] == pytest.approx(b["rs_write"], rel=1e-6)      # incoming updates (N-1) S/N
 
 
-def test_interference_slows_t3_monotonically():
-    w = Workload("mega-gpt-2", 8, "fc2")
-    times = [run_des(w, HW, P.replace(interference_gamma=g), "t3").total for g in (0.0, 0.5, 2.0)]
-    assert times[0] < times[1] < times[2]
+def test_arbitration_policies():
+    assert share_proportional(0.4, 0.3, 1.0) == (0.4, 0.3)              # enough for both: no shortfall
+    g, c = share_proportional(1.5, 0.5, 1.0)
+    assert (g, c) == pytest.approx((0.75, 0.25))                          # scaled in proportion to demand
+    assert share_mca(1.0, 0.3, 1.0, theta=0.6, floor=0.05) == pytest.approx((0.95, 0.05))  # GEMM first, floor
+    assert share_mca(0.2, 0.3, 1.0, theta=0.6, floor=0.05) == pytest.approx((0.2, 0.3))    # below threshold
+    assert share_mca(0.4, 0.3, 1.0, theta=0.6, floor=0.05) == pytest.approx((0.4, 0.2))    # capped at theta-d_g
+
+
+def test_gemm_slows_only_when_memory_bound():
+    """A compute-bound GEMM loses nothing to the RS traffic; on a DRAM that the bursts saturate, the
+    GEMM loses, the burstier one more, and MCA wins it back."""
+    w = Workload("t-nlg", 16, "fc2")
+    assert run_des(w, HW, P.replace(gemm_read_burst=1.0), "t3").gemm_done == pytest.approx(
+        cf.gemm_time(w, HW, P), rel=1e-6)
+    slow = HW.replace(dram_gbps=150.0)
+    t = [run_des(w, slow, P.replace(gemm_read_burst=b), "t3").gemm_done for b in (1.0, 4.0)]
+    assert t[1] > t[0] > cf.gemm_time(w, slow, P) * 1.01
+    assert run_des(w, slow, P.replace(gemm_read_burst=4.0), "t3-mca").gemm_done < t[1]
 
 
 def test_mca_threshold_throttles_communication():

@@ -83,7 +83,7 @@ def test_ideal_bound_unfitted_hand_value():
     g, rs, ag = cf.gemm_time(w, HW, P0), cf.rs_time_baseline(w, HW, P0), cf.ag_time(w, HW, P0)
     assert cf.ideal_time(w, HW, P0) == pytest.approx(max(g, rs) + ag)
     assert cf.sequential_time(w, HW, P0) == pytest.approx(g + rs + ag)
-    p_other = P0.replace(interference_gamma=5.0, mca_threshold=0.9)
+    p_other = P0.replace(gemm_read_burst=30.0, mca_threshold=0.9)
     assert cf.ideal_time(w, HW, p_other) == cf.ideal_time(w, HW, P0)
     # the ideal speedup can never exceed (G + 2R)/(max(G, R) + R) <= 1.5 when R == AG
     for x in workload_set("main"):
@@ -122,4 +122,4 @@ def test_llc_reread_factor():
 
 def test_default_params_load_fitted():
     p = default_params()
-    assert 0 < p.interference_gamma < 6 and 0.12 <= p.mca_threshold <= 1
+    assert 1 <= p.gemm_read_burst <= 64 and 0 <= p.mca_threshold <= 1
