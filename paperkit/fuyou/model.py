@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from .hardware import HardwareProfile
-from .memory import check_fit
+from .memory import FUYOU_CPU_BUFFERS_B, activation_placement, check_fit  # noqa: F401
 from .shapes import ModelShape
 from .timeline import RESOURCES, Timeline
 
@@ -73,22 +73,6 @@ def require_ssds(hw: HardwareProfile, system: str) -> None:
         raise ValueError(f"n_ssd must be >= 1 for {system} (it streams model states from the SSD "
                          f"array; only zero-offload runs without SSDs), got n_ssd={hw.n_ssd} "
                          f"(hardware {hw.name!r})")
-
-
-# Fixed host buffers of Fuyou (artifact config): 6 x 1.2e9 fp16 param buffers + 8 x 7e8 fp32
-FUYOU_CPU_BUFFERS_B = 6 * 1.2e9 * 2 + 8 * 7e8 * 4
-
-
-def activation_placement(shape: ModelShape, hw: HardwareProfile, coeff: float,
-                         cpu_mem_gb: float | None = None) -> tuple[float, float]:
-    """(bytes to CPU, bytes to SSD) per layer for Fuyou: CPU memory first, rest to SSD."""
-    swap_b, _ = shape.swap_saving(coeff)
-    per_layer = shape.ckpt_bytes_per_layer + swap_b
-    mem = (hw.cpu_mem_gb if cpu_mem_gb is None else cpu_mem_gb) * 1e9
-    free = max(0.0, mem - FUYOU_CPU_BUFFERS_B - 16e9)  # 16 GB for OS + framework
-    total = per_layer * shape.layers
-    to_cpu = min(total, free) / shape.layers
-    return to_cpu, per_layer - to_cpu
 
 
 def build_timeline(shape: ModelShape, hw: HardwareProfile, sched: Schedule,

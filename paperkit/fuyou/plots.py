@@ -4,15 +4,32 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import polars as pl
 import seaborn as sns
+from matplotlib.patches import Patch
+
+from .hardware import get_profile
 
 RES_ORDER = ["GPU", "H2D", "D2H", "SSD", "CPU"]
-KIND_COLORS = {
-    "forward": "#0173b2", "backward+recompute": "#005a8c", "loss": "#0173b2",
-    "param read": "#de8f05", "param read (fwd)": "#de8f05", "param read (bwd)": "#de8f05",
-    "param H2D": "#ece133", "act D2H": "#029e73", "act H2D": "#56b4e9", "grad D2H": "#cc78bc",
-    "act write": "#029e73", "act read": "#56b4e9", "opt read": "#d55e00",
-    "opt write": "#ca9161", "adam": "#949494",
+# One colour per task kind (15 kinds across the DES and the engine), grouped by resource in
+# colour families: GPU blues, parameter traffic oranges, activation traffic greens, gradients
+# purple, optimizer SSD traffic reds/browns, CPU Adam grey; a hatch marks the SSD-side hop.
+KIND_STYLE: dict[str, tuple[str, str]] = {
+    "forward": ("#1f77b4", ""),
+    "backward+recompute": ("#08306b", ""),
+    "loss": ("#9ecae1", ""),
+    "param read": ("#ff7f0e", "//"),
+    "param read (fwd)": ("#fdae6b", "//"),
+    "param read (bwd)": ("#a63603", "//"),
+    "param H2D": ("#ffd92f", ""),
+    "act D2H": ("#2ca02c", ""),
+    "act H2D": ("#98df8a", ""),
+    "act write": ("#006d2c", "//"),
+    "act read": ("#74c476", "//"),
+    "grad D2H": ("#9467bd", ""),
+    "opt read": ("#d62728", "//"),
+    "opt write": ("#8c564b", "//"),
+    "adam": ("#7f7f7f", ""),
 }
+KIND_COLORS = {k: c for k, (c, _) in KIND_STYLE.items()}
 
 
 def gantt(ax: plt.Axes, frame: pl.DataFrame, title: str, t0: float | None = None) -> None:
@@ -25,7 +42,9 @@ def gantt(ax: plt.Axes, frame: pl.DataFrame, title: str, t0: float | None = None
         for k in sorted(set(sub["kind"].to_list())):
             ks = sub.filter(pl.col("kind") == k)
             spans = [(s - base, max(e - s, 1e-9)) for s, e in zip(ks["start_s"], ks["end_s"])]
-            ax.broken_barh(spans, (i - 0.4, 0.8), color=KIND_COLORS.get(k, "0.5"), linewidth=0)
+            color, hatch = KIND_STYLE.get(k, ("0.5", "xx"))
+            ax.broken_barh(spans, (i - 0.4, 0.8), facecolor=color, hatch=hatch,
+                           edgecolor="white" if hatch else color, linewidth=0)
     ax.set_yticks(range(len(res)), res)
     ax.invert_yaxis()
     ax.set_xlabel("time (s)")
@@ -33,10 +52,10 @@ def gantt(ax: plt.Axes, frame: pl.DataFrame, title: str, t0: float | None = None
 
 
 def kind_legend(fig: plt.Figure, kinds: list[str]) -> None:
-    """One legend for the task kinds present."""
-    from matplotlib.patches import Patch
-
-    handles = [Patch(color=KIND_COLORS.get(k, "0.5"), label=k) for k in kinds]
+    """One legend for the task kinds present: colour and hatch (hatched = an SSD-side hop)."""
+    handles = [Patch(facecolor=KIND_STYLE.get(k, ("0.5", "xx"))[0],
+                     hatch=KIND_STYLE.get(k, ("0.5", "xx"))[1], edgecolor="white", label=k)
+               for k in kinds]
     fig.legend(handles=handles, loc="lower center", ncol=min(6, len(handles)), fontsize=6,
                bbox_to_anchor=(0.5, 0.0))
 
@@ -84,8 +103,6 @@ def overall_throughput(tp: pl.DataFrame, panels: list[tuple[str, str]], systems:
     ``tp``: rows of ``sweeps.throughput``; ``panels``: (hardware profile, model) per panel;
     ``ref_lines``: label -> (TFLOPS, line style) drawn as horizontal lines on the first panel.
     """
-    from paperkit.fuyou.hardware import get_profile
-
     if not panels:
         raise ValueError("panels must name at least one (hardware, model) pair")
     fig, axes = plt.subplots(1, len(panels), figsize=(13, 3.2), sharey=True, squeeze=False)
@@ -109,8 +126,6 @@ def bigger_model_and_ssds(big: pl.DataFrame, ssd: pl.DataFrame, sizes: list[str]
     ``big``: ``sweeps.throughput`` rows with ``params_b`` (B params); ``ssd``: ``sweeps.ssd_scaling``
     rows with a ``gpu`` name column; ``sizes``: tick labels at ``ticks_b``.
     """
-    from paperkit.fuyou.hardware import get_profile
-
     if len(sizes) != len(ticks_b):
         raise ValueError(f"sizes {sizes} and ticks_b {ticks_b} must have the same length")
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.2))
