@@ -177,3 +177,43 @@ def measured_vs_model(meas: pl.DataFrame) -> plt.Figure:
            title="engine: measured vs model (CPU)")
     ax.legend(fontsize=6)
     return fig
+
+
+def ssd_scaling_fit(points: pl.DataFrame, model_curve: pl.DataFrame, errs: pl.DataFrame
+                    ) -> plt.Figure:
+    """The authors' measured TFLOPS vs #SSDs (markers: filled = fit subset, open = held out)
+    against the fitted mechanism model (lines), and the error of every point (right).
+
+    ``points``: ``mechanism.validate`` frame (ssds, batch, tflops, model_tflops, err, role);
+    ``model_curve``: ``mechanism.curve``; ``errs``: ``mechanism.errors`` (mean errors).
+    """
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [1.3, 1]})
+    batches = sorted(set(points["batch"].to_list()))
+    colors = dict(zip(batches, sns.color_palette("colorblind", len(batches))))
+    for b in batches:
+        c = model_curve.filter(batch=b).drop_nulls("model_tflops")
+        a1.plot(c["ssds"], c["model_tflops"], color=colors[b], lw=1.2, label=f"model, batch {b}")
+        for role, face in (("fit", colors[b]), ("held out", "white")):
+            m = points.filter(batch=b, role=role)
+            a1.scatter(m["ssds"], m["tflops"], s=36, facecolors=face, edgecolors=colors[b],
+                       zorder=3, label=f"measured (authors), batch {b}, {role}" if m.height else None)
+    a1.set(xlabel="SSDs in the RAID-0 array", ylabel="TFLOPS (factor-4 convention)",
+           title="13B on RTX 4090: authors' measurements vs model", xticks=[1, 2, 3, 6, 12])
+    a1.legend(fontsize=5.5, ncol=2)
+    p = points.sort(["batch", "ssds"]).with_columns(
+        label=pl.format("B{} n{}", pl.col("batch"), pl.col("ssds")), pct=pl.col("err") * 100)
+    bar_colors = [colors[b] for b in p["batch"].to_list()]
+    hatches = ["" if r == "fit" else "//" for r in p["role"].to_list()]
+    bars = a2.bar(range(p.height), p["pct"].fill_null(0.0).to_list(), color=bar_colors)
+    for bar, h in zip(bars, hatches):
+        bar.set_hatch(h)
+        bar.set_edgecolor("white")
+    a2.axhline(0, color="k", lw=0.6)
+    a2.set_xticks(range(p.height), p["label"].to_list(), rotation=90, fontsize=6)
+    e = {r["subset"]: r["mean_abs_err"] for r in errs.iter_rows(named=True)}
+    a2.set(ylabel="model / measured - 1 (%)", title=(
+        f"mean |error|: fit {e['fit']:.1%}, held out {e['held out']:.1%}, "
+        f"leave-one-SSD-count-out {e['leave one SSD count out']:.1%}"))
+    a2.title.set_fontsize(7)
+    fig.tight_layout()
+    return fig
