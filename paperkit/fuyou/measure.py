@@ -34,7 +34,7 @@ import torch
 from paperkit import measured
 from paperkit.cli import exit_on_bad_input, non_negative_float, positive_float, positive_int, torch_device
 
-from .engine import Engine, GPTConfig, init_params, make_batch, train
+from .engine import Engine, GPTConfig, block_forward, init_params, make_batch, train
 from .hardware import HardwareProfile, fuyou_measured_dir
 from .model import Schedule, predict
 from .shapes import ModelShape
@@ -147,8 +147,6 @@ def gemm_flops(device: str, n: int = 1024, dtype: torch.dtype = torch.float32) -
 def block_flops_rate(cfg: GPTConfig, device: str, dtype: torch.dtype) -> float:
     """Achieved FLOP/s of one transformer block at ``cfg``'s shape, profiled like Fuyou's
     profiling step: 4F / (t_forward + t_recompute+backward), best of 3, F = 24Nh^2 + 4Nsh."""
-    from .engine import block_forward
-
     dev = torch.device(device)
     p = {n: t.to(dev, dtype) for n, t in init_params(
         GPTConfig(layers=1, hidden=cfg.hidden, heads=cfg.heads), 0)[0].items()}
