@@ -47,6 +47,10 @@ SIZES: dict[str, tuple[GPTConfig, str, int]] = {
     "toy": (GPTConfig(layers=4, hidden=64, heads=4, seq=32, batch=2), "float32", 4),
     "cpu-s": (GPTConfig(layers=6, hidden=256, heads=4, seq=128, batch=4), "float32", 4),
     "cpu-m": (GPTConfig(layers=8, hidden=512, heads=8, seq=256, batch=4), "float32", 3),
+    "cpu-s-b1": (GPTConfig(layers=6, hidden=256, heads=4, seq=128, batch=1), "float32", 4),
+    "cpu-s-io": (GPTConfig(layers=6, hidden=256, heads=4, seq=128, batch=4), "float32", 3),
+    "cpu-m-io": (GPTConfig(layers=8, hidden=512, heads=8, seq=256, batch=4), "float32", 3),
+    "cpu-l": (GPTConfig(layers=6, hidden=768, heads=12, seq=128, batch=2), "float32", 3),
     "gpu-s": (GPTConfig(layers=8, hidden=2048, heads=16, seq=1024, batch=8), "bfloat16", 3),
     "gpu-m": (GPTConfig(layers=8, hidden=4096, heads=32, seq=1024, batch=8), "bfloat16", 3),
     "gpu-l": (GPTConfig(layers=8, hidden=5120, heads=40, seq=1024, batch=4), "bfloat16", 2),
@@ -170,6 +174,10 @@ def block_flops_rate(cfg: GPTConfig, device: str, dtype: torch.dtype) -> float:
     N, h = cfg.batch * cfg.seq, cfg.hidden
     return 4.0 * (24.0 * N * h * h + 4.0 * N * cfg.seq * h) / best
 
+THROTTLE_MBPS: dict[str, float] = {"cpu-s-io": 40.0, "cpu-m-io": 200.0}
+"""Sizes run with the emulated SSD throttled (MB/s, reads and writes share one device): the
+I/O-bound points of the CPU campaign (the page cache would otherwise hide the disk)."""
+
 
 def _meminfo_gb() -> float:
     try:
@@ -263,8 +271,9 @@ def run_engine(size: str, schedule: str, device: str, store_dir: str | os.PathLi
         raise ValueError(f"unknown size {size!r}; choose one of {list(SIZES)}")
     cfg, dtype, nsteps = SIZES[size]
     steps = steps or nsteps
+    bps = THROTTLE_MBPS[size] * 1e6 if size in THROTTLE_MBPS else None
     with Engine(cfg, store_dir, schedule=schedule, device=device,
-                compute_dtype=getattr(torch, dtype)) as eng:
+                compute_dtype=getattr(torch, dtype), read_bps=bps, write_bps=bps) as eng:
         eng.initialize(init_params(cfg, 0))
         r0, w0 = eng.store.bytes_read, eng.store.bytes_written
         times = []
@@ -282,9 +291,20 @@ def run_engine(size: str, schedule: str, device: str, store_dir: str | os.PathLi
     return dict(size=size, schedule=schedule, device=device, params=cfg.params,
                 layers=cfg.layers, hidden=cfg.hidden, heads=cfg.heads, batch=cfg.batch,
                 seq=cfg.seq, dtype=dtype, steps=steps, iteration_s=t_iter,
+                disk_mbps=THROTTLE_MBPS.get(size, 0.0),
                 tokens_per_s=cfg.batch * cfg.seq / t_iter,
                 tflops=shape.iteration_flops() / t_iter / 1e12,
                 ssd_read_bytes_per_step=rd / steps, ssd_write_bytes_per_step=wr / steps)
+
+
+def _throttled(prof: HardwareProfile, size: str) -> HardwareProfile:
+    """``prof`` with the disk at the size's throttle: one device shared by reads and writes,
+    so each direction gets the throttled rate (the model's SSD is one FIFO server too)."""
+    if size not in THROTTLE_MBPS:
+        return prof
+    bw = THROTTLE_MBPS[size] / 1e3
+    return prof.with_(ssd_read_gbs=min(prof.ssd_read_gbs, bw),
+                      ssd_write_gbs=min(prof.ssd_write_gbs, bw))
 
 
 def campaign(out_dir: str | os.PathLike, machine: str, device: str, sizes: list[str],
@@ -326,8 +346,9 @@ def campaign(out_dir: str | os.PathLike, machine: str, device: str, sizes: list[
             sysname = "fuyou" if schedule == "fuyou" else "zero-infinity"
             sw = {"swap_coeff": 0.0, "fifo_depth": 2} if sysname == "fuyou" else {"fifo_depth": 1}
             sched = Schedule.named(sysname, **sw)
-            pr = predict(shape, prof.with_(gpu_peak_tflops=rate / 1e12), sched)
-            pg = predict(shape, prof, sched)
+            hw = _throttled(prof, size)
+            pr = predict(shape, hw.with_(gpu_peak_tflops=rate / 1e12), sched)
+            pg = predict(shape, hw, sched)
             row.update(machine=machine, block_tflops=rate / 1e12,
                        model_iteration_s=pr.makespan_s,
                        model_tflops=shape.iteration_flops() / pr.makespan_s / 1e12,
