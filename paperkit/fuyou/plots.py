@@ -217,3 +217,71 @@ def ssd_scaling_fit(points: pl.DataFrame, model_curve: pl.DataFrame, errs: pl.Da
     a2.title.set_fontsize(7)
     fig.tight_layout()
     return fig
+
+
+def max_model_size(mx: pl.DataFrame) -> plt.Figure:
+    """Largest trainable model vs CPU memory, bars per system, one panel per hardware profile
+    (``sweeps.max_model_size``)."""
+    g = sns.catplot(mx.to_pandas(), x="cpu_mem_gb", y="params_b", hue="system", col="hardware",
+                    kind="bar", height=3, aspect=1.3)
+    g.set(yscale="log", ylim=(1, 2000))
+    g.set_axis_labels("CPU memory (GB)", "max trainable model (B params)")
+    return g.figure
+
+
+def throughput_dollars(cost: pl.DataFrame) -> plt.Figure:
+    """TFLOPS per 1000 USD per configuration, GPU-only and whole-server cost
+    (``sweeps.cost_effectiveness``)."""
+    g = sns.catplot(cost.to_pandas(), x="config", y="tflops_per_kusd", col="cost", kind="bar",
+                    height=3, aspect=1.4)
+    g.set_axis_labels("", "TFLOPS per 1000 USD")
+    for ax in g.axes.flat:
+        ax.tick_params(axis="x", labelrotation=20, labelsize=6)
+    return g.figure
+
+
+def pipelines(cases: list[tuple[str, pl.DataFrame]]) -> plt.Figure:
+    """Modelled per-resource timelines, one row per (title, ``sweeps.gantt`` frame), one legend."""
+    fig, axes = plt.subplots(len(cases), 1, figsize=(10, 6.5), sharex=True, squeeze=False)
+    kinds: set[str] = set()
+    for ax, (title, f) in zip(axes[:, 0], cases):
+        kinds |= set(f["kind"].to_list())
+        gantt(ax, f, f"{title} ({f['end_s'].max():.3g} s)")
+    kind_legend(fig, sorted(kinds))
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    return fig
+
+
+def gpu_util_opt_prop(ps: pl.DataFrame) -> plt.Figure:
+    """ZeRO-Infinity's GPU busy fraction and optimizer share per batch (``sweeps.phase_shares``)."""
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3))
+    sns.barplot(ps.to_pandas(), x="batch", y="gpu_util", hue="hardware", ax=a1)
+    sns.barplot(ps.to_pandas(), x="batch", y="opt_share", hue="hardware", ax=a2)
+    a1.set(ylabel="GPU busy fraction", title="overall_gpu_util (ZeRO-Infinity)")
+    a2.set(ylabel="optimizer stage / iteration", title="opt_prop (ZeRO-Infinity)")
+    fig.tight_layout()
+    return fig
+
+
+def ablations(ab: pl.DataFrame) -> plt.Figure:
+    """TFLOPS per ablation variant and batch, one panel per GPU (``sweeps.ablations``)."""
+    g = sns.catplot(ab.with_columns(pl.col("tflops").fill_null(0.0)).to_pandas(), x="batch",
+                    y="tflops", hue="variant", col="gpu", kind="bar", height=3, aspect=1.5)
+    g.set_axis_labels("batch", "TFLOPS")
+    return g.figure
+
+
+def swap_coefficient(curves: dict[str, pl.DataFrame], title: str) -> plt.Figure:
+    """TFLOPS vs swap coefficient per label (``sweeps.swap_coefficient``), the automatic choice
+    starred."""
+    fig, ax = plt.subplots(figsize=(5, 3))
+    for lab, d in curves.items():
+        curve = d.filter(~pl.col("auto"))
+        ax.plot(curve["swap_coeff"], curve["tflops"], marker=".", label=lab)
+        a = d.filter(pl.col("auto"))
+        ax.scatter(a["swap_coeff"], a["tflops"], marker="*", s=120, zorder=3)
+    ax.set(xlabel="swap coefficient (fraction of swappable GEMM outputs)", ylabel="TFLOPS",
+           title=title)
+    ax.legend(fontsize=6)
+    fig.tight_layout()
+    return fig

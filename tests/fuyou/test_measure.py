@@ -5,6 +5,7 @@ import polars as pl
 import pytest
 
 from paperkit import measured
+from paperkit.fuyou import measure
 from paperkit.fuyou.hardware import load_profiles
 from paperkit.fuyou.measure import (campaign, disk_bandwidth, load_campaign, main,
                                      write_cpu_profile)
@@ -43,8 +44,6 @@ def test_disk_bandwidth_positive(tmp_path):
 
 
 def test_cli_rejects_unknown_size(capsys):
-    import pytest
-
     with pytest.raises(SystemExit) as e:
         main(["--machine", "x", "--device", "cpu", "--sizes", "huge"])
     assert e.value.code == 2 and "huge" in capsys.readouterr().err
@@ -52,8 +51,6 @@ def test_cli_rejects_unknown_size(capsys):
 
 def test_timeline_round_trip(tmp_path):
     """record_timelines writes both schedules with provenance; load_timelines reads them back."""
-    from paperkit.fuyou import measure
-
     path = measure.record_timelines(tmp_path, machine="toycpu", steps=1, disk_mbps=0)
     assert path.name == "toycpu_timeline.parquet"
     frames, prov = measure.load_timelines("toycpu", tmp_path)
