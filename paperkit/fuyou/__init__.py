@@ -1,11 +1,17 @@
 """Fuyou (arXiv:2403.06504v1): SSD-offloaded fine-tuning of 100B models on one GPU.
 
-Design (one job per module):
+Design (one job per module). Role modules (what a notebook imports): ``data`` (the authors'
+artifact measurements from ``data/public``, paperkit's from ``data/measured/fuyou``), ``compute``
+(a facade over ``mechanism``, ``model``, ``sweeps``, ``memory``), ``plots`` (one function per
+figure, returning it), ``claimvalues`` (every claim value), ``figures.toml`` (the figure index),
+``__main__``, ``bench``, ``measure``. Internal modules:
 
 * ``hardware``  -- hardware profiles as data (``profiles.toml`` + measured JSON profiles).
+* ``mechanism`` -- the closed-form mechanism model with three fitted parameters, fitted and
+  validated on the authors' measured SSD sweep; ZeRO-Infinity from its schedule.
 * ``shapes``    -- GPT model shape, parameter count, FLOPs (the one TFLOPS convention),
   activation bytes.
-* ``sweeps``, ``headline``, ``plots`` -- figure data, claim rules and plot helpers.
+* ``sweeps``    -- figure data from the discrete-event model.
 * ``timeline``  -- a tiny discrete-event engine: FIFO servers (GPU, H2D, D2H, SSD, CPU) and tasks.
 * ``model``     -- the performance model: per-system task graphs (Fuyou, ZeRO-Infinity,
   ZeRO-Offload), ablation switches, closed forms, the swap-amount decision, ``predict``.
@@ -16,6 +22,9 @@ Design (one job per module):
 * ``measure``   -- the GPU/CPU measurement script (bandwidths + engine runs) with provenance.
 * ``bench``     -- timing of the model sweep and a small engine run.
 
-Tiers: everything from ``model``/``memory`` is *modelled*; ``engine``/``measure`` outputs are
+Imports point one way: ``model`` imports ``memory`` (never the reverse).
+
+Tiers: everything from ``model``/``memory``/``mechanism`` is *modelled* (the artifact points it is
+fitted to are *public*); ``engine``/``measure`` outputs are
 *measured* on the named machine. Paper numbers live only in ``data/claims/fuyou.toml``.
 """

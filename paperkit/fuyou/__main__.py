@@ -15,6 +15,7 @@ import sys
 from paperkit.cli import exit_on_bad_input, fraction, non_negative_int, positive_float, positive_int
 
 from .hardware import get_profile, load_profiles
+from .measure import write_cpu_profile
 from .model import SYSTEMS, Schedule, predict, require_ssds
 from .shapes import ModelShape
 
@@ -42,8 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     for sw in ("overlap-opt", "rearrange", "pipelined-swap"):
         p.add_argument(f"--no-{sw}", action="store_true", help=f"Fuyou ablation: disable {sw}")
     c = sub.add_parser("profile-cpu", help="measure this machine's disk and CPU Adam")
-    c.add_argument("--out", default=None, help="output directory (default data/measured)")
-    c.add_argument("--name", default="cpu", help="profile name (file fuyou_<name>_profile.json)")
+    c.add_argument("--out", default=None, help="output directory (default data/measured/fuyou)")
+    c.add_argument("--name", default="cpu", help="profile name (file <name>_profile.json)")
     c.add_argument("--mb", type=positive_int, default=512, help="disk test size in MiB")
     return ap
 
@@ -75,8 +76,6 @@ def main(argv: list[str] | None = None) -> int:
         pred = predict(shape, hw, Schedule.named(a.system, **sw), cpu_mem_gb=a.cpu_mem_gb)
         print(json.dumps(pred.to_dict(), sort_keys=True))
         return 0
-    from .measure import write_cpu_profile
-
     path = write_cpu_profile(out_dir=a.out, name=a.name, mb=a.mb)
     print(json.dumps({"profile": str(path)}, sort_keys=True))
     return 0

@@ -11,19 +11,14 @@ import time
 
 import torch
 
+from paperkit import paths
+
 from . import sweeps
 from .engine import GPTConfig, train
 
 
 def _build_dir():
-    try:
-        from paperkit import paths
-
-        return paths.build_dir()
-    except ImportError:  # pragma: no cover
-        from pathlib import Path
-
-        return Path(__file__).resolve().parents[2] / "build"
+    return paths.build_dir()
 
 
 def run() -> dict:

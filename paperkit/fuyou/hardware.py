@@ -1,8 +1,10 @@
 """Hardware profiles as data: ``profiles.toml`` (paper testbed) + measured JSON profiles.
 
 Units: GB = 1e9 bytes, GB/s = 1e9 bytes/s, TFLOPS = 1e12 FLOP/s, params/s.
-A measured profile is a JSON file ``data/measured/fuyou_<name>_profile.json`` whose ``profile``
-object holds the same keys as a TOML table (plus ``provenance``); it is listed as ``<name>``.
+A measured profile is a JSON file ``data/measured/fuyou/<name>_profile.json`` whose ``profile``
+object holds the same keys as a TOML table, with its provenance record
+``<name>_profile.provenance.json`` beside it (schema ``paperkit.measured/1``); it is read through
+``paperkit.measured.path`` (sha256-checked) and listed as ``<name>``.
 """
 from __future__ import annotations
 
@@ -13,17 +15,14 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from paperkit import measured, paths
+
 PROFILES_TOML = Path(__file__).with_name("profiles.toml")
 
 
-def measured_dir() -> Path:
-    """``data/measured`` of the repository (core ``paperkit.paths`` when present)."""
-    try:
-        from paperkit import paths  # core module, written by the lead
-
-        return Path(paths.measured_dir())
-    except (ImportError, AttributeError):
-        return Path(__file__).resolve().parents[2] / "data" / "measured"
+def fuyou_measured_dir(directory: str | Path | None = None) -> Path:
+    """Fuyou's committed measurements: ``directory``, else ``data/measured/fuyou``."""
+    return Path(directory) if directory else Path(paths.measured_dir()) / "fuyou"
 
 
 @dataclass(frozen=True)
@@ -109,22 +108,34 @@ def _from_mapping(name: str, d: dict) -> HardwareProfile:
     return HardwareProfile(name=name, **{k: v for k, v in d.items() if k != "name"})
 
 
-def load_profiles(measured: Path | None = None) -> dict[str, HardwareProfile]:
-    """All profiles: the TOML ones and every ``fuyou_<name>_profile.json`` in ``measured``."""
+def toml_profiles() -> dict[str, HardwareProfile]:
+    """The profiles of ``profiles.toml`` (the paper's testbeds)."""
     with open(PROFILES_TOML, "rb") as f:
         raw = tomllib.load(f)
-    out = {name: _from_mapping(name, d) for name, d in raw.items()}
-    mdir = measured_dir() if measured is None else measured
-    for p in sorted(Path(mdir).glob("fuyou_*_profile.json")):
-        doc = json.loads(p.read_text())
-        name = p.name[len("fuyou_"):-len("_profile.json")]
+    return {name: _from_mapping(name, d) for name, d in raw.items()}
+
+
+def measured_profiles(directory: Path | None = None) -> dict[str, HardwareProfile]:
+    """Every committed ``<name>_profile.json`` (sha256-checked through ``paperkit.measured``)."""
+    d = fuyou_measured_dir(directory)
+    out = {}
+    for p in sorted(d.glob("*_profile.json")):
+        doc = json.loads(measured.path(p.name, d).read_text())
+        name = p.name[:-len("_profile.json")]
         out[name] = _from_mapping(name, doc["profile"])
     return out
 
 
+def load_profiles(directory: Path | None = None) -> dict[str, HardwareProfile]:
+    """All profiles: the TOML ones and the measured ones in ``directory``."""
+    return toml_profiles() | measured_profiles(directory)
+
+
 def get_profile(name: str, **overrides) -> HardwareProfile:
     """Profile by name with optional field overrides; ValueError lists the valid names."""
-    profiles = load_profiles()
+    profiles = toml_profiles()
+    if name not in profiles:
+        profiles = load_profiles()
     if name not in profiles:
         raise ValueError(f"unknown hardware profile {name!r}; choose one of {sorted(profiles)}")
     prof = profiles[name]

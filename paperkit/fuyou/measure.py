@@ -6,8 +6,9 @@ GPU campaign (one script, < 10 min)::
     python -m paperkit.fuyou.measure --device cuda --machine h100 --out data/measured \
         --sizes gpu-s,gpu-m --budget-s 480
 
-writes ``fuyou_<machine>.parquet`` (one row per engine run) and
-``fuyou_<machine>_provenance.json`` (machine, date, command, versions, bandwidths), and the
+writes ``data/measured/fuyou/<machine>.parquet`` (one row per engine run) and
+``<machine>.provenance.json`` (schema ``paperkit.measured/1``: machine, date, command, versions;
+bandwidths and the load average under ``extra``), and the
 model's prediction for the same machine (profile built from the measured bandwidths) in the
 parquet's ``model_*`` columns. On the CPU (``--device cpu --sizes toy``) it is the test path.
 Units: bytes/s, seconds, FLOP/s.
@@ -15,6 +16,8 @@ Units: bytes/s, seconds, FLOP/s.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import io
 import datetime as _dt
 import json
 import os
@@ -28,11 +31,11 @@ from pathlib import Path
 import polars as pl
 import torch
 
-from paperkit import provenance as run_provenance
+from paperkit import measured
 from paperkit.cli import exit_on_bad_input, non_negative_float, positive_float, positive_int, torch_device
 
-from .engine import Engine, GPTConfig, init_params, make_batch, train
-from .hardware import HardwareProfile, measured_dir
+from .engine import Engine, GPTConfig, block_forward, init_params, make_batch, train
+from .hardware import HardwareProfile, fuyou_measured_dir
 from .model import Schedule, predict
 from .shapes import ModelShape
 
@@ -44,6 +47,10 @@ SIZES: dict[str, tuple[GPTConfig, str, int]] = {
     "toy": (GPTConfig(layers=4, hidden=64, heads=4, seq=32, batch=2), "float32", 4),
     "cpu-s": (GPTConfig(layers=6, hidden=256, heads=4, seq=128, batch=4), "float32", 4),
     "cpu-m": (GPTConfig(layers=8, hidden=512, heads=8, seq=256, batch=4), "float32", 3),
+    "cpu-s-b1": (GPTConfig(layers=6, hidden=256, heads=4, seq=128, batch=1), "float32", 4),
+    "cpu-s-io": (GPTConfig(layers=6, hidden=256, heads=4, seq=128, batch=4), "float32", 3),
+    "cpu-m-io": (GPTConfig(layers=8, hidden=512, heads=8, seq=256, batch=4), "float32", 3),
+    "cpu-l": (GPTConfig(layers=6, hidden=768, heads=12, seq=128, batch=2), "float32", 3),
     "gpu-s": (GPTConfig(layers=8, hidden=2048, heads=16, seq=1024, batch=8), "bfloat16", 3),
     "gpu-m": (GPTConfig(layers=8, hidden=4096, heads=32, seq=1024, batch=8), "bfloat16", 3),
     "gpu-l": (GPTConfig(layers=8, hidden=5120, heads=40, seq=1024, batch=4), "bfloat16", 2),
@@ -144,8 +151,6 @@ def gemm_flops(device: str, n: int = 1024, dtype: torch.dtype = torch.float32) -
 def block_flops_rate(cfg: GPTConfig, device: str, dtype: torch.dtype) -> float:
     """Achieved FLOP/s of one transformer block at ``cfg``'s shape, profiled like Fuyou's
     profiling step: 4F / (t_forward + t_recompute+backward), best of 3, F = 24Nh^2 + 4Nsh."""
-    from .engine import block_forward
-
     dev = torch.device(device)
     p = {n: t.to(dev, dtype) for n, t in init_params(
         GPTConfig(layers=1, hidden=cfg.hidden, heads=cfg.heads), 0)[0].items()}
@@ -168,6 +173,10 @@ def block_flops_rate(cfg: GPTConfig, device: str, dtype: torch.dtype) -> float:
         best = min(best, time.perf_counter() - t0)
     N, h = cfg.batch * cfg.seq, cfg.hidden
     return 4.0 * (24.0 * N * h * h + 4.0 * N * cfg.seq * h) / best
+
+THROTTLE_MBPS: dict[str, float] = {"cpu-s-io": 40.0, "cpu-m-io": 200.0}
+"""Sizes run with the emulated SSD throttled (MB/s, reads and writes share one device): the
+I/O-bound points of the CPU campaign (the page cache would otherwise hide the disk)."""
 
 
 def _meminfo_gb() -> float:
@@ -199,6 +208,26 @@ def provenance(command: str, device: str) -> dict:
                 torch_threads=torch.get_num_threads())
 
 
+def record_fields(prov: dict, machine: str) -> dict:
+    """:func:`provenance`'s facts as ``paperkit.measured.record`` fields (the rest in ``extra``)."""
+    gpu = prov.get("gpu", "none")
+    device = gpu if gpu != "none" else f"CPU: {prov['cpu']} ({prov['cpu_count']} cores)"
+    software = {"python": str(prov["python"]), "torch": str(prov["torch"])}
+    if torch.version.cuda and gpu != "none":
+        software["cuda"] = str(torch.version.cuda)
+    skip = {"python", "torch", "date_utc", "command", "note"}
+    extra = {k: v for k, v in sorted(prov.items()) if k not in skip}
+    return dict(machine=machine, device=device, driver=prov.get("driver"), software=software,
+                date=str(prov["date_utc"])[:10], command=str(prov["command"]),
+                notes=str(prov.get("note", "")), extra=extra)
+
+
+def _parquet_bytes(df: pl.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    df.write_parquet(buf)
+    return buf.getvalue()
+
+
 def measured_profile(name: str, device: str, disk: tuple[float, float],
                      link: tuple[float, float], adam: float, flops: float,
                      disk_gb: float, description: str) -> HardwareProfile:
@@ -214,17 +243,11 @@ def measured_profile(name: str, device: str, disk: tuple[float, float],
         cpu_adam_bytes_per_param=28.0, cpu_adam_params_per_s=adam)
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def write_cpu_profile(out_dir: str | os.PathLike | None = None, name: str = "cpu",
                       mb: int = 512) -> Path:
     """Measure this machine (disk in a temp dir under ``out_dir``'s filesystem, memcpy, CPU
-    Adam on 1 thread, fp32 GEMM) and write ``fuyou_<name>_profile.json``."""
-    out = Path(out_dir) if out_dir else measured_dir()
+    Adam on 1 thread, fp32 GEMM) and write ``<name>_profile.json`` + its provenance record."""
+    out = fuyou_measured_dir(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory(dir=out) as d:
@@ -233,14 +256,12 @@ def write_cpu_profile(out_dir: str | os.PathLike | None = None, name: str = "cpu
     prof = measured_profile(name, "cpu", disk, host_device_bandwidth("cpu", 128),
                             cpu_adam_rate(), gemm_flops("cpu", 512), disk_gb,
                             "Measured: this CPU machine (1 torch thread), one virtual disk")
-    import dataclasses
-
-    doc = dict(profile={k: v for k, v in dataclasses.asdict(prof).items() if k != "name"},
-               provenance=provenance(" ".join(["python -m paperkit.fuyou"] + sys.argv[1:]),
-                                     "cpu"))
-    path = out / f"fuyou_{name}_profile.json"
-    _atomic_write_text(path, json.dumps(doc, indent=1, sort_keys=True) + "\n")
-    return path
+    doc = dict(profile={k: v for k, v in dataclasses.asdict(prof).items() if k != "name"})
+    prov = provenance(" ".join(["python -m paperkit.fuyou"] + sys.argv[1:]), "cpu")
+    fname = f"{name}_profile.json"
+    measured.write(out, {fname: (json.dumps(doc, indent=1, sort_keys=True) + "\n").encode()},
+                   **record_fields(prov, name))
+    return out / fname
 
 
 def run_engine(size: str, schedule: str, device: str, store_dir: str | os.PathLike,
@@ -250,8 +271,9 @@ def run_engine(size: str, schedule: str, device: str, store_dir: str | os.PathLi
         raise ValueError(f"unknown size {size!r}; choose one of {list(SIZES)}")
     cfg, dtype, nsteps = SIZES[size]
     steps = steps or nsteps
+    bps = THROTTLE_MBPS[size] * 1e6 if size in THROTTLE_MBPS else None
     with Engine(cfg, store_dir, schedule=schedule, device=device,
-                compute_dtype=getattr(torch, dtype)) as eng:
+                compute_dtype=getattr(torch, dtype), read_bps=bps, write_bps=bps) as eng:
         eng.initialize(init_params(cfg, 0))
         r0, w0 = eng.store.bytes_read, eng.store.bytes_written
         times = []
@@ -269,9 +291,20 @@ def run_engine(size: str, schedule: str, device: str, store_dir: str | os.PathLi
     return dict(size=size, schedule=schedule, device=device, params=cfg.params,
                 layers=cfg.layers, hidden=cfg.hidden, heads=cfg.heads, batch=cfg.batch,
                 seq=cfg.seq, dtype=dtype, steps=steps, iteration_s=t_iter,
+                disk_mbps=THROTTLE_MBPS.get(size, 0.0),
                 tokens_per_s=cfg.batch * cfg.seq / t_iter,
                 tflops=shape.iteration_flops() / t_iter / 1e12,
                 ssd_read_bytes_per_step=rd / steps, ssd_write_bytes_per_step=wr / steps)
+
+
+def _throttled(prof: HardwareProfile, size: str) -> HardwareProfile:
+    """``prof`` with the disk at the size's throttle: one device shared by reads and writes,
+    so each direction gets the throttled rate (the model's SSD is one FIFO server too)."""
+    if size not in THROTTLE_MBPS:
+        return prof
+    bw = THROTTLE_MBPS[size] / 1e3
+    return prof.with_(ssd_read_gbs=min(prof.ssd_read_gbs, bw),
+                      ssd_write_gbs=min(prof.ssd_write_gbs, bw))
 
 
 def campaign(out_dir: str | os.PathLike, machine: str, device: str, sizes: list[str],
@@ -313,8 +346,9 @@ def campaign(out_dir: str | os.PathLike, machine: str, device: str, sizes: list[
             sysname = "fuyou" if schedule == "fuyou" else "zero-infinity"
             sw = {"swap_coeff": 0.0, "fifo_depth": 2} if sysname == "fuyou" else {"fifo_depth": 1}
             sched = Schedule.named(sysname, **sw)
-            pr = predict(shape, prof.with_(gpu_peak_tflops=rate / 1e12), sched)
-            pg = predict(shape, prof, sched)
+            hw = _throttled(prof, size)
+            pr = predict(shape, hw.with_(gpu_peak_tflops=rate / 1e12), sched)
+            pg = predict(shape, hw, sched)
             row.update(machine=machine, block_tflops=rate / 1e12,
                        model_iteration_s=pr.makespan_s,
                        model_tflops=shape.iteration_flops() / pr.makespan_s / 1e12,
@@ -329,11 +363,8 @@ def campaign(out_dir: str | os.PathLike, machine: str, device: str, sizes: list[
                      "in paperkit); model_* columns = paperkit model with this machine's measured "
                      "rates and the per-size profiled block rate "
                      "(model_gemm_*: isolated GEMM rate)")
-    tmp = out / f"fuyou_{machine}.parquet.tmp"
-    df.write_parquet(tmp)
-    os.replace(tmp, out / f"fuyou_{machine}.parquet")
-    _atomic_write_text(out / f"fuyou_{machine}_provenance.json",
-                       json.dumps(prov, indent=1, sort_keys=True, default=str) + "\n")
+    prov = json.loads(json.dumps(prov, default=str))
+    measured.write(out, {f"{machine}.parquet": _parquet_bytes(df)}, **record_fields(prov, machine))
     return df
 
 
@@ -341,7 +372,7 @@ def campaign(out_dir: str | os.PathLike, machine: str, device: str, sizes: list[
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m paperkit.fuyou.measure",
                                  description="Measure bandwidths and the offloading engine")
-    ap.add_argument("--out", default=None, help="output dir (default data/measured)")
+    ap.add_argument("--out", default=None, help="output dir (default data/measured/fuyou)")
     ap.add_argument("--machine", required=True, help="machine label, e.g. h100")
     ap.add_argument("--device", type=torch_device, default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--sizes", default="gpu-s,gpu-m", help=f"comma list of {list(SIZES)}")
@@ -349,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--store-dir", default=None, help="where the 'SSD' files go")
     ap.add_argument("--timeline", action="store_true",
                     help="only record the toy engine timeline of both schedules "
-                         "(fuyou_<machine>_timeline.parquet), for the notebook's Gantt figure")
+                         "(<machine>_timeline.parquet), for the notebook's Gantt figure")
     ap.add_argument("--steps", type=positive_int, default=2, help="--timeline: steps (last one is kept)")
     ap.add_argument("--disk-mbps", type=non_negative_float, default=150.0,
                     help="--timeline: emulated SSD bandwidth in MB/s (0 = unthrottled)")
@@ -362,7 +393,7 @@ def main(argv: list[str] | None = None) -> int:
     bad = [s for s in sizes if s not in SIZES]
     if bad:
         ap.error(f"--sizes: unknown {bad}; choose from {list(SIZES)}")
-    df = campaign(a.out or measured_dir(), a.machine, a.device, sizes, a.budget_s,
+    df = campaign(fuyou_measured_dir(a.out), a.machine, a.device, sizes, a.budget_s,
                   a.store_dir, command="python -m paperkit.fuyou.measure " + " ".join(
                       argv if argv is not None else sys.argv[1:]))
     print(json.dumps({"rows": df.height, "machine": a.machine}, sort_keys=True))
@@ -373,12 +404,10 @@ def main(argv: list[str] | None = None) -> int:
 def load_campaign(machine: str, directory: str | os.PathLike | None = None
                   ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(engine runs with model error and tokens/s, measured rates) of a committed campaign."""
-    d = Path(directory) if directory else measured_dir()
-    run_provenance.note_file("measured", d / f"fuyou_{machine}.parquet")
-    run_provenance.note_file("measured", d / f"fuyou_{machine}_provenance.json")
-    runs = pl.read_parquet(d / f"fuyou_{machine}.parquet").with_columns(
+    path = measured.path(f"{machine}.parquet", fuyou_measured_dir(directory))
+    runs = pl.read_parquet(path).with_columns(
         err=pl.col("model_iteration_s") / pl.col("iteration_s") - 1).sort(["params", "schedule"])
-    prov = json.loads((d / f"fuyou_{machine}_provenance.json").read_text())
+    prov = measured.read_provenance(measured.provenance_file(path))["extra"]
     rates = pl.DataFrame([
         dict(quantity="disk read", value=prov["disk_read_bps"] / 1e9, unit="GB/s"),
         dict(quantity="disk write", value=prov["disk_write_bps"] / 1e9, unit="GB/s"),
@@ -394,7 +423,7 @@ def load_campaign(machine: str, directory: str | os.PathLike | None = None
 
 # -- engine timelines: measured once, committed, plotted deterministically ---------------------
 TIMELINE_SHAPE = dict(layers=6, hidden=64, heads=4, seq=64, batch=2)
-"""The toy model whose per-resource timeline ``fuyou_<machine>_timeline.parquet`` records."""
+"""The toy model whose per-resource timeline ``<machine>_timeline.parquet`` records."""
 
 
 def run_timelines(cfg: GPTConfig, steps: int, *, disk_mbps: float = 150.0, seed: int = 0,
@@ -418,38 +447,33 @@ def record_timelines(out_dir: str | os.PathLike | None = None, machine: str = "c
                      device: str = "cpu", steps: int = 2, disk_mbps: float = 150.0,
                      seed: int = 0) -> Path:
     """Measure :data:`TIMELINE_SHAPE` with both schedules and commit-ready write
-    ``fuyou_<machine>_timeline.parquet`` plus ``fuyou_<machine>_timeline_provenance.json``."""
-    out = Path(out_dir) if out_dir else measured_dir()
+    ``<machine>_timeline.parquet`` plus ``<machine>_timeline.provenance.json``."""
+    out = fuyou_measured_dir(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)
     cfg = GPTConfig(**TIMELINE_SHAPE)
     frames = run_timelines(cfg, steps, disk_mbps=disk_mbps, seed=seed, device=device)
     df = pl.concat([f.with_columns(schedule=pl.lit(s)) for s, f in frames.items()])
-    path = out / f"fuyou_{machine}_timeline.parquet"
-    tmp = path.with_suffix(".parquet.tmp")
-    df.write_parquet(tmp)
-    os.replace(tmp, path)
     prov = provenance("python -m paperkit.fuyou.measure --machine {} --device {} --timeline "
                       "--steps {} --disk-mbps {}".format(machine, device, steps, disk_mbps), device)
     prov.update(shape=TIMELINE_SHAPE, params=cfg.params, steps=steps, disk_mbps=disk_mbps,
                 seed=seed)
-    _atomic_write_text(out / f"fuyou_{machine}_timeline_provenance.json",
-                       json.dumps(prov, indent=1, sort_keys=True) + "\n")
-    return path
+    name = f"{machine}_timeline.parquet"
+    measured.write(out, {name: _parquet_bytes(df)}, **record_fields(prov, machine))
+    return out / name
 
 
 def load_timelines(machine: str = "cpu", directory: str | os.PathLike | None = None
                    ) -> tuple[dict[str, pl.DataFrame], dict]:
     """The committed timelines (schedule -> frame, serial first) and their provenance."""
-    d = Path(directory) if directory else measured_dir()
-    path = d / f"fuyou_{machine}_timeline.parquet"
-    if not path.exists():
+    d = fuyou_measured_dir(directory)
+    if not (d / f"{machine}_timeline.parquet").exists():
         raise FileNotFoundError(
-            f"no committed engine timeline {path}; record one with "
+            f"no committed engine timeline {d / f'{machine}_timeline.parquet'}; record one with "
             f"`python -m paperkit.fuyou.measure --machine {machine} --timeline`")
-    run_provenance.note_file("measured", path)
+    path = measured.path(f"{machine}_timeline.parquet", d)
     df = pl.read_parquet(path)
-    prov = json.loads((d / f"fuyou_{machine}_timeline_provenance.json").read_text())
+    prov = measured.read_provenance(measured.provenance_file(path))["extra"]
     frames = {s: df.filter(pl.col("schedule") == s).drop("schedule")
                    .sort(["resource", "start_s", "kind"]) for s in ("serial", "fuyou")}
     return frames, prov

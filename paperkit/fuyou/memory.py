@@ -26,6 +26,22 @@ CPU_RESERVE_B = 16e9  # OS + framework
 FIFO_DEPTH = 3
 
 
+# Fixed host buffers of Fuyou (artifact config): 6 x 1.2e9 fp16 param buffers + 8 x 7e8 fp32
+FUYOU_CPU_BUFFERS_B = 6 * 1.2e9 * 2 + 8 * 7e8 * 4
+
+
+def activation_placement(shape: ModelShape, hw: HardwareProfile, coeff: float,
+                         cpu_mem_gb: float | None = None) -> tuple[float, float]:
+    """(bytes to CPU, bytes to SSD) per layer for Fuyou: CPU memory first, rest to SSD."""
+    swap_b, _ = shape.swap_saving(coeff)
+    per_layer = shape.ckpt_bytes_per_layer + swap_b
+    mem = (hw.cpu_mem_gb if cpu_mem_gb is None else cpu_mem_gb) * 1e9
+    free = max(0.0, mem - FUYOU_CPU_BUFFERS_B - CPU_RESERVE_B)  # 16 GB for OS + framework
+    total = per_layer * shape.layers
+    to_cpu = min(total, free) / shape.layers
+    return to_cpu, per_layer - to_cpu
+
+
 @dataclass(frozen=True)
 class Fit:
     """Feasibility verdict with the required and available bytes per tier."""
@@ -48,8 +64,6 @@ def requirements(shape: ModelShape, hw: HardwareProfile, system: str, coeff: flo
     work = shape.layer_working_bytes()
     ck1 = shape.ckpt_bytes_per_layer / 2  # one checkpoint per layer
     if system == "fuyou":
-        from .model import FUYOU_CPU_BUFFERS_B, activation_placement
-
         swap_b, _ = shape.swap_saving(coeff)
         act_layer = shape.ckpt_bytes_per_layer + swap_b
         gpu = FIFO_DEPTH * 2 * Pl + 2 * Pl + work + 2 * act_layer + GPU_RESERVE_B

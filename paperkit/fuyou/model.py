@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from .hardware import HardwareProfile
-from .memory import check_fit
+from .memory import FUYOU_CPU_BUFFERS_B, activation_placement, check_fit  # noqa: F401
 from .shapes import ModelShape
 from .timeline import RESOURCES, Timeline
 
@@ -75,120 +75,154 @@ def require_ssds(hw: HardwareProfile, system: str) -> None:
                          f"(hardware {hw.name!r})")
 
 
-# Fixed host buffers of Fuyou (artifact config): 6 x 1.2e9 fp16 param buffers + 8 x 7e8 fp32
-FUYOU_CPU_BUFFERS_B = 6 * 1.2e9 * 2 + 8 * 7e8 * 4
+@dataclass
+class _Pass:
+    """One iteration's timeline under construction, with the constants every task needs."""
+
+    t: Timeline
+    sched: Schedule
+    L: int
+    k: int
+    cb: int
+    Pl: float
+    F: float
+    R: float
+    rd: float
+    wr: float
+    h2d: float
+    d2h: float
+    adam: float
+    act_b: float = 0.0  # activation bytes per layer moved GPU<->CPU
+    a_ssd: float = 0.0  # of which to/from the SSDs
+    saved: float = 0.0  # recompute FLOPs saved per layer by swapping
+    stream_params: bool = True  # fp16 params come from the SSDs (not resident on the GPU)
 
 
-def activation_placement(shape: ModelShape, hw: HardwareProfile, coeff: float,
-                         cpu_mem_gb: float | None = None) -> tuple[float, float]:
-    """(bytes to CPU, bytes to SSD) per layer for Fuyou: CPU memory first, rest to SSD."""
-    swap_b, _ = shape.swap_saving(coeff)
-    per_layer = shape.ckpt_bytes_per_layer + swap_b
-    mem = (hw.cpu_mem_gb if cpu_mem_gb is None else cpu_mem_gb) * 1e9
-    free = max(0.0, mem - FUYOU_CPU_BUFFERS_B - 16e9)  # 16 GB for OS + framework
-    total = per_layer * shape.layers
-    to_cpu = min(total, free) / shape.layers
-    return to_cpu, per_layer - to_cpu
+def _pass(shape: ModelShape, hw: HardwareProfile, sched: Schedule) -> _Pass:
+    return _Pass(t=Timeline(), sched=sched, L=shape.layers, k=sched.fifo_depth,
+                 cb=shape.compute_bytes, Pl=shape.params_per_layer, F=shape.layer_fwd_flops,
+                 R=hw.gpu_flops, rd=hw.ssd_read_bps, wr=hw.ssd_write_bps,
+                 h2d=hw.h2d_gbs * 1e9, d2h=hw.d2h_gbs * 1e9, adam=hw.adam_params_per_s)
+
+
+def _fetch(p: _Pass, l: int, phase: str, slot: str | None) -> tuple[str | None, str | None]:
+    """Issue the prefetch of layer l's fp16 params (and its activations in backward)."""
+    t, cb, Pl = p.t, p.cb, p.Pl
+    deps = [slot] if slot else []
+    hp = ha = None
+    if p.stream_params:
+        rp = t.add(f"rd_p16_{phase}{l}", "SSD", cb * Pl / p.rd, deps, "param read", l, cb * Pl)
+        hp = t.add(f"h2d_p16_{phase}{l}", "H2D", cb * Pl / p.h2d, [rp], "param H2D", l, cb * Pl)
+    if phase == "b" and p.act_b > 0 and p.sched.pipelined_swap:
+        ra = (t.add(f"rd_act{l}", "SSD", p.a_ssd / p.rd, deps, "act read", l, p.a_ssd)
+              if p.a_ssd > 0 else None)
+        ha = t.add(f"h2d_act{l}", "H2D", p.act_b / p.h2d, [ra] + deps, "act H2D", l, p.act_b)
+    return hp, ha
+
+
+def _forward(p: _Pass) -> str:
+    """Forward over the layers with a FIFO prefetch window; activations out after each layer."""
+    t, L, k = p.t, p.L, p.k
+    pre = {l: _fetch(p, l, "f", None) for l in range(min(k, L))}
+    prev = None
+    for l in range(L):
+        hp, _ = pre.pop(l)
+        fw = t.add(f"fwd{l}", "GPU", p.F / p.R, [hp, prev], "forward", l)
+        done = fw
+        if p.act_b > 0:
+            done = t.add(f"d2h_act{l}", "D2H", p.act_b / p.d2h, [fw], "act D2H", l, p.act_b)
+            if p.a_ssd > 0:
+                done = t.add(f"wr_act{l}", "SSD", p.a_ssd / p.wr, [done], "act write", l, p.a_ssd)
+        prev = fw if p.sched.pipelined_swap else done
+        if l + k < L:
+            pre[l + k] = _fetch(p, l + k, "f", fw)
+    return prev
+
+
+def _backward(p: _Pass, prev: str, on_grad=None) -> str:
+    """Backward (+ recompute) from the last layer; ``on_grad(l, grad_task)`` runs after each
+    layer's gradient copy (Fuyou's overlapped optimizer). Returns the last backward task."""
+    t, L, k, cb, Pl = p.t, p.L, p.k, p.cb, p.Pl
+    pre = {l: _fetch(p, l, "b", None) for l in range(L - 1, max(L - 1 - k, -1), -1)}
+    for l in range(L - 1, -1, -1):
+        hp, ha = pre.pop(l)
+        deps = [hp, prev, ha]
+        if p.act_b > 0 and not p.sched.pipelined_swap:  # synchronous: fetch activations now
+            ra = (t.add(f"rd_act{l}", "SSD", p.a_ssd / p.rd, [prev], "act read", l, p.a_ssd)
+                  if p.a_ssd > 0 else prev)
+            deps.append(t.add(f"h2d_act{l}", "H2D", p.act_b / p.h2d, [ra], "act H2D", l, p.act_b))
+        bw = t.add(f"bwd{l}", "GPU", (3 * p.F - p.saved) / p.R, deps, "backward+recompute", l)
+        gd = t.add(f"d2h_grad{l}", "D2H", cb * Pl / p.d2h, [bw], "grad D2H", l, cb * Pl)
+        prev = bw
+        if l - k >= 0:
+            pre[l - k] = _fetch(p, l - k, "b", bw)
+        if on_grad is not None:
+            on_grad(l, gd)
+    return prev
 
 
 def build_timeline(shape: ModelShape, hw: HardwareProfile, sched: Schedule,
                    coeff: float = 0.0, cpu_mem_gb: float | None = None) -> Timeline:
-    """The discrete-event timeline of one steady-state iteration (seconds)."""
+    """The discrete-event timeline of one steady-state iteration (seconds), per system."""
     require_ssds(hw, sched.system)
-    t = Timeline()
-    cb = shape.compute_bytes
-    L, k = shape.layers, sched.fifo_depth
-    Pl, F = shape.params_per_layer, shape.layer_fwd_flops
-    R, rd, wr = hw.gpu_flops, hw.ssd_read_bps, hw.ssd_write_bps
-    h2d, d2h, adam = hw.h2d_gbs * 1e9, hw.d2h_gbs * 1e9, hw.adam_params_per_s
-    sysname = sched.system
-    offload = sysname == "zero-offload"
-    if sysname == "fuyou":
-        swap_b, saved = shape.swap_saving(coeff)
-        a_cpu, a_ssd = activation_placement(shape, hw, coeff, cpu_mem_gb)
-        act_b = shape.ckpt_bytes_per_layer + swap_b
-    else:  # one checkpoint per layer kept in CPU memory, full recompute
-        saved, a_ssd, act_b = 0.0, 0.0, shape.ckpt_bytes_per_layer / 2
-    if sysname == "zero-offload":
-        act_b = 0.0  # checkpoints stay in GPU memory
+    p = _pass(shape, hw, sched)
+    if sched.system == "fuyou":
+        return _fuyou_timeline(p, shape, hw, coeff, cpu_mem_gb)
+    if sched.system == "zero-infinity":
+        return _zero_infinity_timeline(p, shape)
+    return _zero_offload_timeline(p)
 
-    def fetch(l: int, phase: str, slot: str | None) -> tuple[str | None, str | None]:
-        """Issue the prefetch of layer l's fp16 params (and activations in backward)."""
-        deps = [slot] if slot else []
-        hp = None
-        if not offload:
-            rp = t.add(f"rd_p16_{phase}{l}", "SSD", cb * Pl / rd, deps, "param read", l, cb * Pl)
-            hp = t.add(f"h2d_p16_{phase}{l}", "H2D", cb * Pl / h2d, [rp], "param H2D", l, cb * Pl)
-        ha = None
-        if phase == "b" and act_b > 0 and sched.pipelined_swap:
-            ra = (t.add(f"rd_act{l}", "SSD", a_ssd / rd, deps, "act read", l, a_ssd)
-                  if a_ssd > 0 else None)
-            ha = t.add(f"h2d_act{l}", "H2D", act_b / h2d, [ra] + deps, "act H2D", l, act_b)
-        return hp, ha
 
-    # ---- forward -------------------------------------------------------------------------
-    pre = {l: fetch(l, "f", None) for l in range(min(k, L))}
-    prev = None
-    for l in range(L):
-        hp, _ = pre.pop(l)
-        fw = t.add(f"fwd{l}", "GPU", F / R, [hp, prev], "forward", l)
-        done = fw
-        if act_b > 0:
-            dd = t.add(f"d2h_act{l}", "D2H", act_b / d2h, [fw], "act D2H", l, act_b)
-            done = dd
-            if a_ssd > 0:
-                done = t.add(f"wr_act{l}", "SSD", a_ssd / wr, [dd], "act write", l, a_ssd)
-        prev = fw if sched.pipelined_swap else done
-        if l + k < L:
-            pre[l + k] = fetch(l + k, "f", fw)
+def _fuyou_timeline(p: _Pass, shape: ModelShape, hw: HardwareProfile, coeff: float,
+                    cpu_mem_gb: float | None) -> Timeline:
+    """Fuyou: checkpoints + swapped activations out (CPU first, then SSD), partial recompute,
+    per-group optimizer overlapped with backward (or after it, the ``overlap_opt`` ablation)."""
+    swap_b, p.saved = shape.swap_saving(coeff)
+    _, p.a_ssd = activation_placement(shape, hw, coeff, cpu_mem_gb)
+    p.act_b = shape.ckpt_bytes_per_layer + swap_b
+    t, state = p.t, {"cpu": None, "pending": None}
 
-    # ---- backward (+ overlapped optimizer) -----------------------------------------------
-    bwd_flops = 2 * F + (F - saved)
-    pre = {l: fetch(l, "b", None) for l in range(L - 1, max(L - 1 - k, -1), -1)}
-    last_write_pending: int | None = None
+    def opt(l: int, ready: str) -> None:
+        state["cpu"], state["pending"] = _opt_group(t, l, p.Pl, p.rd, p.wr, p.adam, ready,
+                                                    state["cpu"], state["pending"],
+                                                    p.sched.rearrange, p.cb)
+    end_bwd = _backward(p, _forward(p), opt if p.sched.overlap_opt else None)
+    if not p.sched.overlap_opt:  # ablation: the same grouped pipeline, started after backward
+        for l in range(p.L - 1, -1, -1):
+            opt(l, end_bwd)
+    lw = state["pending"]
+    t.add(f"opt_wr{lw}", "SSD", (12 + p.cb) * p.Pl / p.wr, [f"adam{lw}"], "opt write", lw,
+          (12 + p.cb) * p.Pl)
+    return t
+
+
+def _zero_infinity_timeline(p: _Pass, shape: ModelShape) -> Timeline:
+    """ZeRO-Infinity: one checkpoint per layer to CPU memory, full recompute; after backward
+    each sub-group reads, updates and writes, serialized unless ``zero_pipeline_io``."""
+    p.act_b = shape.ckpt_bytes_per_layer / 2
+    t, Pl, cb = p.t, p.Pl, p.cb
+    end_bwd = _backward(p, _forward(p))
+    cpu_prev = prev_write = None
+    for l in range(p.L - 1, -1, -1):
+        dep = [end_bwd] if p.sched.zero_pipeline_io else [end_bwd, prev_write]
+        r_ = t.add(f"opt_rd{l}", "SSD", 12 * Pl / p.rd, dep, "opt read", l, 12 * Pl)
+        cpu_prev = t.add(f"adam{l}", "CPU", Pl / p.adam, [r_, f"d2h_grad{l}", cpu_prev], "adam", l)
+        prev_write = t.add(f"opt_wr{l}", "SSD", (12 + cb) * Pl / p.wr, [cpu_prev], "opt write",
+                           l, (12 + cb) * Pl)
+    return t
+
+
+def _zero_offload_timeline(p: _Pass) -> Timeline:
+    """ZeRO-Offload: fp16 params and checkpoints stay on the GPU, full recompute; after
+    backward CPU Adam per layer, then the updated fp16 params go back to the GPU."""
+    p.stream_params = False
+    t, Pl, cb = p.t, p.Pl, p.cb
+    end_bwd = _backward(p, _forward(p))
     cpu_prev = None
-    opt_prev_write = None
-    for l in range(L - 1, -1, -1):
-        hp, ha = pre.pop(l)
-        deps = [hp, prev, ha]
-        if act_b > 0 and not sched.pipelined_swap:  # synchronous: fetch activations now
-            ra = (t.add(f"rd_act{l}", "SSD", a_ssd / rd, [prev], "act read", l, a_ssd)
-                  if a_ssd > 0 else prev)
-            deps.append(t.add(f"h2d_act{l}", "H2D", act_b / h2d, [ra], "act H2D", l, act_b))
-        bw = t.add(f"bwd{l}", "GPU", bwd_flops / R, deps, "backward+recompute", l)
-        gd = t.add(f"d2h_grad{l}", "D2H", cb * Pl / d2h, [bw], "grad D2H", l, cb * Pl)
-        prev = bw
-        if l - k >= 0:
-            pre[l - k] = fetch(l - k, "b", bw)
-        if sched.overlap_opt and sysname == "fuyou":
-            cpu_prev, last_write_pending = _opt_group(t, l, Pl, rd, wr, adam, gd, cpu_prev,
-                                                      last_write_pending, sched.rearrange, cb)
-    if sched.overlap_opt and sysname == "fuyou":
-        lw = last_write_pending
-        t.add(f"opt_wr{lw}", "SSD", (12 + cb) * Pl / wr, [f"adam{lw}"], "opt write", lw,
-              (12 + cb) * Pl)
-        return t
-    # ---- optimizer after backward ---------------------------------------------------------
-    end_bwd = prev
-    for l in range(L - 1, -1, -1):
-        gd = f"d2h_grad{l}"
-        if offload:
-            cpu_prev = t.add(f"adam{l}", "CPU", Pl / adam, [end_bwd, gd, cpu_prev], "adam", l)
-            t.add(f"h2d_p16_upd{l}", "H2D", cb * Pl / h2d, [cpu_prev], "param H2D", l, cb * Pl)
-        elif sysname == "fuyou":  # ablation: same grouped pipeline, started after backward
-            cpu_prev, last_write_pending = _opt_group(t, l, Pl, rd, wr, adam, end_bwd,
-                                                      cpu_prev, last_write_pending,
-                                                      sched.rearrange, cb)
-        else:  # ZeRO-Infinity: read -> Adam -> write, serialized unless zero_pipeline_io
-            dep = [end_bwd] if sched.zero_pipeline_io else [end_bwd, opt_prev_write]
-            r_ = t.add(f"opt_rd{l}", "SSD", 12 * Pl / rd, dep, "opt read", l, 12 * Pl)
-            cpu_prev = t.add(f"adam{l}", "CPU", Pl / adam, [r_, gd, cpu_prev], "adam", l)
-            opt_prev_write = t.add(f"opt_wr{l}", "SSD", (12 + cb) * Pl / wr, [cpu_prev],
-                                   "opt write", l, (12 + cb) * Pl)
-    if sysname == "fuyou":
-        lw = last_write_pending
-        t.add(f"opt_wr{lw}", "SSD", (12 + cb) * Pl / wr, [f"adam{lw}"], "opt write", lw,
-              (12 + cb) * Pl)
+    for l in range(p.L - 1, -1, -1):
+        cpu_prev = t.add(f"adam{l}", "CPU", Pl / p.adam, [end_bwd, f"d2h_grad{l}", cpu_prev],
+                         "adam", l)
+        t.add(f"h2d_p16_upd{l}", "H2D", cb * Pl / p.h2d, [cpu_prev], "param H2D", l, cb * Pl)
     return t
 
 

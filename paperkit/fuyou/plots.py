@@ -4,15 +4,32 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import polars as pl
 import seaborn as sns
+from matplotlib.patches import Patch
+
+from .hardware import get_profile
 
 RES_ORDER = ["GPU", "H2D", "D2H", "SSD", "CPU"]
-KIND_COLORS = {
-    "forward": "#0173b2", "backward+recompute": "#005a8c", "loss": "#0173b2",
-    "param read": "#de8f05", "param read (fwd)": "#de8f05", "param read (bwd)": "#de8f05",
-    "param H2D": "#ece133", "act D2H": "#029e73", "act H2D": "#56b4e9", "grad D2H": "#cc78bc",
-    "act write": "#029e73", "act read": "#56b4e9", "opt read": "#d55e00",
-    "opt write": "#ca9161", "adam": "#949494",
+# One colour per task kind (15 kinds across the DES and the engine), grouped by resource in
+# colour families: GPU blues, parameter traffic oranges, activation traffic greens, gradients
+# purple, optimizer SSD traffic reds/browns, CPU Adam grey; a hatch marks the SSD-side hop.
+KIND_STYLE: dict[str, tuple[str, str]] = {
+    "forward": ("#1f77b4", ""),
+    "backward+recompute": ("#08306b", ""),
+    "loss": ("#9ecae1", ""),
+    "param read": ("#ff7f0e", "//"),
+    "param read (fwd)": ("#fdae6b", "//"),
+    "param read (bwd)": ("#a63603", "//"),
+    "param H2D": ("#ffd92f", ""),
+    "act D2H": ("#2ca02c", ""),
+    "act H2D": ("#98df8a", ""),
+    "act write": ("#006d2c", "//"),
+    "act read": ("#74c476", "//"),
+    "grad D2H": ("#9467bd", ""),
+    "opt read": ("#d62728", "//"),
+    "opt write": ("#8c564b", "//"),
+    "adam": ("#7f7f7f", ""),
 }
+KIND_COLORS = {k: c for k, (c, _) in KIND_STYLE.items()}
 
 
 def gantt(ax: plt.Axes, frame: pl.DataFrame, title: str, t0: float | None = None) -> None:
@@ -25,7 +42,9 @@ def gantt(ax: plt.Axes, frame: pl.DataFrame, title: str, t0: float | None = None
         for k in sorted(set(sub["kind"].to_list())):
             ks = sub.filter(pl.col("kind") == k)
             spans = [(s - base, max(e - s, 1e-9)) for s, e in zip(ks["start_s"], ks["end_s"])]
-            ax.broken_barh(spans, (i - 0.4, 0.8), color=KIND_COLORS.get(k, "0.5"), linewidth=0)
+            color, hatch = KIND_STYLE.get(k, ("0.5", "xx"))
+            ax.broken_barh(spans, (i - 0.4, 0.8), facecolor=color, hatch=hatch,
+                           edgecolor="white" if hatch else color, linewidth=0)
     ax.set_yticks(range(len(res)), res)
     ax.invert_yaxis()
     ax.set_xlabel("time (s)")
@@ -33,10 +52,10 @@ def gantt(ax: plt.Axes, frame: pl.DataFrame, title: str, t0: float | None = None
 
 
 def kind_legend(fig: plt.Figure, kinds: list[str]) -> None:
-    """One legend for the task kinds present."""
-    from matplotlib.patches import Patch
-
-    handles = [Patch(color=KIND_COLORS.get(k, "0.5"), label=k) for k in kinds]
+    """One legend for the task kinds present: colour and hatch (hatched = an SSD-side hop)."""
+    handles = [Patch(facecolor=KIND_STYLE.get(k, ("0.5", "xx"))[0],
+                     hatch=KIND_STYLE.get(k, ("0.5", "xx"))[1], edgecolor="white", label=k)
+               for k in kinds]
     fig.legend(handles=handles, loc="lower center", ncol=min(6, len(handles)), fontsize=6,
                bbox_to_anchor=(0.5, 0.0))
 
@@ -84,8 +103,6 @@ def overall_throughput(tp: pl.DataFrame, panels: list[tuple[str, str]], systems:
     ``tp``: rows of ``sweeps.throughput``; ``panels``: (hardware profile, model) per panel;
     ``ref_lines``: label -> (TFLOPS, line style) drawn as horizontal lines on the first panel.
     """
-    from paperkit.fuyou.hardware import get_profile
-
     if not panels:
         raise ValueError("panels must name at least one (hardware, model) pair")
     fig, axes = plt.subplots(1, len(panels), figsize=(13, 3.2), sharey=True, squeeze=False)
@@ -109,8 +126,6 @@ def bigger_model_and_ssds(big: pl.DataFrame, ssd: pl.DataFrame, sizes: list[str]
     ``big``: ``sweeps.throughput`` rows with ``params_b`` (B params); ``ssd``: ``sweeps.ssd_scaling``
     rows with a ``gpu`` name column; ``sizes``: tick labels at ``ticks_b``.
     """
-    from paperkit.fuyou.hardware import get_profile
-
     if len(sizes) != len(ticks_b):
         raise ValueError(f"sizes {sizes} and ticks_b {ticks_b} must have the same length")
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.2))
@@ -161,4 +176,112 @@ def measured_vs_model(meas: pl.DataFrame) -> plt.Figure:
     ax.set(xscale="log", yscale="log", xlabel="measured s/iteration (CPU)", ylabel="modelled s/iteration",
            title="engine: measured vs model (CPU)")
     ax.legend(fontsize=6)
+    return fig
+
+
+def ssd_scaling_fit(points: pl.DataFrame, model_curve: pl.DataFrame, errs: pl.DataFrame
+                    ) -> plt.Figure:
+    """The authors' measured TFLOPS vs #SSDs (markers: filled = fit subset, open = held out)
+    against the fitted mechanism model (lines), and the error of every point (right).
+
+    ``points``: ``mechanism.validate`` frame (ssds, batch, tflops, model_tflops, err, role);
+    ``model_curve``: ``mechanism.curve``; ``errs``: ``mechanism.errors`` (mean errors).
+    """
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [1.3, 1]})
+    batches = sorted(set(points["batch"].to_list()))
+    colors = dict(zip(batches, sns.color_palette("colorblind", len(batches))))
+    for b in batches:
+        c = model_curve.filter(batch=b).drop_nulls("model_tflops")
+        a1.plot(c["ssds"], c["model_tflops"], color=colors[b], lw=1.2, label=f"model, batch {b}")
+        for role, face in (("fit", colors[b]), ("held out", "white")):
+            m = points.filter(batch=b, role=role)
+            a1.scatter(m["ssds"], m["tflops"], s=36, facecolors=face, edgecolors=colors[b],
+                       zorder=3, label=f"measured (authors), batch {b}, {role}" if m.height else None)
+    a1.set(xlabel="SSDs in the RAID-0 array", ylabel="TFLOPS (factor-4 convention)",
+           title="13B on RTX 4090: authors' measurements vs model", xticks=[1, 2, 3, 6, 12])
+    a1.legend(fontsize=5.5, ncol=2)
+    p = points.sort(["batch", "ssds"]).with_columns(
+        label=pl.format("B{} n{}", pl.col("batch"), pl.col("ssds")), pct=pl.col("err") * 100)
+    bar_colors = [colors[b] for b in p["batch"].to_list()]
+    hatches = ["" if r == "fit" else "//" for r in p["role"].to_list()]
+    bars = a2.bar(range(p.height), p["pct"].fill_null(0.0).to_list(), color=bar_colors)
+    for bar, h in zip(bars, hatches):
+        bar.set_hatch(h)
+        bar.set_edgecolor("white")
+    a2.axhline(0, color="k", lw=0.6)
+    a2.set_xticks(range(p.height), p["label"].to_list(), rotation=90, fontsize=6)
+    e = {r["subset"]: r["mean_abs_err"] for r in errs.iter_rows(named=True)}
+    a2.set(ylabel="model / measured - 1 (%)", title=(
+        f"mean |error|: fit {e['fit']:.1%}, held out {e['held out']:.1%}, "
+        f"leave-one-SSD-count-out {e['leave one SSD count out']:.1%}"))
+    a2.title.set_fontsize(7)
+    fig.tight_layout()
+    return fig
+
+
+def max_model_size(mx: pl.DataFrame) -> plt.Figure:
+    """Largest trainable model vs CPU memory, bars per system, one panel per hardware profile
+    (``sweeps.max_model_size``)."""
+    g = sns.catplot(mx.to_pandas(), x="cpu_mem_gb", y="params_b", hue="system", col="hardware",
+                    kind="bar", height=3, aspect=1.3)
+    g.set(yscale="log", ylim=(1, 2000))
+    g.set_axis_labels("CPU memory (GB)", "max trainable model (B params)")
+    return g.figure
+
+
+def throughput_dollars(cost: pl.DataFrame) -> plt.Figure:
+    """TFLOPS per 1000 USD per configuration, GPU-only and whole-server cost
+    (``sweeps.cost_effectiveness``)."""
+    g = sns.catplot(cost.to_pandas(), x="config", y="tflops_per_kusd", col="cost", kind="bar",
+                    height=3, aspect=1.4)
+    g.set_axis_labels("", "TFLOPS per 1000 USD")
+    for ax in g.axes.flat:
+        ax.tick_params(axis="x", labelrotation=20, labelsize=6)
+    return g.figure
+
+
+def pipelines(cases: list[tuple[str, pl.DataFrame]]) -> plt.Figure:
+    """Modelled per-resource timelines, one row per (title, ``sweeps.gantt`` frame), one legend."""
+    fig, axes = plt.subplots(len(cases), 1, figsize=(10, 6.5), sharex=True, squeeze=False)
+    kinds: set[str] = set()
+    for ax, (title, f) in zip(axes[:, 0], cases):
+        kinds |= set(f["kind"].to_list())
+        gantt(ax, f, f"{title} ({f['end_s'].max():.3g} s)")
+    kind_legend(fig, sorted(kinds))
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    return fig
+
+
+def gpu_util_opt_prop(ps: pl.DataFrame) -> plt.Figure:
+    """ZeRO-Infinity's GPU busy fraction and optimizer share per batch (``sweeps.phase_shares``)."""
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3))
+    sns.barplot(ps.to_pandas(), x="batch", y="gpu_util", hue="hardware", ax=a1)
+    sns.barplot(ps.to_pandas(), x="batch", y="opt_share", hue="hardware", ax=a2)
+    a1.set(ylabel="GPU busy fraction", title="overall_gpu_util (ZeRO-Infinity)")
+    a2.set(ylabel="optimizer stage / iteration", title="opt_prop (ZeRO-Infinity)")
+    fig.tight_layout()
+    return fig
+
+
+def ablations(ab: pl.DataFrame) -> plt.Figure:
+    """TFLOPS per ablation variant and batch, one panel per GPU (``sweeps.ablations``)."""
+    g = sns.catplot(ab.with_columns(pl.col("tflops").fill_null(0.0)).to_pandas(), x="batch",
+                    y="tflops", hue="variant", col="gpu", kind="bar", height=3, aspect=1.5)
+    g.set_axis_labels("batch", "TFLOPS")
+    return g.figure
+
+
+def swap_coefficient(curves: dict[str, pl.DataFrame], title: str) -> plt.Figure:
+    """TFLOPS vs swap coefficient per label (``sweeps.swap_coefficient``), the automatic choice
+    starred."""
+    fig, ax = plt.subplots(figsize=(5, 3))
+    for lab, d in curves.items():
+        curve = d.filter(~pl.col("auto"))
+        ax.plot(curve["swap_coeff"], curve["tflops"], marker=".", label=lab)
+        a = d.filter(pl.col("auto"))
+        ax.scatter(a["swap_coeff"], a["tflops"], marker="*", s=120, zorder=3)
+    ax.set(xlabel="swap coefficient (fraction of swappable GEMM outputs)", ylabel="TFLOPS",
+           title=title)
+    ax.legend(fontsize=6)
+    fig.tight_layout()
     return fig

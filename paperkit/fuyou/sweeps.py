@@ -11,7 +11,7 @@ import polars as pl
 
 from .hardware import HardwareProfile, get_profile
 from .memory import check_fit, max_trainable
-from .model import SYSTEMS, Schedule, build_timeline, predict
+from .model import SYSTEMS, Schedule, build_timeline, predict, simulate
 from .shapes import ModelShape
 
 
@@ -161,8 +161,6 @@ def phase_shares(hardware: list[str], model: str, batches: list[int],
                  system: str = "zero-infinity") -> pl.DataFrame:
     """GPU utilisation and the share of the iteration spent after the last backward task
     (the optimizer stage) -- figures overall_gpu_util and opt_prop."""
-    from .model import simulate
-
     rows = []
     for hw in hardware:
         prof = get_profile(hw)

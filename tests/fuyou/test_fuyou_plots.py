@@ -8,7 +8,7 @@ import polars as pl  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from paperkit.fuyou import plots, sweeps  # noqa: E402
+from paperkit.fuyou import data, mechanism, plots, sweeps  # noqa: E402
 from paperkit.fuyou.hardware import get_profile  # noqa: E402
 
 
@@ -70,3 +70,31 @@ def test_measured_vs_model():
     assert ax.lines[0].get_xdata() == pytest.approx([0.06, 1.6])  # y = x line over min/2 .. max*2
     with pytest.raises(ValueError, match="lacks columns"):
         plots.measured_vs_model(meas.drop("params"))
+
+
+def test_ssd_scaling_fit_draws_points_lines_and_errors():
+    pts = data.artifact_sweep()
+    f = mechanism.Fitted(0.75, 0.95, 0.2)
+    frame = mechanism.predict_points(pts, f).with_columns(
+        role=pl.when(pl.col("batch") == 48).then(pl.lit("fit")).otherwise(pl.lit("held out")))
+    errs = pl.DataFrame([dict(subset=s, points=1, mean_abs_err=0.05)
+                         for s in ("fit", "held out", "leave one SSD count out")])
+    fig = plots.ssd_scaling_fit(frame, mechanism.curve(f, [32, 48, 64], [1, 2, 3, 6, 12]), errs)
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    assert len(fig.axes[0].lines) == 3  # one model line per batch
+    assert len(fig.axes[1].patches) == pts.height  # one error bar per measured point
+    assert "held out 5.0%" in fig.axes[1].get_title()
+
+
+def test_notebook_figure_functions_return_figures():
+    mx = sweeps.max_model_size(["fuyou-4090"], [256.0, 768.0])
+    cost = sweeps.cost_effectiveness("175B", [1, 2])
+    ps = sweeps.phase_shares(["fuyou-4090"], "13B", [8, 16])
+    ab = sweeps.ablations("fuyou-4090", "13B", [8]).with_columns(gpu=pl.lit("RTX 4090"))
+    sw = sweeps.swap_coefficient("fuyou-4090", "13B", 8, [0.0, 0.5, 1.0])
+    gt = sweeps.gantt(get_profile("fuyou-4090"), "13B", 8, sweeps.Schedule())
+    figs = [plots.max_model_size(mx), plots.throughput_dollars(cost), plots.gpu_util_opt_prop(ps),
+            plots.ablations(ab), plots.swap_coefficient({"768 GB": sw}, "t"),
+            plots.pipelines([("a", gt), ("b", gt)])]
+    assert all(isinstance(f, Figure) for f in figs)
+    assert len(figs[-1].axes) == 2 and figs[-1].legends  # one shared legend of task kinds

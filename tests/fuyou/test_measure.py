@@ -4,6 +4,8 @@ import json
 import polars as pl
 import pytest
 
+from paperkit import measured
+from paperkit.fuyou import measure
 from paperkit.fuyou.hardware import load_profiles
 from paperkit.fuyou.measure import (campaign, disk_bandwidth, load_campaign, main,
                                      write_cpu_profile)
@@ -12,12 +14,13 @@ from paperkit.fuyou.measure import (campaign, disk_bandwidth, load_campaign, mai
 def test_campaign_toy_writes_parquet_and_provenance(tmp_path):
     df = campaign(tmp_path, "cputest", "cpu", ["toy"], budget_s=60, command="test")
     assert sorted(df["schedule"].to_list()) == ["fuyou", "serial"]
-    back = pl.read_parquet(tmp_path / "fuyou_cputest.parquet")
+    back = pl.read_parquet(tmp_path / "cputest.parquet")
     for col in ("iteration_s", "tflops", "model_iteration_s", "ssd_read_bytes_per_step"):
         assert col in back.columns and (back[col] > 0).all()
-    prov = json.loads((tmp_path / "fuyou_cputest_provenance.json").read_text())
-    for k in ("host", "date_utc", "command", "disk_read_bps", "h2d_bps", "torch"):
-        assert k in prov
+    prov = measured.read_provenance(tmp_path / "cputest.provenance.json")  # schema-validated
+    assert prov["command"] == "test" and prov["software"]["torch"]
+    for k in ("host", "loadavg_1min", "disk_read_bps", "h2d_bps"):
+        assert k in prov["extra"]
     assert not list(tmp_path.glob("*.tmp"))
     runs, rates = load_campaign("cputest", tmp_path)
     assert runs.height == 2 and "err" in runs.columns
@@ -26,9 +29,13 @@ def test_campaign_toy_writes_parquet_and_provenance(tmp_path):
 
 def test_cpu_profile_is_loadable(tmp_path):
     path = write_cpu_profile(tmp_path, name="box", mb=16)
-    prof = load_profiles(measured=tmp_path)["box"]
+    prof = load_profiles(tmp_path)["box"]
     assert prof.tier == "measured" and prof.ssd_read_bps > 0 and prof.adam_params_per_s > 0
-    assert "provenance" in json.loads(path.read_text())
+    assert "profile" in json.loads(path.read_text())
+    assert measured.read_provenance(tmp_path / "box_profile.provenance.json")["machine"] == "box"
+    path.write_text(path.read_text().replace("1", "2"))  # altered after recording: refused
+    with pytest.raises(measured.MeasurementError, match="sha256"):
+        load_profiles(tmp_path)
 
 
 def test_disk_bandwidth_positive(tmp_path):
@@ -37,8 +44,6 @@ def test_disk_bandwidth_positive(tmp_path):
 
 
 def test_cli_rejects_unknown_size(capsys):
-    import pytest
-
     with pytest.raises(SystemExit) as e:
         main(["--machine", "x", "--device", "cpu", "--sizes", "huge"])
     assert e.value.code == 2 and "huge" in capsys.readouterr().err
@@ -46,10 +51,8 @@ def test_cli_rejects_unknown_size(capsys):
 
 def test_timeline_round_trip(tmp_path):
     """record_timelines writes both schedules with provenance; load_timelines reads them back."""
-    from paperkit.fuyou import measure
-
     path = measure.record_timelines(tmp_path, machine="toycpu", steps=1, disk_mbps=0)
-    assert path.name == "fuyou_toycpu_timeline.parquet"
+    assert path.name == "toycpu_timeline.parquet"
     frames, prov = measure.load_timelines("toycpu", tmp_path)
     assert list(frames) == ["serial", "fuyou"]
     for tl in frames.values():

@@ -139,8 +139,8 @@ def test_predict_not_fitting_reports_reason_and_no_tflops():
 def test_profiles_and_overrides():
     profs = load_profiles()
     assert {"fuyou-4090", "fuyou-a100"} <= set(profs)
-    assert HW4090.ssd_read_bps == pytest.approx(12 * 6.5e9 * 0.8)
-    assert HW4090.with_(n_ssd=3).ssd_write_bps == pytest.approx(3 * 3.4e9 * 0.8)
+    assert HW4090.ssd_read_bps == pytest.approx(12 * 6.5e9 * HW4090.ssd_raid_efficiency)
+    assert HW4090.with_(n_ssd=3).ssd_write_bps == pytest.approx(3 * 3.4e9 * HW4090.ssd_raid_efficiency)
     with pytest.raises(ValueError, match="unknown hardware profile"):
         get_profile("rtx-9090")
     with pytest.raises(ValueError, match="unknown hardware field"):

@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 import torch
 
-from paperkit.fuyou import headline, plots, sweeps
+from paperkit.fuyou import claimvalues, plots, sweeps
 from paperkit.fuyou.engine import DiskStore
 
 
@@ -16,7 +16,7 @@ def test_best_over_batches_picks_max_fitting_row():
     assert best["system"].to_list() == ["fuyou"]  # zero-offload never fits a 4090 at 13B
     fy = tp.filter(system="fuyou", fits=True)
     assert best["tflops"][0] == fy["tflops"].max()
-    assert headline.best_tflops(tp, "fuyou-4090", "13B", "zero-offload") is None
+    assert claimvalues.best_tflops(tp, "fuyou-4090", "13B", "zero-offload") is None
 
 
 def test_ssd_override_in_throughput():
@@ -26,9 +26,9 @@ def test_ssd_override_in_throughput():
 
 
 def test_pooling_gpus_and_fits_rules():
-    assert headline.pooling_gpus(100e9) == 20  # 1.6 TB / 80 GB
-    assert headline.fits("fuyou-4090", "175B", "fuyou") == 1.0
-    assert headline.fits("fuyou-4090", "175B", "zero-infinity") == 0.0
+    assert claimvalues.pooling_gpus(100e9) == 20  # 1.6 TB / 80 GB
+    assert claimvalues.fits("fuyou-4090", "175B", "fuyou") == 1.0
+    assert claimvalues.fits("fuyou-4090", "175B", "zero-infinity") == 0.0
 
 
 def test_fmt_table_rounds_and_is_stable():

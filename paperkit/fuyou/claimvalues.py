@@ -58,3 +58,20 @@ def median_gpu_idle(tp: pl.DataFrame, system: str, model: str,
 def pooling_gpus(params: float = 100e9) -> int:
     """A100-80GB GPUs to hold 16 B/param of model states (H5)."""
     return gpus_for_pooling(params, 80.0)
+
+
+def speedup(tp: pl.DataFrame, hardware: str, model: str, system: str = "fuyou",
+            baseline: str = "zero-infinity") -> float | None:
+    """Best TFLOPS of ``system`` over the best of ``baseline`` (None if either never fits)."""
+    a, b = best_tflops(tp, hardware, model, system), best_tflops(tp, hardware, model, baseline)
+    return a / b if a and b else None
+
+
+def beats_cluster(cost: pl.DataFrame, config: str = "Fuyou, 1x RTX 4090",
+                  basis: str = "whole server") -> tuple[float, float, float]:
+    """(1.0 if ``config`` has more TFLOPS per 1000 USD than the DGX cluster else 0.0, its value,
+    the cluster's) on the ``basis`` cost (``sweeps.cost_effectiveness``)."""
+    c = cost.filter(pl.col("cost") == basis)
+    mine = float(c.filter(pl.col("config") == config)["tflops_per_kusd"][0])
+    dgx = float(c.filter(pl.col("config").str.contains("DGX"))["tflops_per_kusd"][0])
+    return float(mine > dgx), mine, dgx
