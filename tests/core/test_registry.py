@@ -173,7 +173,7 @@ def test_real_region2_table_comes_from_the_repository():
 def test_every_default_file_is_committed_with_a_notice():
     reg = registry.default()
     defaults = [e for e in reg.entries.values() if e.group == "default"]
-    assert len(defaults) == 4
+    assert len(defaults) == 5
     for e in defaults:
         assert e.committed, e.name
         assert reg.local_path(e.name) == paths.public_dir() / e.name
@@ -185,7 +185,7 @@ def test_every_default_file_is_committed_with_a_notice():
 def test_default_urls_are_pinned_to_commits():
     for e in registry.default().entries.values():
         if e.group == "default" and "github.com" in e.url:
-            assert re.search(r"/raw/[0-9a-f]{40}/", e.url), e.url
+            assert re.search(r"/(raw|blob)/[0-9a-f]{7,40}/", e.url), e.url
 
 
 def test_committed_file_is_verified_and_never_replaced(server, tmp_path):

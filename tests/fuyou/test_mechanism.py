@@ -4,6 +4,8 @@ import shutil
 import polars as pl
 import pytest
 
+from paperkit import registry
+
 from paperkit.fuyou import data, mechanism
 from paperkit.fuyou.hardware import get_profile
 from paperkit.fuyou.model import RESOURCES, predict
@@ -23,12 +25,13 @@ def test_artifact_sweep_is_the_authors_13_points():
 def test_artifact_sweep_refuses_an_altered_copy(tmp_path, monkeypatch):
     pub = tmp_path / "public"
     (pub / "lohan_artifact").mkdir(parents=True)
-    src = data.paths.public_dir() / data.ARTIFACT_SWEEP
+    src = registry.paths.public_dir() / data.ARTIFACT_SWEEP
     shutil.copy(src, pub / data.ARTIFACT_SWEEP)
-    monkeypatch.setattr(data.paths, "public_dir", lambda: pub)
+    monkeypatch.setattr(registry, "_default", registry.Registry(public=pub, cache=tmp_path / "c",
+                                                                  mirror=False))
     assert data.artifact_sweep().height == 13
     (pub / data.ARTIFACT_SWEEP).write_text(src.read_text().replace("37.5", "38.5"))
-    with pytest.raises(data.ArtifactDataError, match="sha256"):
+    with pytest.raises(registry.DataCorrupt, match="sha256.*git checkout"):
         data.artifact_sweep()
 
 
