@@ -18,7 +18,7 @@ Design of the data layer:
 - :mod:`.cachefiles` -- unique temporary names and content digests of every cache the package writes.
 - :mod:`.generate` -- a seeded, vectorised synthetic-trace generator writing exactly that layout at
   a ``scale`` (1.0 = the paper's 11.9 M cold starts), calibrated to the fingerprints of
-  ``coldstarts.md`` §4 (:data:`generate.FINGERPRINTS`). Its output is tier ``synthetic`` and carries a
+  numbers read from the paper and the released Region 2 table (:data:`generate.FINGERPRINTS`). Its output is tier ``synthetic`` and carries a
   ``SYNTHETIC.json`` manifest with the generator's parameters.
 - :mod:`.fit`      -- maximum-likelihood LogNormal and Weibull fits.
 - :mod:`.summarize` -- per-region summary (counts, cold-start time, fits, component shares) behind

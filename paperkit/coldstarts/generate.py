@@ -1,4 +1,4 @@
-"""Synthetic cold-start trace in the release's own layout (coldstarts.md §2.2), tier ``synthetic``.
+"""Synthetic cold-start trace in the release's own layout (the release README), tier ``synthetic``.
 
 Model (per region, vectorised with numpy per day; fingerprints in :mod:`.fingerprints`):
 
@@ -78,7 +78,7 @@ _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 # ---------------------------------------------------------------------------------------------
 # categories (the spec's rules, §1) used to rake Region 2 weights
 def trigger_category(trigger: str) -> str:
-    """Aggregated trigger category of a space-separated trigger string (coldstarts.md §1 rule)."""
+    """Aggregated trigger category of a space-separated trigger string (the rule of analysis.triggers)."""
     tokens = trigger.split()
     if "TIMER-A" in tokens:
         return "TIMER-A"
@@ -144,7 +144,7 @@ def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
 # function tables
 def synthetic_function_table(seed: int = 0) -> pl.DataFrame:
     """A Region 2 runtime/trigger table with the real table's exact runtime, trigger and pool
-    counts (coldstarts.md §2.6) but random funcNames/users and random pairing: tier synthetic."""
+    counts but random funcNames/users and random pairing: tier synthetic."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 77, 2]))
     n = sum(R2_RUNTIME_COUNTS.values())
 
@@ -638,7 +638,7 @@ def _generate_into(root: Path, scale: float, seed: int, n_days: int, regions: tu
         "generator_version": GENERATOR_VERSION, "scale": scale, "seed": seed, "n_days": n_days,
         "parts": sorted(parts), "series": sorted(series) if "quantiles" in parts else [],
         "function_meta_source": meta_source, "regions": {},
-        "note": "synthetic trace calibrated to coldstarts.md §4; not the paper's data",
+        "note": "synthetic trace calibrated to numbers read from the paper; not the paper's data",
     }
     for region in regions:
         target = REGION_TARGETS[region]

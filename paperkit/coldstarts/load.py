@@ -1,4 +1,4 @@
-"""Lazy, validated access to a cold-start trace in the release's own layout (coldstarts.md §2.2).
+"""Lazy, validated access to a cold-start trace in the release's own layout (its README).
 
 ``data_dir`` is the folder that holds ``cold_start/``, ``quantiles/``, ``per_request/`` and
 ``runtime_triggerType/`` (the release's ``cold_start_dataset/``, or a synthetic trace from

@@ -1,5 +1,5 @@
 """Dataset overview (notebook 01): Table 1 (schema summary), Figure 1 (region sizes) and the
-claims of coldstarts.md §0 / Figure 1.
+claims of the paper's §2.1 and Figure 1.
 
 Counts on a synthetic trace at ``scale`` < 1 are compared with the paper after dividing by
 ``scale``. Most of these numbers are calibration inputs of the generator
@@ -20,7 +20,7 @@ from scipy import stats
 from paperkit import provenance
 from paperkit.coldstarts import N_DAYS, generate, load, schema
 
-# release unit and Table 1's field/granularity for each released column (coldstarts.md §0, §2)
+# release unit and Table 1's field/granularity for each released column (the paper's Table 1)
 _UNITS: dict[str, tuple[str, str]] = {
     "day": ("day index 0-30", "-"), "time": ("s since trace start (ms resolution)", "timestamp (ms)"),
     "clusterName": ("int 1-4", "cluster name (hashed)"), "funcName": ("int", "function name (hashed)"),
@@ -45,7 +45,7 @@ TABLES: dict[str, tuple[str, dict[str, pl.DataType]]] = {
                        schema.FUNCTION_META),
 }
 
-# Figure 1 readings (coldstarts.md §1) for the overlay: functions, requests, pods per region
+# Figure 1 readings for the overlay: functions, requests, pods per region
 FIG1_READINGS: dict[str, tuple[float, float, float]] = {
     "R1": (2600, 3.9e10, 7.0e6), "R2": (2418, 1.3e10, 2.1e6), "R3": (240, 2.9e10, 3.2e5),
     "R4": (8300, 4.3e9, 1.6e6), "R5": (550, 1.3e8, 8.0e5)}

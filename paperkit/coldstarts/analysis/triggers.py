@@ -3,7 +3,7 @@
 The Region 2 metadata column ``triggerType-invocationType`` holds a space-separated
 list of ``<TRIGGER>-<A|S>`` tokens (A = asynchronous, S = synchronous).  The paper
 plots 7 categories but never states how multi-trigger combinations are placed.  The
-rule implemented here (coldstarts.md §1, "Trigger aggregation") reproduces every bar
+rule implemented here reproduces every bar
 of Fig. 9 and the function bars of Fig. 8d:
 
 1. any ``TIMER-A`` token                       -> ``TIMER-A``
