@@ -27,7 +27,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
+from paperkit import paths
 from paperkit.cli import exit_on_bad_input, non_negative_int, real
+from paperkit.coldstarts import generate, load, summarize
+from paperkit.coldstarts.analysis import figure_data, pandas_baseline
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,6 @@ class BenchContext:
 
 
 def step_generate(ctx: BenchContext) -> dict:
-    from paperkit.coldstarts import generate
     path = generate.generate_trace(ctx.data_dir, ctx.scale, ctx.seed, parts=ctx.parts,
                                    overwrite=True, progress=sys.stderr.isatty())
     man = json.loads((path / generate.MANIFEST).read_text())
@@ -51,14 +53,12 @@ def step_generate(ctx: BenchContext) -> dict:
 
 
 def step_summarize_cold(ctx: BenchContext) -> dict:
-    from paperkit.coldstarts import load, summarize
     shutil.rmtree(load.cache_root(ctx.data_dir), ignore_errors=True)
     out = summarize.summarize(ctx.data_dir)
     return {"n_regions": len(out["regions"])}
 
 
 def step_summarize_warm(ctx: BenchContext) -> dict:
-    from paperkit.coldstarts import summarize
     out = summarize.summarize(ctx.data_dir)
     return {"n_regions": len(out["regions"])}
 
@@ -88,8 +88,6 @@ def _record_time(ctx: BenchContext, name: str, wall_s: float) -> None:
 
 def step_figures_cold(ctx: BenchContext) -> dict:
     """all_figure_data with an empty parquet cache (includes CSV -> parquet for the needed files)."""
-    from paperkit.coldstarts import load
-    from paperkit.coldstarts.analysis import figure_data
     shutil.rmtree(load.cache_root(ctx.data_dir), ignore_errors=True)
     t0 = time.perf_counter()
     out = figure_data.all_figure_data(ctx.data_dir)
@@ -99,7 +97,6 @@ def step_figures_cold(ctx: BenchContext) -> dict:
 
 def step_figures_warm(ctx: BenchContext) -> dict:
     """all_figure_data again (parquet cache re-used): the analysis cost itself."""
-    from paperkit.coldstarts.analysis import figure_data
     t0 = time.perf_counter()
     out = figure_data.all_figure_data(ctx.data_dir)
     _record_time(ctx, "figures_warm", time.perf_counter() - t0)
@@ -108,7 +105,6 @@ def step_figures_warm(ctx: BenchContext) -> dict:
 
 def step_pandas_baseline(ctx: BenchContext) -> dict:
     """The same figure data with pandas from the CSVs (the demo notebook's way); reports ratios."""
-    from paperkit.coldstarts.analysis import pandas_baseline
     t0 = time.perf_counter()
     out = pandas_baseline.all_figure_data(ctx.data_dir)
     wall = time.perf_counter() - t0
@@ -146,7 +142,6 @@ def _run_step_child(name: str, ctx: BenchContext) -> dict:
 
 @exit_on_bad_input
 def main(argv: list[str] | None = None) -> int:
-    from paperkit import paths
 
     ap = argparse.ArgumentParser(prog="python -m paperkit.coldstarts.bench",
                                  description="Time the cold-start data layer at a given scale.")

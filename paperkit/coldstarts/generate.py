@@ -39,6 +39,7 @@ truncated or changed.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import json
 import math
@@ -50,9 +51,14 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from scipy import special
+from tqdm import tqdm
 
-from paperkit import provenance, registry
-from paperkit.coldstarts import DAY_S, N_DAYS, REGIONS, cachefiles, schema
+from paperkit import paths, provenance, registry
+from paperkit.coldstarts import DAY_S, N_DAYS, REGIONS, cachefiles, fit, schema
+from paperkit.coldstarts.rules import MANIFEST, config_category, pool_size_class
+from paperkit.coldstarts.rules import aggregate_trigger as trigger_category
+from paperkit.coldstarts.rules import pool_cpu_mem as _pool_cpu_mem
 from paperkit.coldstarts.fingerprints import (
     CPU_REQUEST, CREATION_MIXTURE, CREATION_RUNTIMES, FINGERPRINTS, R2_CONFIG_CS_SHARE,
     R2_N_FUNCNAMES, R2_N_USERS, R2_POOL_COUNTS, R2_RUNTIME_COUNTS, R2_RUNTIME_CS_SHARE,
@@ -63,7 +69,6 @@ __all__ = ["FINGERPRINTS", "Fingerprints", "GENERATOR_VERSION", "DEFAULT_SERIES"
            "diurnal_intensity", "trigger_category", "config_category", "pool_size_class"]
 
 GENERATOR_VERSION = 4
-MANIFEST = "SYNTHETIC.json"
 DEFAULT_SERIES: tuple[str, ...] = ("requests", "num_cold_starts", "num_pods", "totalCost_avg",
                                    "cpu_usage_avg")
 ALL_PARTS: tuple[str, ...] = ("cold_start", "quantiles", "per_request", "runtime_triggerType")
@@ -73,40 +78,6 @@ POPULAR_SIGMA = 2.0           # LogNormal sigma of request volume among popular 
 CS_WEIGHT_SIGMA = 1.5         # LogNormal sigma of per-function cold-start weights
 MINUTES = 1440
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-
-
-# ---------------------------------------------------------------------------------------------
-# categories (the spec's rules, §1) used to rake Region 2 weights
-def trigger_category(trigger: str) -> str:
-    """Aggregated trigger category of a space-separated trigger string (the rule of analysis.triggers)."""
-    tokens = trigger.split()
-    if "TIMER-A" in tokens:
-        return "TIMER-A"
-    if trigger in ("APIG-S", "OBS-A", "workflow-S"):
-        return trigger
-    if trigger in ("unknown", "unknown-unknown", "unknown-A unknown-S"):
-        return "unknown"
-    if any(t.endswith("-S") for t in tokens):
-        return "other S"
-    return "other A"
-
-
-def _pool_cpu_mem(pool: str) -> tuple[int, int]:
-    parts = pool.split("-")
-    return int(parts[1]), int(parts[2])
-
-
-def config_category(pool: str) -> str:
-    """CPU-memory config group of a pool name (Fig. 8): 300/128, 400/256, 600/512, 1000/1024, other."""
-    cpu, mem = _pool_cpu_mem(pool)
-    key = f"{cpu}/{mem}"
-    return key if key in ("300/128", "400/256", "600/512", "1000/1024") else "other"
-
-
-def pool_size_class(pool: str) -> str:
-    """'small' (<= 400 millicores and <= 256 MB) or 'large' (Fig. 13)."""
-    cpu, mem = _pool_cpu_mem(pool)
-    return "small" if cpu <= 400 and mem <= 256 else "large"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -344,7 +315,6 @@ def expected_iat_fit(region: str, per_day: np.ndarray) -> tuple[float, float]:
     IATs then scale back by the count ratio; ms rounding and dropped zeros as in the release when
     the real count is that large) and fits it.
     """
-    from paperkit.coldstarts import fit
 
     target = REGION_TARGETS[region]
     intensity = diurnal_intensity(target)
@@ -629,7 +599,6 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
 def _generate_into(root: Path, scale: float, seed: int, n_days: int, regions: tuple[str, ...],
                    parts: tuple[str, ...], series: tuple[str, ...], table: pl.DataFrame,
                    meta_source: str, progress: bool) -> dict:
-    from tqdm import tqdm
 
     bar = tqdm(total=len(regions) * n_days, desc=f"synthetic trace scale={scale:g}",
                unit="region-day", disable=not progress, file=sys.stderr)
@@ -689,7 +658,6 @@ def _generate_into(root: Path, scale: float, seed: int, n_days: int, regions: tu
         mu, sigma = _log_moments(_mixture_table(target, region), class_counts)
         k = target.iat_shape
         n_cs = int(per_day.sum())
-        from scipy import special
         mean_iat = n_days * DAY_S / max(n_cs, 1)
         k_exp, lam_exp = expected_iat_fit(region, per_day)
         manifest["regions"][region] = {
@@ -777,9 +745,7 @@ def synthetic_trace(scale: float, seed: int = 0, *, n_days: int = N_DAYS,
     Checked by content on each call (SHA-256 of every file against the record written after
     generation; hashed once per process per file version): a damaged trace is regenerated with one
     line on stderr."""
-    from paperkit import paths
 
-    import fcntl
 
     if meta not in ("public", "synthetic"):
         raise ValueError(f"R2_TABLE={meta!r}: the Region 2 table is 'public' (committed in "

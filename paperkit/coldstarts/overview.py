@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import polars as pl
 from scipy import stats
 
-from paperkit import provenance
-from paperkit.coldstarts import N_DAYS, generate, load, schema
+from paperkit.coldstarts import generate, schema
+from paperkit.coldstarts.data import Trace
 
 # release unit and Table 1's field/granularity for each released column (the paper's Table 1)
 _UNITS: dict[str, tuple[str, str]] = {
@@ -68,59 +68,6 @@ def schema_table() -> pl.DataFrame:
                                                     "Table 1 field"])
 
 
-@dataclass(frozen=True)
-class Trace:
-    """An opened trace: folder, data tier and the scale its counts are divided by."""
-
-    path: Path
-    tier: str
-    scale: float
-    n_days: int
-
-
-def open_trace(data_dir: str = "", scale: float = 0.01, seed: int = 0,
-               r2_table: str = "public") -> Trace:
-    """``data_dir`` (release layout) or, if empty, the cached synthetic trace at (scale, seed)
-    with its Region 2 functions from ``r2_table`` ("public" or, when asked for, "synthetic")."""
-    path = load.resolve_data_dir(data_dir) if data_dir else generate.synthetic_trace(
-        scale, seed, progress=False, meta=r2_table)
-    if not path.is_dir():
-        raise ValueError(f"DATA_DIR={data_dir!r} is not a folder; pass a trace in the release "
-                         "layout (cold_start/R*/day_XX.csv, ...) or '' for the synthetic trace")
-    if data_dir:
-        provenance.note_input("user", path=path.resolve())
-    man = load.manifest(path)
-    if man is None:
-        return Trace(path, "public", 1.0, N_DAYS)
-    return Trace(path, "synthetic", float(man["scale"]), int(man["n_days"]))
-
-
-def region_sizes(data_dir: str | Path) -> pl.DataFrame:
-    """Per region: n_functions (funcID columns of the ``requests`` series, else distinct funcIDs
-    with a cold start), functions_source, n_requests (null without the series), n_pods (distinct
-    podIDs in cold_start/), n_cold_starts, n_clusters, n_days. Sorted by region."""
-    cs = load.add_func_id(load.scan_cold_starts(data_dir))
-    out = (cs.group_by("region").agg(
-        n_cold_starts=pl.len(), n_pods=pl.col("podID").n_unique(),
-        n_functions_cs=pl.col("funcID").n_unique(), n_clusters=pl.col("clusterName").n_unique(),
-        n_days=pl.col("day").n_unique())
-        .collect(engine="in-memory").sort("region"))
-    if "requests" in load.available_series(data_dir):
-        req = (load.scan_series(data_dir, "requests").group_by("region")
-               .agg(n_requests=pl.col("value").sum()).collect(engine="in-memory"))
-        fn = load.series_functions(data_dir, "requests").group_by("region").agg(
-            n_functions=pl.len())
-        out = out.join(req, on="region", how="left").join(fn, on="region", how="left").with_columns(
-            functions_source=pl.lit("requests series"))
-    else:
-        out = out.with_columns(n_requests=pl.lit(None, pl.Float64),
-                               n_functions=pl.col("n_functions_cs"),
-                               functions_source=pl.lit("cold starts"))
-    return out.with_columns(pl.col("n_functions").cast(pl.Int64)).select(
-        "region", "n_functions", "functions_source", "n_requests", "n_pods", "n_cold_starts",
-        "n_clusters", "n_days").sort("region")
-
-
 def spread_decades(x: list[float]) -> float:
     """log10(max / min) of positive values."""
     a = np.asarray(x, dtype=float)
@@ -135,7 +82,6 @@ def rank_correlation(x: list[float], y: list[float]) -> float:
 def plot_region_sizes(sizes: pl.DataFrame, scale: float, tier: str):
     """Figure 1: functions (x, log) vs requests (y, log), bubble area ~ pods; the paper's
     readings times ``scale`` as open circles. Returns the matplotlib figure."""
-    import matplotlib.pyplot as plt
 
     df = sizes.filter(pl.col("n_requests").is_not_null()).sort("region")
     fig, ax = plt.subplots(figsize=(6.4, 4.4))

@@ -5,7 +5,7 @@ import json
 import polars as pl
 import pytest
 
-from paperkit.coldstarts import load, overview, schema
+from paperkit.coldstarts import data, load, overview, schema
 
 
 def test_schema_table_lists_every_released_column():
@@ -15,7 +15,7 @@ def test_schema_table_lists_every_released_column():
 
 
 def test_region_sizes(tiny_trace):
-    sizes = overview.region_sizes(tiny_trace)
+    sizes = data.region_sizes(tiny_trace)
     man = json.loads((tiny_trace / "SYNTHETIC.json").read_text())["regions"]
     assert sizes["region"].to_list() == sorted(man)
     for row in sizes.iter_rows(named=True):
@@ -31,9 +31,9 @@ def _by_id(values):
 
 
 def test_claims_on_synthetic_tier(tiny_trace, public_data):
-    trace = overview.open_trace(str(tiny_trace))
+    trace = data.open_trace(str(tiny_trace))
     assert trace.tier == "synthetic" and trace.scale == 0.002
-    sizes = overview.region_sizes(trace.path)
+    sizes = data.region_sizes(trace.path)
     meta, meta_tier = load.load_function_meta_tier(None)
     v = _by_id(overview.overview_claims(trace, sizes, meta, meta_tier, 13))
     assert v["D2"].value == pytest.approx(sizes["n_cold_starts"].sum() / 0.002)
@@ -44,8 +44,8 @@ def test_claims_on_synthetic_tier(tiny_trace, public_data):
 
 
 def test_claims_on_partial_release(cs_only_trace):
-    trace = overview.open_trace(str(cs_only_trace))
-    sizes = overview.region_sizes(trace.path)
+    trace = data.open_trace(str(cs_only_trace))
+    sizes = data.region_sizes(trace.path)
     assert sizes["n_requests"].null_count() == sizes.height
     meta, meta_tier = load.load_function_meta_tier(None)
     v = _by_id(overview.overview_claims(trace, sizes, meta, meta_tier, 13))
@@ -59,7 +59,7 @@ def test_relative_data_dir_resolves_from_repo_root(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     assert load.resolve_data_dir("paperkit") == paths.ROOT / "paperkit"
     with pytest.raises(ValueError, match="not a folder"):
-        overview.open_trace("no/such/folder")
+        data.open_trace("no/such/folder")
 
 
 def test_spread_and_rank():

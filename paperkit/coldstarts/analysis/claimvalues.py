@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from .. import generate
+from ..fingerprints import RegionTarget
 from .distributions import TOTAL
 
 #: claims whose value is a Region 2 *function-table* statistic use this key (tier of that table)
@@ -43,8 +45,6 @@ def calibrated_keys() -> set[str]:
     ``fingerprints.RegionTarget`` (popular share, medians, mixtures, ...) + the Custom/http
     creation mode (``fingerprints.CREATION_MIXTURE``).
     """
-    from .. import generate
-    from ..fingerprints import RegionTarget
     keys = set(generate.FINGERPRINTS.calibrated)
     keys |= {f.name for f in dataclasses.fields(RegionTarget)}
     keys.add("creation_mixture")
