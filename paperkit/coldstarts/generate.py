@@ -599,7 +599,8 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
 def _generate_into(root: Path, scale: float, seed: int, n_days: int, regions: tuple[str, ...],
                    parts: tuple[str, ...], series: tuple[str, ...], table: pl.DataFrame,
                    meta_source: str, progress: bool) -> dict:
-
+    """Write every region of the trace under ``root``; return the manifest (one region at a time:
+    :func:`_write_region` writes the files, :func:`_region_manifest` records what it wrote)."""
     bar = tqdm(total=len(regions) * n_days, desc=f"synthetic trace scale={scale:g}",
                unit="region-day", disable=not progress, file=sys.stderr)
     manifest: dict = {
@@ -610,74 +611,94 @@ def _generate_into(root: Path, scale: float, seed: int, n_days: int, regions: tu
         "note": "synthetic trace calibrated to numbers read from the paper; not the paper's data",
     }
     for region in regions:
-        target = REGION_TARGETS[region]
         fn, r2meta = _region_functions(region, scale, seed, table)
-        mult = day_multipliers(target)
-        intensity = diurnal_intensity(target)
-        n_total_31 = int(round(target.n_cold_starts * scale))
-        per_day = _largest_remainder(n_total_31, mult)[:n_days]
-        extra_31 = max(target.n_requests - target.n_cold_starts, 0.0) * scale
-        extra_day = extra_31 * mult / mult.sum()
-        rng = np.random.default_rng(np.random.SeedSequence([seed, REGIONS.index(region), 20_000]))
-        pod_base = int(rng.integers(10**8, 3 * 10**9))
-        cs_dir = root / "cold_start" / region
-        if "cold_start" in parts:
-            cs_dir.mkdir(parents=True)
-        cols = fn.func_id.tolist()
-        sdirs = {}
-        if "quantiles" in parts:
-            for s in series:
-                sdirs[s] = root / "quantiles" / region / s
-                sdirs[s].mkdir(parents=True)
-        class_counts = np.zeros(3, dtype=np.int64)
-        n_requests = 0.0
-        prev_last = np.zeros(fn.n)
-        offset = 0
-        for day in range(n_days):
-            n = int(per_day[day])
-            events, f = _day_events(region, day, n, fn, seed, offset, pod_base, intensity)
-            offset += n
-            class_counts += np.bincount(fn.klass[f], minlength=3)
-            if "cold_start" in parts:
-                events.write_csv(cs_dir / f"day_{day:02d}.csv", float_scientific=False)
-            if "quantiles" in parts:
-                mats = _day_series(region, day, fn, f, events["time"].to_numpy(), extra_day[day],
-                                   intensity, seed, prev_last)
-                cs_mat = np.nan_to_num(mats["num_cold_starts"])
-                prev_last = cs_mat[-1]
-                n_requests += float(np.nansum(mats["requests"]))
-                for s in series:
-                    _write_series(sdirs[s] / f"day_{day:02d}.csv", day, mats[s], cols,
-                                  integer=s in schema.COUNT_SERIES)
-            if "per_request" in parts and day == n_days - 1:
-                rq = _day_requests(region, day, events, fn, f, seed)
-                rdir = root / "per_request" / region
-                rdir.mkdir(parents=True)
-                rq.write_csv(rdir / f"{region}_part-00000.csv", float_scientific=False)
-            bar.update(1)
-        mu, sigma = _log_moments(_mixture_table(target, region), class_counts)
-        k = target.iat_shape
-        n_cs = int(per_day.sum())
-        mean_iat = n_days * DAY_S / max(n_cs, 1)
-        k_exp, lam_exp = expected_iat_fit(region, per_day)
-        manifest["regions"][region] = {
-            "n_cold_starts": n_cs, "n_functions": fn.n,
-            "n_requests": int(round(n_requests)) if "quantiles" in parts else None,
-            "lognormal": {"mu": mu, "sigma": sigma},
-            "weibull_iat": {"shape": k_exp, "scale": lam_exp},
-            "weibull_iat_operational": {"shape": k,
-                                        "scale": mean_iat / float(special.gamma(1 + 1 / k))},
-            "component_share": {schema.COMPONENT_KEYS[c]: target.shares[c] / sum(target.shares.values())
-                                for c in schema.COMPONENTS},
-            "class_counts": {"small": int(class_counts[0]), "large": int(class_counts[1]),
-                             "creation": int(class_counts[2])},
-        }
+        per_day = _largest_remainder(int(round(REGION_TARGETS[region].n_cold_starts * scale)),
+                                     day_multipliers(REGION_TARGETS[region]))[:n_days]
+        class_counts, n_requests = _write_region(root, region, scale, seed, n_days, parts, series,
+                                                 fn, per_day, bar)
+        manifest["regions"][region] = _region_manifest(region, n_days, fn, per_day, class_counts,
+                                                       n_requests if "quantiles" in parts else None)
         if region == "R2" and "runtime_triggerType" in parts and r2meta is not None:
             mdir = root / "runtime_triggerType"
             mdir.mkdir(parents=True)
             r2meta.write_csv(mdir / "df_funcID_runtime_triggerType.csv")
     bar.close()
     return manifest
+
+
+def _region_dirs(root: Path, region: str, parts: tuple[str, ...], series: tuple[str, ...]) -> tuple[Path, dict]:
+    """Create (and return) a region's cold-start folder and its per-minute series folders."""
+    cs_dir = root / "cold_start" / region
+    if "cold_start" in parts:
+        cs_dir.mkdir(parents=True)
+    sdirs = {}
+    if "quantiles" in parts:
+        for s in series:
+            sdirs[s] = root / "quantiles" / region / s
+            sdirs[s].mkdir(parents=True)
+    return cs_dir, sdirs
+
+
+def _write_region(root: Path, region: str, scale: float, seed: int, n_days: int, parts: tuple[str, ...],
+                  series: tuple[str, ...], fn: "_Functions", per_day: np.ndarray, bar) -> tuple[np.ndarray, float]:
+    """Write one region day by day (cold starts, series, the last day's request table); return the
+    pool-class counts of its cold starts and its total requests."""
+    target = REGION_TARGETS[region]
+    mult = day_multipliers(target)
+    intensity = diurnal_intensity(target)
+    extra_day = max(target.n_requests - target.n_cold_starts, 0.0) * scale * mult / mult.sum()
+    rng = np.random.default_rng(np.random.SeedSequence([seed, REGIONS.index(region), 20_000]))
+    pod_base = int(rng.integers(10**8, 3 * 10**9))
+    cs_dir, sdirs = _region_dirs(root, region, parts, series)
+    cols = fn.func_id.tolist()
+    class_counts = np.zeros(3, dtype=np.int64)
+    n_requests = 0.0
+    prev_last = np.zeros(fn.n)
+    offset = 0
+    for day in range(n_days):
+        n = int(per_day[day])
+        events, f = _day_events(region, day, n, fn, seed, offset, pod_base, intensity)
+        offset += n
+        class_counts += np.bincount(fn.klass[f], minlength=3)
+        if "cold_start" in parts:
+            events.write_csv(cs_dir / f"day_{day:02d}.csv", float_scientific=False)
+        if "quantiles" in parts:
+            mats = _day_series(region, day, fn, f, events["time"].to_numpy(), extra_day[day],
+                               intensity, seed, prev_last)
+            prev_last = np.nan_to_num(mats["num_cold_starts"])[-1]
+            n_requests += float(np.nansum(mats["requests"]))
+            for s in series:
+                _write_series(sdirs[s] / f"day_{day:02d}.csv", day, mats[s], cols,
+                              integer=s in schema.COUNT_SERIES)
+        if "per_request" in parts and day == n_days - 1:
+            rdir = root / "per_request" / region
+            rdir.mkdir(parents=True)
+            _day_requests(region, day, events, fn, f, seed).write_csv(
+                rdir / f"{region}_part-00000.csv", float_scientific=False)
+        bar.update(1)
+    return class_counts, n_requests
+
+
+def _region_manifest(region: str, n_days: int, fn: "_Functions", per_day: np.ndarray,
+                     class_counts: np.ndarray, n_requests: float | None) -> dict:
+    """The manifest entry of one region: counts and the parameters a summary should recover."""
+    target = REGION_TARGETS[region]
+    mu, sigma = _log_moments(_mixture_table(target, region), class_counts)
+    k = target.iat_shape
+    n_cs = int(per_day.sum())
+    mean_iat = n_days * DAY_S / max(n_cs, 1)
+    k_exp, lam_exp = expected_iat_fit(region, per_day)
+    return {
+        "n_cold_starts": n_cs, "n_functions": fn.n,
+        "n_requests": int(round(n_requests)) if n_requests is not None else None,
+        "lognormal": {"mu": mu, "sigma": sigma},
+        "weibull_iat": {"shape": k_exp, "scale": lam_exp},
+        "weibull_iat_operational": {"shape": k, "scale": mean_iat / float(special.gamma(1 + 1 / k))},
+        "component_share": {schema.COMPONENT_KEYS[c]: target.shares[c] / sum(target.shares.values())
+                            for c in schema.COMPONENTS},
+        "class_counts": {"small": int(class_counts[0]), "large": int(class_counts[1]),
+                         "creation": int(class_counts[2])},
+    }
 
 
 def _scale_tag(scale: float) -> str:

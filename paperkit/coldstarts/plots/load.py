@@ -27,9 +27,9 @@ def fig05_diurnal(series: pl.DataFrame, peaks: pl.DataFrame) -> Figure:
     axes[-1, 0].set_xlabel("Time (days)")
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=3, fontsize=7, markerscale=6,
-               bbox_to_anchor=(0.5, 0.965))
+               bbox_to_anchor=(0.5, 0.975))
     fig.suptitle("Normalised requests per minute", fontsize=10)
-    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
     return fig
 
 

@@ -54,10 +54,10 @@ def fig03_region_stats(median_requests: pl.DataFrame, exec_cdf: pl.DataFrame, cp
     top.set_xticks(list(IAT_LINES_PER_DAY.values()), list(IAT_LINES_PER_DAY), rotation=90, fontsize=6)
     top.tick_params(length=2, pad=1)
     top.minorticks_off()
-    ax.set_xlabel("Requests on median day per function")
+    ax.set_xlabel("Requests on median day per function\n(top axis: the equivalent mean inter-arrival time)")
     ax.set_ylabel("CDF")
     ax.set_ylim(0, 1.02)
-    ax.set_title("(a)  top: equivalent mean inter-arrival time", loc="left", fontsize=8, pad=18)
+    ax.set_title("(a)", loc="left", fontsize=9, pad=18)
     cdf_lines(axes[1], exec_cdf, "region")
     axes[1].set_xlabel("Mean execution time per minute (s)")
     axes[1].set_title("(b)", loc="left", fontsize=9, pad=18)
@@ -65,7 +65,7 @@ def fig03_region_stats(median_requests: pl.DataFrame, exec_cdf: pl.DataFrame, cp
     axes[2].set_xlabel("Mean CPU usage per minute (cores)")
     axes[2].set_title("(c)", loc="left", fontsize=9, pad=18)
     axes[2].legend(fontsize=7)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
     return fig
 
 
