@@ -183,8 +183,9 @@ def cold_start_distributions(data_dir) -> dict[str, pl.DataFrame]:
                         binned_cdf(cs.with_columns(pl.lit("all").alias("region")), tot, ["region"],
                                    *distributions.CS_GRID, n=distributions.N_GRID)])
     iat_all = iat.with_columns(pl.lit("all").alias("region"))
-    iat_cdf = pl.concat([binned_cdf(iat, "iat", ["region"], *distributions.IAT_GRID, n=distributions.N_GRID),
-                         binned_cdf(iat_all, "iat", ["region"], *distributions.IAT_GRID, n=distributions.N_GRID)])
+    iat_cdf = pl.concat([binned_cdf(iat, "iat", ["region"], *distributions.IAT_GRID, n=distributions.N_IAT_GRID),
+                         binned_cdf(iat_all, "iat", ["region"], *distributions.IAT_GRID,
+                                    n=distributions.N_IAT_GRID)])
     quart = pl.concat([distributions.quartiles(cs, tot, ["region"]),
                        distributions.quartiles(cs.with_columns(pl.lit("all").alias("region")), tot, ["region"])])
     return {
