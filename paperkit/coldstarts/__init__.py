@@ -23,7 +23,10 @@ Design of the data layer:
 - :mod:`.fit`      -- maximum-likelihood LogNormal and Weibull fits.
 - :mod:`.summarize` -- per-region summary (counts, cold-start time, fits, component shares) behind
   ``python -m paperkit.coldstarts summarize DATA_DIR``; the same functions the notebooks use.
-- :mod:`.overview` -- notebook 01: Table 1 (schema summary), Figure 1 (region sizes), §0 claims.
+- :mod:`.data`     -- the data role: ``open_trace`` (the one entry of every notebook) and Fig. 1's data.
+- :mod:`.rules`    -- the trigger, config and pool rules and the manifest name, shared by the
+  generator and the analysis.
+- :mod:`.overview` -- notebook 01: Table 1 (schema summary), the Figure 1 plot, §0 claims.
 - :mod:`.fingerprints` -- the generator's calibration targets (``generate.FINGERPRINTS``).
 - :mod:`.bench`    -- ``python -m paperkit.coldstarts.bench``: generate + summarize timing, peak RSS.
 

@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 
 from paperkit.coldstarts import data, load, overview, schema
+from paperkit.coldstarts.analysis import claimvalues
 
 
 def test_schema_table_lists_every_released_column():
@@ -35,7 +36,7 @@ def test_claims_on_synthetic_tier(tiny_trace, public_data):
     assert trace.tier == "synthetic" and trace.scale == 0.002
     sizes = data.region_sizes(trace.path)
     meta, meta_tier = load.load_function_meta_tier(None)
-    v = _by_id(overview.overview_claims(trace, sizes, meta, meta_tier, 13))
+    v = _by_id(claimvalues.overview_claims(trace, sizes, meta, meta_tier, 13))
     assert v["D2"].value == pytest.approx(sizes["n_cold_starts"].sum() / 0.002)
     assert v["D2"].role == "calibration" and "scale" in v["D2"].note
     assert v["D8"].value is None and "real" in v["D8"].reason  # exact release counts: not checkable
@@ -48,7 +49,7 @@ def test_claims_on_partial_release(cs_only_trace):
     sizes = data.region_sizes(trace.path)
     assert sizes["n_requests"].null_count() == sizes.height
     meta, meta_tier = load.load_function_meta_tier(None)
-    v = _by_id(overview.overview_claims(trace, sizes, meta, meta_tier, 13))
+    v = _by_id(claimvalues.overview_claims(trace, sizes, meta, meta_tier, 13))
     assert v["D1"].value is None and "requests" in v["D1"].reason
     assert v["F1-requests-R1"].value is None and v["F1-span"].value is None
     assert v["F1-pods-R1"].value is not None
@@ -63,5 +64,5 @@ def test_relative_data_dir_resolves_from_repo_root(monkeypatch, tmp_path):
 
 
 def test_spread_and_rank():
-    assert overview.spread_decades([1e8, 1e10, 5e9]) == pytest.approx(2.0)
-    assert overview.rank_correlation([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
+    assert claimvalues.spread_decades([1e8, 1e10, 5e9]) == pytest.approx(2.0)
+    assert claimvalues.rank_correlation([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)

@@ -10,7 +10,7 @@ from matplotlib.patches import Patch
 from scipy import stats
 
 from ..analysis.distributions import COMPONENTS, PANELS, TOTAL
-from .style import REGION_COLORS, cdf_lines
+from .style import cdf_lines
 
 PANEL_TITLES = {TOTAL: "cold start time", "podAllocationCost": "pod allocation time",
                 "deployCodeCost": "deploy code time", "deployDependencyCost": "deploy dependency time",
@@ -118,8 +118,3 @@ def fig15_16_group_cdfs(cdf: pl.DataFrame, group: str, order: list[str]) -> Figu
     axes[4].set_xlim(2e-2, 1e1)
     fig.tight_layout()
     return fig
-
-
-def region_legend_colors() -> dict:
-    """Region colours (for notebooks that draw extra lines)."""
-    return dict(REGION_COLORS)
