@@ -18,12 +18,15 @@ Design of the data layer:
 - :mod:`.cachefiles` -- unique temporary names and content digests of every cache the package writes.
 - :mod:`.generate` -- a seeded, vectorised synthetic-trace generator writing exactly that layout at
   a ``scale`` (1.0 = the paper's 11.9 M cold starts), calibrated to the fingerprints of
-  ``coldstarts.md`` §4 (:data:`generate.FINGERPRINTS`). Its output is tier ``synthetic`` and carries a
+  numbers read from the paper and the released Region 2 table (:data:`generate.FINGERPRINTS`). Its output is tier ``synthetic`` and carries a
   ``SYNTHETIC.json`` manifest with the generator's parameters.
 - :mod:`.fit`      -- maximum-likelihood LogNormal and Weibull fits.
 - :mod:`.summarize` -- per-region summary (counts, cold-start time, fits, component shares) behind
   ``python -m paperkit.coldstarts summarize DATA_DIR``; the same functions the notebooks use.
-- :mod:`.overview` -- notebook 01: Table 1 (schema summary), Figure 1 (region sizes), §0 claims.
+- :mod:`.data`     -- the data role: ``open_trace`` (the one entry of every notebook) and Fig. 1's data.
+- :mod:`.rules`    -- the trigger, config and pool rules and the manifest name, shared by the
+  generator and the analysis.
+- :mod:`.overview` -- notebook 01: Table 1 (schema summary), the Figure 1 plot, §0 claims.
 - :mod:`.fingerprints` -- the generator's calibration targets (``generate.FINGERPRINTS``).
 - :mod:`.bench`    -- ``python -m paperkit.coldstarts.bench``: generate + summarize timing, peak RSS.
 

@@ -18,7 +18,8 @@ import warnings
 from pathlib import Path
 
 from paperkit.cli import exit_on_bad_input, integer, non_negative_int, real
-from paperkit.coldstarts import N_DAYS, REGIONS
+from paperkit.coldstarts import N_DAYS, REGIONS, generate
+from paperkit.coldstarts.summarize import summarize
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,7 +54,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.cmd == "summarize":
-        from paperkit.coldstarts.summarize import summarize
         if not Path(args.data_dir).is_dir():
             parser.error(f"DATA_DIR {args.data_dir} is not a folder; get the release with "
                          "`make data GROUPS=huawei-coldstart` or generate one with "
@@ -70,7 +70,6 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(str(out))
         print(json.dumps(out, sort_keys=True))
         return 0
-    from paperkit.coldstarts import generate
     regions = tuple(r.strip() for r in args.regions.split(",") if r.strip())
     parts = tuple(r.strip() for r in args.parts.split(",") if r.strip())
     try:

@@ -5,7 +5,14 @@ Runs each step of :data:`STEPS` in a fresh child process (so each peak RSS is it
 
 - ``generate``        -- synthetic trace at ``--scale`` (all parts of the release layout);
 - ``summarize_cold``  -- ``summarize`` with an empty parquet cache (includes CSV -> parquet);
-- ``summarize_warm``  -- ``summarize`` again (parquet cache re-used).
+- ``summarize_warm``  -- ``summarize`` again (parquet cache re-used);
+- ``figures_cold`` / ``figures_warm`` / ``pandas_baseline`` -- every figure's data, paperkit vs pandas;
+- ``peer_paperkit_cold`` / ``peer_paperkit`` / ``peer_duckdb`` / ``peer_pandas`` -- the same
+  figure-data queries (:mod:`.analysis.peer`) in paperkit, DuckDB and pandas; the run ends with
+  ``paperkit/duckdb time ratio: X, memory ratio: Y``. DuckDB is not a dependency of the package:
+  install it with ``pip install -e .[bench]`` (the benchmark installs nothing itself).
+
+``--steps peer`` runs only the trace generation and the peer steps.
 
 To time more work (e.g. the figure-data functions), append ``(name, function)`` to :data:`STEPS`;
 a step function takes the :class:`BenchContext` and returns an optional dict of extra numbers.
@@ -27,7 +34,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
+from paperkit import paths
 from paperkit.cli import exit_on_bad_input, non_negative_int, real
+from paperkit.coldstarts import generate, load, summarize
+from paperkit.coldstarts.analysis import figure_data, pandas_baseline, peer
 
 
 @dataclass(frozen=True)
@@ -41,7 +51,6 @@ class BenchContext:
 
 
 def step_generate(ctx: BenchContext) -> dict:
-    from paperkit.coldstarts import generate
     path = generate.generate_trace(ctx.data_dir, ctx.scale, ctx.seed, parts=ctx.parts,
                                    overwrite=True, progress=sys.stderr.isatty())
     man = json.loads((path / generate.MANIFEST).read_text())
@@ -51,14 +60,12 @@ def step_generate(ctx: BenchContext) -> dict:
 
 
 def step_summarize_cold(ctx: BenchContext) -> dict:
-    from paperkit.coldstarts import load, summarize
     shutil.rmtree(load.cache_root(ctx.data_dir), ignore_errors=True)
     out = summarize.summarize(ctx.data_dir)
     return {"n_regions": len(out["regions"])}
 
 
 def step_summarize_warm(ctx: BenchContext) -> dict:
-    from paperkit.coldstarts import summarize
     out = summarize.summarize(ctx.data_dir)
     return {"n_regions": len(out["regions"])}
 
@@ -88,8 +95,6 @@ def _record_time(ctx: BenchContext, name: str, wall_s: float) -> None:
 
 def step_figures_cold(ctx: BenchContext) -> dict:
     """all_figure_data with an empty parquet cache (includes CSV -> parquet for the needed files)."""
-    from paperkit.coldstarts import load
-    from paperkit.coldstarts.analysis import figure_data
     shutil.rmtree(load.cache_root(ctx.data_dir), ignore_errors=True)
     t0 = time.perf_counter()
     out = figure_data.all_figure_data(ctx.data_dir)
@@ -99,7 +104,6 @@ def step_figures_cold(ctx: BenchContext) -> dict:
 
 def step_figures_warm(ctx: BenchContext) -> dict:
     """all_figure_data again (parquet cache re-used): the analysis cost itself."""
-    from paperkit.coldstarts.analysis import figure_data
     t0 = time.perf_counter()
     out = figure_data.all_figure_data(ctx.data_dir)
     _record_time(ctx, "figures_warm", time.perf_counter() - t0)
@@ -108,7 +112,6 @@ def step_figures_warm(ctx: BenchContext) -> dict:
 
 def step_pandas_baseline(ctx: BenchContext) -> dict:
     """The same figure data with pandas from the CSVs (the demo notebook's way); reports ratios."""
-    from paperkit.coldstarts.analysis import pandas_baseline
     t0 = time.perf_counter()
     out = pandas_baseline.all_figure_data(ctx.data_dir)
     wall = time.perf_counter() - t0
@@ -120,6 +123,50 @@ def step_pandas_baseline(ctx: BenchContext) -> dict:
 
 STEPS += [("figures_cold", step_figures_cold), ("figures_warm", step_figures_warm),
           ("pandas_baseline", step_pandas_baseline)]
+
+
+# ---------------------------------------------------------------------------------------------
+# The peer comparison (issue 14): the same figure-data queries (analysis.peer) in paperkit
+# (polars, streaming engine, parquet cache), DuckDB (reading the CSVs) and pandas (the CSVs).
+def step_peer_paperkit_cold(ctx: BenchContext) -> dict:
+    """paperkit's peer queries with an empty parquet cache (CSV -> parquet included)."""
+    shutil.rmtree(load.cache_root(ctx.data_dir), ignore_errors=True)
+    return {"rows": sum(df.height for df in peer.polars_queries(ctx.data_dir).values())}
+
+
+def step_peer_paperkit(ctx: BenchContext) -> dict:
+    """paperkit's peer queries, parquet cache warm: the analysis itself."""
+    return {"rows": sum(df.height for df in peer.polars_queries(ctx.data_dir).values())}
+
+
+def step_peer_duckdb(ctx: BenchContext) -> dict:
+    """DuckDB's peer queries, straight from the CSVs."""
+    return {"rows": sum(df.height for df in peer.duckdb_queries(ctx.data_dir).values())}
+
+
+def step_peer_pandas(ctx: BenchContext) -> dict:
+    """pandas' peer queries, from the CSVs."""
+    return {"rows": sum(df.height for df in peer.pandas_queries(ctx.data_dir).values())}
+
+
+PEER_STEPS = [("peer_paperkit_cold", step_peer_paperkit_cold), ("peer_paperkit", step_peer_paperkit),
+              ("peer_duckdb", step_peer_duckdb), ("peer_pandas", step_peer_pandas)]
+STEPS += PEER_STEPS
+
+
+def peer_lines(results: dict) -> list[str]:
+    """The ratios of the peer steps; the last line is ``paperkit/duckdb time ratio: X, memory ratio: Y``
+    (paperkit's warm run over DuckDB's; below 1 means paperkit is faster / smaller)."""
+    pk, dd, pd_ = results["peer_paperkit"], results["peer_duckdb"], results["peer_pandas"]
+    cold = results.get("peer_paperkit_cold")
+    lines = [f"paperkit/pandas time ratio: {pk['wall_s'] / pd_['wall_s']:.2f}, "
+             f"memory ratio: {pk['peak_rss_mb'] / pd_['peak_rss_mb']:.2f}"]
+    if cold:
+        lines.append(f"paperkit (cold parquet cache)/duckdb time ratio: {cold['wall_s'] / dd['wall_s']:.2f}, "
+                     f"memory ratio: {cold['peak_rss_mb'] / dd['peak_rss_mb']:.2f}")
+    lines.append(f"paperkit/duckdb time ratio: {pk['wall_s'] / dd['wall_s']:.2f}, "
+                 f"memory ratio: {pk['peak_rss_mb'] / dd['peak_rss_mb']:.2f}")
+    return lines
 
 def _peak_rss_mb() -> float:
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
@@ -144,9 +191,22 @@ def _run_step_child(name: str, ctx: BenchContext) -> dict:
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
+def _selected_steps(spec: str) -> list[str]:
+    """Step names from ``--steps``: all, peer (generate + the peer steps) or a comma list."""
+    names = [n for n, _ in STEPS]
+    if spec == "all":
+        return names
+    if spec == "peer":
+        return ["generate"] + [n for n, _ in PEER_STEPS]
+    chosen = [n for n in spec.split(",") if n]
+    bad = [n for n in chosen if n not in names]
+    if bad:
+        raise ValueError(f"--steps: unknown step(s) {bad}; choose from {names}, 'all' or 'peer'")
+    return chosen
+
+
 @exit_on_bad_input
 def main(argv: list[str] | None = None) -> int:
-    from paperkit import paths
 
     ap = argparse.ArgumentParser(prog="python -m paperkit.coldstarts.bench",
                                  description="Time the cold-start data layer at a given scale.")
@@ -156,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", default="", help="where the trace is written (default: cache)")
     ap.add_argument("--parts", default="cold_start,quantiles,per_request,runtime_triggerType")
     ap.add_argument("--keep", action="store_true", help="keep the generated trace")
+    ap.add_argument("--steps", default="all",
+                    help="comma-separated steps to run in order (default all); 'peer' = generate + the peer steps")
     ap.add_argument("--step", choices=[n for n, _ in STEPS], help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     data_dir = args.data_dir or str(paths.cache_dir() / "coldstarts" /
@@ -166,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(_run_step_here(args.step, ctx)))
         return 0
     results = {}
-    for name, _ in STEPS:
+    for name in _selected_steps(args.steps):
         results[name] = _run_step_child(name, ctx)
         r = results[name]
         print(f"{name:16s} {r['wall_s']:8.1f} s   peak RSS {r['peak_rss_mb']:8.0f} MB", flush=True)
@@ -178,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1, sort_keys=True) + "\n")
     print(f"wrote {out}")
+    if all(n in results for n in ("peer_paperkit", "peer_duckdb", "peer_pandas")):
+        print("\n".join(peer_lines(results)))
     if not args.keep and not args.data_dir:
         shutil.rmtree(data_dir, ignore_errors=True)
     return 0

@@ -1,4 +1,4 @@
-"""Calibration targets of the synthetic generator: the statistical fingerprints of coldstarts.md §4.
+"""Calibration targets of the synthetic generator: numbers read from the paper and the Region 2 table.
 
 Every number here is a *target the generator is built to hit* (so a claim that compares a synthetic
 trace with one of them is a calibration check, ``role="calibration"``, not an independent
@@ -184,7 +184,7 @@ CREATION_MIXTURE: Mixture = ((1.0, 10.5, 0.08),)  # R2 10-13 % mass at 10-11 s [
 
 @dataclass(frozen=True)
 class Fingerprints:
-    """All calibration targets of :mod:`paperkit.coldstarts.generate` (coldstarts.md §4)."""
+    """All calibration targets of :mod:`paperkit.coldstarts.generate`."""
 
     regions: dict[str, RegionTarget] = field(default_factory=lambda: dict(REGION_TARGETS))
     total_cold_starts: int = 11_913_857       # [nb]

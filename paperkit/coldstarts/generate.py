@@ -1,4 +1,4 @@
-"""Synthetic cold-start trace in the release's own layout (coldstarts.md §2.2), tier ``synthetic``.
+"""Synthetic cold-start trace in the release's own layout (the release README), tier ``synthetic``.
 
 Model (per region, vectorised with numpy per day; fingerprints in :mod:`.fingerprints`):
 
@@ -39,6 +39,7 @@ truncated or changed.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import json
 import math
@@ -50,9 +51,14 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from scipy import special
+from tqdm import tqdm
 
-from paperkit import provenance, registry
-from paperkit.coldstarts import DAY_S, N_DAYS, REGIONS, cachefiles, schema
+from paperkit import paths, provenance, registry
+from paperkit.coldstarts import DAY_S, N_DAYS, REGIONS, cachefiles, fit, schema
+from paperkit.coldstarts.rules import MANIFEST, config_category, pool_size_class
+from paperkit.coldstarts.rules import aggregate_trigger as trigger_category
+from paperkit.coldstarts.rules import pool_cpu_mem as _pool_cpu_mem
 from paperkit.coldstarts.fingerprints import (
     CPU_REQUEST, CREATION_MIXTURE, CREATION_RUNTIMES, FINGERPRINTS, R2_CONFIG_CS_SHARE,
     R2_N_FUNCNAMES, R2_N_USERS, R2_POOL_COUNTS, R2_RUNTIME_COUNTS, R2_RUNTIME_CS_SHARE,
@@ -63,7 +69,6 @@ __all__ = ["FINGERPRINTS", "Fingerprints", "GENERATOR_VERSION", "DEFAULT_SERIES"
            "diurnal_intensity", "trigger_category", "config_category", "pool_size_class"]
 
 GENERATOR_VERSION = 4
-MANIFEST = "SYNTHETIC.json"
 DEFAULT_SERIES: tuple[str, ...] = ("requests", "num_cold_starts", "num_pods", "totalCost_avg",
                                    "cpu_usage_avg")
 ALL_PARTS: tuple[str, ...] = ("cold_start", "quantiles", "per_request", "runtime_triggerType")
@@ -73,40 +78,6 @@ POPULAR_SIGMA = 2.0           # LogNormal sigma of request volume among popular 
 CS_WEIGHT_SIGMA = 1.5         # LogNormal sigma of per-function cold-start weights
 MINUTES = 1440
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-
-
-# ---------------------------------------------------------------------------------------------
-# categories (the spec's rules, §1) used to rake Region 2 weights
-def trigger_category(trigger: str) -> str:
-    """Aggregated trigger category of a space-separated trigger string (coldstarts.md §1 rule)."""
-    tokens = trigger.split()
-    if "TIMER-A" in tokens:
-        return "TIMER-A"
-    if trigger in ("APIG-S", "OBS-A", "workflow-S"):
-        return trigger
-    if trigger in ("unknown", "unknown-unknown", "unknown-A unknown-S"):
-        return "unknown"
-    if any(t.endswith("-S") for t in tokens):
-        return "other S"
-    return "other A"
-
-
-def _pool_cpu_mem(pool: str) -> tuple[int, int]:
-    parts = pool.split("-")
-    return int(parts[1]), int(parts[2])
-
-
-def config_category(pool: str) -> str:
-    """CPU-memory config group of a pool name (Fig. 8): 300/128, 400/256, 600/512, 1000/1024, other."""
-    cpu, mem = _pool_cpu_mem(pool)
-    key = f"{cpu}/{mem}"
-    return key if key in ("300/128", "400/256", "600/512", "1000/1024") else "other"
-
-
-def pool_size_class(pool: str) -> str:
-    """'small' (<= 400 millicores and <= 256 MB) or 'large' (Fig. 13)."""
-    cpu, mem = _pool_cpu_mem(pool)
-    return "small" if cpu <= 400 and mem <= 256 else "large"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -144,7 +115,7 @@ def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
 # function tables
 def synthetic_function_table(seed: int = 0) -> pl.DataFrame:
     """A Region 2 runtime/trigger table with the real table's exact runtime, trigger and pool
-    counts (coldstarts.md §2.6) but random funcNames/users and random pairing: tier synthetic."""
+    counts but random funcNames/users and random pairing: tier synthetic."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 77, 2]))
     n = sum(R2_RUNTIME_COUNTS.values())
 
@@ -344,7 +315,6 @@ def expected_iat_fit(region: str, per_day: np.ndarray) -> tuple[float, float]:
     IATs then scale back by the count ratio; ms rounding and dropped zeros as in the release when
     the real count is that large) and fits it.
     """
-    from paperkit.coldstarts import fit
 
     target = REGION_TARGETS[region]
     intensity = diurnal_intensity(target)
@@ -629,8 +599,8 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
 def _generate_into(root: Path, scale: float, seed: int, n_days: int, regions: tuple[str, ...],
                    parts: tuple[str, ...], series: tuple[str, ...], table: pl.DataFrame,
                    meta_source: str, progress: bool) -> dict:
-    from tqdm import tqdm
-
+    """Write every region of the trace under ``root``; return the manifest (one region at a time:
+    :func:`_write_region` writes the files, :func:`_region_manifest` records what it wrote)."""
     bar = tqdm(total=len(regions) * n_days, desc=f"synthetic trace scale={scale:g}",
                unit="region-day", disable=not progress, file=sys.stderr)
     manifest: dict = {
@@ -638,78 +608,97 @@ def _generate_into(root: Path, scale: float, seed: int, n_days: int, regions: tu
         "generator_version": GENERATOR_VERSION, "scale": scale, "seed": seed, "n_days": n_days,
         "parts": sorted(parts), "series": sorted(series) if "quantiles" in parts else [],
         "function_meta_source": meta_source, "regions": {},
-        "note": "synthetic trace calibrated to coldstarts.md §4; not the paper's data",
+        "note": "synthetic trace calibrated to numbers read from the paper; not the paper's data",
     }
     for region in regions:
-        target = REGION_TARGETS[region]
         fn, r2meta = _region_functions(region, scale, seed, table)
-        mult = day_multipliers(target)
-        intensity = diurnal_intensity(target)
-        n_total_31 = int(round(target.n_cold_starts * scale))
-        per_day = _largest_remainder(n_total_31, mult)[:n_days]
-        extra_31 = max(target.n_requests - target.n_cold_starts, 0.0) * scale
-        extra_day = extra_31 * mult / mult.sum()
-        rng = np.random.default_rng(np.random.SeedSequence([seed, REGIONS.index(region), 20_000]))
-        pod_base = int(rng.integers(10**8, 3 * 10**9))
-        cs_dir = root / "cold_start" / region
-        if "cold_start" in parts:
-            cs_dir.mkdir(parents=True)
-        cols = fn.func_id.tolist()
-        sdirs = {}
-        if "quantiles" in parts:
-            for s in series:
-                sdirs[s] = root / "quantiles" / region / s
-                sdirs[s].mkdir(parents=True)
-        class_counts = np.zeros(3, dtype=np.int64)
-        n_requests = 0.0
-        prev_last = np.zeros(fn.n)
-        offset = 0
-        for day in range(n_days):
-            n = int(per_day[day])
-            events, f = _day_events(region, day, n, fn, seed, offset, pod_base, intensity)
-            offset += n
-            class_counts += np.bincount(fn.klass[f], minlength=3)
-            if "cold_start" in parts:
-                events.write_csv(cs_dir / f"day_{day:02d}.csv", float_scientific=False)
-            if "quantiles" in parts:
-                mats = _day_series(region, day, fn, f, events["time"].to_numpy(), extra_day[day],
-                                   intensity, seed, prev_last)
-                cs_mat = np.nan_to_num(mats["num_cold_starts"])
-                prev_last = cs_mat[-1]
-                n_requests += float(np.nansum(mats["requests"]))
-                for s in series:
-                    _write_series(sdirs[s] / f"day_{day:02d}.csv", day, mats[s], cols,
-                                  integer=s in schema.COUNT_SERIES)
-            if "per_request" in parts and day == n_days - 1:
-                rq = _day_requests(region, day, events, fn, f, seed)
-                rdir = root / "per_request" / region
-                rdir.mkdir(parents=True)
-                rq.write_csv(rdir / f"{region}_part-00000.csv", float_scientific=False)
-            bar.update(1)
-        mu, sigma = _log_moments(_mixture_table(target, region), class_counts)
-        k = target.iat_shape
-        n_cs = int(per_day.sum())
-        from scipy import special
-        mean_iat = n_days * DAY_S / max(n_cs, 1)
-        k_exp, lam_exp = expected_iat_fit(region, per_day)
-        manifest["regions"][region] = {
-            "n_cold_starts": n_cs, "n_functions": fn.n,
-            "n_requests": int(round(n_requests)) if "quantiles" in parts else None,
-            "lognormal": {"mu": mu, "sigma": sigma},
-            "weibull_iat": {"shape": k_exp, "scale": lam_exp},
-            "weibull_iat_operational": {"shape": k,
-                                        "scale": mean_iat / float(special.gamma(1 + 1 / k))},
-            "component_share": {schema.COMPONENT_KEYS[c]: target.shares[c] / sum(target.shares.values())
-                                for c in schema.COMPONENTS},
-            "class_counts": {"small": int(class_counts[0]), "large": int(class_counts[1]),
-                             "creation": int(class_counts[2])},
-        }
+        per_day = _largest_remainder(int(round(REGION_TARGETS[region].n_cold_starts * scale)),
+                                     day_multipliers(REGION_TARGETS[region]))[:n_days]
+        class_counts, n_requests = _write_region(root, region, scale, seed, n_days, parts, series,
+                                                 fn, per_day, bar)
+        manifest["regions"][region] = _region_manifest(region, n_days, fn, per_day, class_counts,
+                                                       n_requests if "quantiles" in parts else None)
         if region == "R2" and "runtime_triggerType" in parts and r2meta is not None:
             mdir = root / "runtime_triggerType"
             mdir.mkdir(parents=True)
             r2meta.write_csv(mdir / "df_funcID_runtime_triggerType.csv")
     bar.close()
     return manifest
+
+
+def _region_dirs(root: Path, region: str, parts: tuple[str, ...], series: tuple[str, ...]) -> tuple[Path, dict]:
+    """Create (and return) a region's cold-start folder and its per-minute series folders."""
+    cs_dir = root / "cold_start" / region
+    if "cold_start" in parts:
+        cs_dir.mkdir(parents=True)
+    sdirs = {}
+    if "quantiles" in parts:
+        for s in series:
+            sdirs[s] = root / "quantiles" / region / s
+            sdirs[s].mkdir(parents=True)
+    return cs_dir, sdirs
+
+
+def _write_region(root: Path, region: str, scale: float, seed: int, n_days: int, parts: tuple[str, ...],
+                  series: tuple[str, ...], fn: "_Functions", per_day: np.ndarray, bar) -> tuple[np.ndarray, float]:
+    """Write one region day by day (cold starts, series, the last day's request table); return the
+    pool-class counts of its cold starts and its total requests."""
+    target = REGION_TARGETS[region]
+    mult = day_multipliers(target)
+    intensity = diurnal_intensity(target)
+    extra_day = max(target.n_requests - target.n_cold_starts, 0.0) * scale * mult / mult.sum()
+    rng = np.random.default_rng(np.random.SeedSequence([seed, REGIONS.index(region), 20_000]))
+    pod_base = int(rng.integers(10**8, 3 * 10**9))
+    cs_dir, sdirs = _region_dirs(root, region, parts, series)
+    cols = fn.func_id.tolist()
+    class_counts = np.zeros(3, dtype=np.int64)
+    n_requests = 0.0
+    prev_last = np.zeros(fn.n)
+    offset = 0
+    for day in range(n_days):
+        n = int(per_day[day])
+        events, f = _day_events(region, day, n, fn, seed, offset, pod_base, intensity)
+        offset += n
+        class_counts += np.bincount(fn.klass[f], minlength=3)
+        if "cold_start" in parts:
+            events.write_csv(cs_dir / f"day_{day:02d}.csv", float_scientific=False)
+        if "quantiles" in parts:
+            mats = _day_series(region, day, fn, f, events["time"].to_numpy(), extra_day[day],
+                               intensity, seed, prev_last)
+            prev_last = np.nan_to_num(mats["num_cold_starts"])[-1]
+            n_requests += float(np.nansum(mats["requests"]))
+            for s in series:
+                _write_series(sdirs[s] / f"day_{day:02d}.csv", day, mats[s], cols,
+                              integer=s in schema.COUNT_SERIES)
+        if "per_request" in parts and day == n_days - 1:
+            rdir = root / "per_request" / region
+            rdir.mkdir(parents=True)
+            _day_requests(region, day, events, fn, f, seed).write_csv(
+                rdir / f"{region}_part-00000.csv", float_scientific=False)
+        bar.update(1)
+    return class_counts, n_requests
+
+
+def _region_manifest(region: str, n_days: int, fn: "_Functions", per_day: np.ndarray,
+                     class_counts: np.ndarray, n_requests: float | None) -> dict:
+    """The manifest entry of one region: counts and the parameters a summary should recover."""
+    target = REGION_TARGETS[region]
+    mu, sigma = _log_moments(_mixture_table(target, region), class_counts)
+    k = target.iat_shape
+    n_cs = int(per_day.sum())
+    mean_iat = n_days * DAY_S / max(n_cs, 1)
+    k_exp, lam_exp = expected_iat_fit(region, per_day)
+    return {
+        "n_cold_starts": n_cs, "n_functions": fn.n,
+        "n_requests": int(round(n_requests)) if n_requests is not None else None,
+        "lognormal": {"mu": mu, "sigma": sigma},
+        "weibull_iat": {"shape": k_exp, "scale": lam_exp},
+        "weibull_iat_operational": {"shape": k, "scale": mean_iat / float(special.gamma(1 + 1 / k))},
+        "component_share": {schema.COMPONENT_KEYS[c]: target.shares[c] / sum(target.shares.values())
+                            for c in schema.COMPONENTS},
+        "class_counts": {"small": int(class_counts[0]), "large": int(class_counts[1]),
+                         "creation": int(class_counts[2])},
+    }
 
 
 def _scale_tag(scale: float) -> str:
@@ -777,9 +766,7 @@ def synthetic_trace(scale: float, seed: int = 0, *, n_days: int = N_DAYS,
     Checked by content on each call (SHA-256 of every file against the record written after
     generation; hashed once per process per file version): a damaged trace is regenerated with one
     line on stderr."""
-    from paperkit import paths
 
-    import fcntl
 
     if meta not in ("public", "synthetic"):
         raise ValueError(f"R2_TABLE={meta!r}: the Region 2 table is 'public' (committed in "

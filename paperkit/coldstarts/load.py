@@ -1,4 +1,4 @@
-"""Lazy, validated access to a cold-start trace in the release's own layout (coldstarts.md §2.2).
+"""Lazy, validated access to a cold-start trace in the release's own layout (its README).
 
 ``data_dir`` is the folder that holds ``cold_start/``, ``quantiles/``, ``per_request/`` and
 ``runtime_triggerType/`` (the release's ``cold_start_dataset/``, or a synthetic trace from
@@ -40,21 +40,20 @@ from pathlib import Path
 
 import polars as pl
 
-from paperkit import registry
-from paperkit.coldstarts import cachefiles, schema, validate
+from paperkit import paths, registry
+from paperkit.coldstarts import cachefiles, generate, rules, schema, validate
 from paperkit.coldstarts.validate import (  # noqa: F401 -- InvalidRowsError re-exported for users
     InvalidRowsError, InvalidRowsWarning, SkippedFilesWarning)
 
 SCHEMA_VERSION = 2  # 2: rows validated, parquet content recorded
 _REGION_RE = re.compile(r"^R\d+$")
 _DAY_FILE_RE = re.compile(r"^day_(\d{2})\.csv$")
-_MANIFEST = "SYNTHETIC.json"
+_MANIFEST = rules.MANIFEST
 
 
 def release_dir() -> Path:
     """Where ``make data GROUPS="huawei-coldstart huawei-series"`` unpacks the release:
     ``paths.cache_dir()/huawei2025/release`` (it may not exist)."""
-    from paperkit import paths
 
     return paths.cache_dir() / "huawei2025" / "release"
 
@@ -71,7 +70,6 @@ def resolve_data_dir(data_dir: str | Path) -> Path:
     directory is taken relative to the repository root (notebooks run in their own folder)."""
     path = Path(data_dir).expanduser()
     if not path.is_absolute() and not path.exists():
-        from paperkit import paths
 
         if (paths.ROOT / path).exists():
             return paths.ROOT / path
@@ -141,7 +139,6 @@ def parts_present(data_dir: str | Path) -> dict[str, bool]:
 # parquet cache
 def cache_root(data_dir: str | Path) -> Path:
     """Parquet cache folder of one trace: ``cache_dir()/coldstarts/parquet/<sha1(path)[:16]>``."""
-    from paperkit import paths
 
     key = hashlib.sha1(str(Path(data_dir).resolve()).encode()).hexdigest()[:16]
     return paths.cache_dir() / "coldstarts" / "parquet" / key
@@ -467,28 +464,17 @@ def load_function_meta_tier(data_dir: str | Path | None = None,
     if meta == "public":
         return read_function_meta(registry.public_path(schema.REGISTRY_META_NAME)), "public"
     if meta == "synthetic":
-        from paperkit.coldstarts.generate import synthetic_function_table
-        return synthetic_function_table(0), "synthetic"
+        return generate.synthetic_function_table(0), "synthetic"
     raise ValueError(f"R2_TABLE={meta!r}: the Region 2 table is 'public' (committed in "
                      "data/public) or 'synthetic' (a stand-in)")
 
 
 def load_function_meta(data_dir: str | Path | None = None) -> pl.DataFrame:
-    """Region 2 runtime/trigger table (see :func:`load_function_meta_tier` for the sources);
-    the tier is stored in ``load_function_meta.last_tier`` after each call."""
-    df, tier = load_function_meta_tier(data_dir)
-    load_function_meta.last_tier = tier  # type: ignore[attr-defined]
-    return df
-
-
-load_function_meta.last_tier = None  # type: ignore[attr-defined]
+    """Region 2 runtime/trigger table (see :func:`load_function_meta_tier` for the sources and the tier)."""
+    return load_function_meta_tier(data_dir)[0]
 
 
 def add_func_id(lf: pl.LazyFrame) -> pl.LazyFrame:
-    """Add ``poolName`` (podID without its trailing ``-<numeric id>``: the first three ``-`` tokens,
-    as pool prefixes hold no ``-``) and ``funcID`` (``funcName---userID---poolName``) to a
-    cold-start or request frame (§2.7 step 6)."""
-    pool = pl.col("podID").str.replace(r"-[0-9]+$", "")
-    return lf.with_columns(poolName=pool).with_columns(
-        funcID=pl.concat_str([pl.col("funcName").cast(pl.String), pl.lit("---"),
-                              pl.col("userID").cast(pl.String), pl.lit("---"), pl.col("poolName")]))
+    """Add ``poolName`` and ``funcID`` (``funcName---userID---poolName``) to a cold-start or request
+    frame, by the one pool rule of :mod:`.rules` (the first three ``-`` tokens of ``podID``)."""
+    return lf.with_columns(rules.pool_from_pod_expr()).with_columns(funcID=rules.funcid_expr())

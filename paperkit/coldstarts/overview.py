@@ -1,5 +1,5 @@
-"""Dataset overview (notebook 01): Table 1 (schema summary), Figure 1 (region sizes) and the
-claims of coldstarts.md §0 / Figure 1.
+"""Dataset overview (notebook 01): Table 1 (schema summary) and the Figure 1 plot. Fig. 1's data
+is :func:`paperkit.coldstarts.data.region_sizes`; its claim values are in :mod:`.analysis.claimvalues`.
 
 Counts on a synthetic trace at ``scale`` < 1 are compared with the paper after dividing by
 ``scale``. Most of these numbers are calibration inputs of the generator
@@ -9,18 +9,12 @@ Counts on a synthetic trace at ``scale`` < 1 are compared with the paper after d
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from pathlib import Path
-
-import numpy as np
+import matplotlib.pyplot as plt
 import polars as pl
-from scipy import stats
 
-from paperkit import provenance
-from paperkit.coldstarts import N_DAYS, generate, load, schema
+from paperkit.coldstarts import schema
 
-# release unit and Table 1's field/granularity for each released column (coldstarts.md §0, §2)
+# release unit and Table 1's field/granularity for each released column (the paper's Table 1)
 _UNITS: dict[str, tuple[str, str]] = {
     "day": ("day index 0-30", "-"), "time": ("s since trace start (ms resolution)", "timestamp (ms)"),
     "clusterName": ("int 1-4", "cluster name (hashed)"), "funcName": ("int", "function name (hashed)"),
@@ -45,7 +39,7 @@ TABLES: dict[str, tuple[str, dict[str, pl.DataType]]] = {
                        schema.FUNCTION_META),
 }
 
-# Figure 1 readings (coldstarts.md §1) for the overlay: functions, requests, pods per region
+# Figure 1 readings for the overlay: functions, requests, pods per region
 FIG1_READINGS: dict[str, tuple[float, float, float]] = {
     "R1": (2600, 3.9e10, 7.0e6), "R2": (2418, 1.3e10, 2.1e6), "R3": (240, 2.9e10, 3.2e5),
     "R4": (8300, 4.3e9, 1.6e6), "R5": (550, 1.3e8, 8.0e5)}
@@ -68,74 +62,9 @@ def schema_table() -> pl.DataFrame:
                                                     "Table 1 field"])
 
 
-@dataclass(frozen=True)
-class Trace:
-    """An opened trace: folder, data tier and the scale its counts are divided by."""
-
-    path: Path
-    tier: str
-    scale: float
-    n_days: int
-
-
-def open_trace(data_dir: str = "", scale: float = 0.01, seed: int = 0,
-               r2_table: str = "public") -> Trace:
-    """``data_dir`` (release layout) or, if empty, the cached synthetic trace at (scale, seed)
-    with its Region 2 functions from ``r2_table`` ("public" or, when asked for, "synthetic")."""
-    path = load.resolve_data_dir(data_dir) if data_dir else generate.synthetic_trace(
-        scale, seed, progress=False, meta=r2_table)
-    if not path.is_dir():
-        raise ValueError(f"DATA_DIR={data_dir!r} is not a folder; pass a trace in the release "
-                         "layout (cold_start/R*/day_XX.csv, ...) or '' for the synthetic trace")
-    if data_dir:
-        provenance.note_input("user", path=path.resolve())
-    man = load.manifest(path)
-    if man is None:
-        return Trace(path, "public", 1.0, N_DAYS)
-    return Trace(path, "synthetic", float(man["scale"]), int(man["n_days"]))
-
-
-def region_sizes(data_dir: str | Path) -> pl.DataFrame:
-    """Per region: n_functions (funcID columns of the ``requests`` series, else distinct funcIDs
-    with a cold start), functions_source, n_requests (null without the series), n_pods (distinct
-    podIDs in cold_start/), n_cold_starts, n_clusters, n_days. Sorted by region."""
-    cs = load.add_func_id(load.scan_cold_starts(data_dir))
-    out = (cs.group_by("region").agg(
-        n_cold_starts=pl.len(), n_pods=pl.col("podID").n_unique(),
-        n_functions_cs=pl.col("funcID").n_unique(), n_clusters=pl.col("clusterName").n_unique(),
-        n_days=pl.col("day").n_unique())
-        .collect(engine="in-memory").sort("region"))
-    if "requests" in load.available_series(data_dir):
-        req = (load.scan_series(data_dir, "requests").group_by("region")
-               .agg(n_requests=pl.col("value").sum()).collect(engine="in-memory"))
-        fn = load.series_functions(data_dir, "requests").group_by("region").agg(
-            n_functions=pl.len())
-        out = out.join(req, on="region", how="left").join(fn, on="region", how="left").with_columns(
-            functions_source=pl.lit("requests series"))
-    else:
-        out = out.with_columns(n_requests=pl.lit(None, pl.Float64),
-                               n_functions=pl.col("n_functions_cs"),
-                               functions_source=pl.lit("cold starts"))
-    return out.with_columns(pl.col("n_functions").cast(pl.Int64)).select(
-        "region", "n_functions", "functions_source", "n_requests", "n_pods", "n_cold_starts",
-        "n_clusters", "n_days").sort("region")
-
-
-def spread_decades(x: list[float]) -> float:
-    """log10(max / min) of positive values."""
-    a = np.asarray(x, dtype=float)
-    return float(math.log10(a.max() / a.min()))
-
-
-def rank_correlation(x: list[float], y: list[float]) -> float:
-    """Spearman rank correlation."""
-    return float(stats.spearmanr(x, y).statistic)
-
-
 def plot_region_sizes(sizes: pl.DataFrame, scale: float, tier: str):
     """Figure 1: functions (x, log) vs requests (y, log), bubble area ~ pods; the paper's
     readings times ``scale`` as open circles. Returns the matplotlib figure."""
-    import matplotlib.pyplot as plt
 
     df = sizes.filter(pl.col("n_requests").is_not_null()).sort("region")
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
@@ -157,88 +86,3 @@ def plot_region_sizes(sizes: pl.DataFrame, scale: float, tier: str):
     ax.margins(0.25)
     fig.tight_layout()
     return fig
-
-
-@dataclass(frozen=True)
-class ClaimValue:
-    """One value for the claims table."""
-
-    id: str
-    value: float | None
-    tier: str
-    role: str | None = None  # None: the claims file's role
-    note: str = ""
-    reason: str = ""  # set when not checkable
-
-
-def overview_claims(trace: Trace, sizes: pl.DataFrame, meta: pl.DataFrame, meta_tier: str,
-                    n_columns: int) -> list[ClaimValue]:
-    """Values for the §0 and Figure 1 claims. Counts are divided by ``trace.scale``; on the
-    synthetic tier every quantity the generator was calibrated to gets role "calibration", and the
-    exact released row counts are not checkable."""
-    syn = trace.tier == "synthetic"
-    role = "calibration" if syn else None
-    s = trace.scale
-    div = f"trace count / scale {s:g}" if s != 1 else ""
-    out: list[ClaimValue] = []
-    has_req = sizes["n_requests"].null_count() == 0
-    req = sizes["n_requests"].sum() if has_req else None
-    out.append(ClaimValue("D1", req / s if has_req else None, trace.tier, role,
-                          div, "" if has_req else "needs the quantiles/requests series"))
-    out.append(ClaimValue("D2", sizes["n_cold_starts"].sum() / s, trace.tier, role, div))
-    out.append(ClaimValue("D3", sizes["n_pods"].sum() / s, trace.tier, role,
-                          "distinct podIDs in cold_start/ (pods alive at the start not in the "
-                          "trace)" + (f"; {div}" if div else "")))
-    out.append(ClaimValue("D4", float(sizes.height), trace.tier, role))
-    out.append(ClaimValue("D5", float(sizes["n_clusters"].max()), trace.tier, role,
-                          "max over regions of distinct clusterName"))
-    out.append(ClaimValue("D6", float(sizes["n_days"].max()), trace.tier, role,
-                          "distinct days with cold starts"))
-    out.append(ClaimValue("D7", None, trace.tier, reason="a platform setting, not a trace field"))
-    for cid, n in (("D8", sizes["n_cold_starts"].sum()),
-                   ("D9", sizes.filter(pl.col("region") == "R2")["n_cold_starts"].sum())):
-        if syn:
-            out.append(ClaimValue(cid, None, trace.tier, reason="exact count of the real release; "
-                                  "needs the real trace (make data GROUPS=huawei-coldstart)"))
-        else:
-            out.append(ClaimValue(cid, float(n), trace.tier))
-    out.append(ClaimValue("D10", float(n_columns), trace.tier, role,
-                          "columns of scan_cold_starts (released + region)"))
-    mrole = None if meta_tier == "public" else "calibration"
-    ids = meta["funcID"].str.split("---")
-    out.append(ClaimValue("D11", float(meta.height), meta_tier, mrole, "runtime/trigger table rows"))
-    out.append(ClaimValue("D12", float(ids.list.get(0).n_unique()), meta_tier, mrole))
-    out.append(ClaimValue("D13", float(ids.list.get(1).n_unique()), meta_tier, mrole))
-    for row in sizes.iter_rows(named=True):
-        r = row["region"]
-        floor = syn and row["n_functions"] <= generate.MIN_FUNCTIONS
-        out.append(ClaimValue(
-            f"F1-functions-{r}", None if floor else row["n_functions"] / s, trace.tier, role,
-            f"{row['functions_source']}" + (f"; {div}" if div else ""),
-            "the generator's minimum of 3 functions per region applies at this scale" if floor else ""))
-        out.append(ClaimValue(
-            f"F1-requests-{r}", row["n_requests"] / s if row["n_requests"] is not None else None,
-            trace.tier, role, div, "" if row["n_requests"] is not None else
-            "needs the quantiles/requests series"))
-        out.append(ClaimValue(f"F1-pods-{r}", row["n_pods"] / s, trace.tier, role,
-                              "distinct podIDs" + (f"; {div}" if div else "")))
-    if has_req and sizes.height >= 3:
-        out.append(ClaimValue("F1-span", spread_decades(sizes["n_requests"].to_list()),
-                              trace.tier, role, "over the regions present"))
-        out.append(ClaimValue("F1-rank", rank_correlation(sizes["n_functions"].to_list(),
-                                                          sizes["n_requests"].to_list()),
-                              trace.tier, role, "over the regions present"))
-    else:
-        for cid in ("F1-span", "F1-rank"):
-            out.append(ClaimValue(cid, None, trace.tier,
-                                  reason="needs the requests series of at least 3 regions"))
-    return out
-
-
-def record_claims(tab, values: list[ClaimValue]) -> None:
-    """Record :func:`overview_claims` values into a :class:`paperkit.claims.ClaimsTable`."""
-    for v in values:
-        if v.value is None or v.reason:
-            tab.not_checkable(v.id, tier=v.tier, reason=v.reason or "no value")
-        else:
-            tab.record(v.id, v.value, tier=v.tier, role=v.role, note=v.note)

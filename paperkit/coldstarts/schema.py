@@ -1,4 +1,4 @@
-"""Released columns and dtypes of the cold-start trace (coldstarts.md §2.3-§2.6), and validation.
+"""Released columns and dtypes of the cold-start trace (as in the release's README), and validation.
 
 Every table is described by an ordered mapping ``column -> polars dtype``. :func:`check_header`
 compares a CSV's header with a schema and raises ``ValueError`` naming the file and the offending

@@ -1,4 +1,4 @@
-"""Row validation of the cold-start CSVs (``cold_start/R{n}/day_XX.csv``, coldstarts.md §2.3).
+"""Row validation of the cold-start CSVs (``cold_start/R{n}/day_XX.csv``, the release's README).
 
 Design: each rule is a polars expression that is true on an invalid row, listed in priority order
 (a row is counted under its first failing rule). The loader runs them once per file, when it

@@ -75,7 +75,7 @@ def test_function_meta_from_trace_and_registry(tiny_trace, public_data):
     assert tier == "public" and real.height == 2418
     assert dict(real.schema) == schema.FUNCTION_META
     assert set(meta["funcID"]) <= set(real["funcID"])  # the generator used the real rows
-    assert load.load_function_meta().height == 2418 and load.load_function_meta.last_tier == "public"
+    assert load.load_function_meta().height == 2418
 
 
 def test_function_meta_is_synthetic_only_when_asked(monkeypatch, tmp_path):

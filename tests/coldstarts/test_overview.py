@@ -5,7 +5,8 @@ import json
 import polars as pl
 import pytest
 
-from paperkit.coldstarts import load, overview, schema
+from paperkit.coldstarts import data, load, overview, schema
+from paperkit.coldstarts.analysis import claimvalues
 
 
 def test_schema_table_lists_every_released_column():
@@ -15,7 +16,7 @@ def test_schema_table_lists_every_released_column():
 
 
 def test_region_sizes(tiny_trace):
-    sizes = overview.region_sizes(tiny_trace)
+    sizes = data.region_sizes(tiny_trace)
     man = json.loads((tiny_trace / "SYNTHETIC.json").read_text())["regions"]
     assert sizes["region"].to_list() == sorted(man)
     for row in sizes.iter_rows(named=True):
@@ -31,11 +32,11 @@ def _by_id(values):
 
 
 def test_claims_on_synthetic_tier(tiny_trace, public_data):
-    trace = overview.open_trace(str(tiny_trace))
+    trace = data.open_trace(str(tiny_trace))
     assert trace.tier == "synthetic" and trace.scale == 0.002
-    sizes = overview.region_sizes(trace.path)
+    sizes = data.region_sizes(trace.path)
     meta, meta_tier = load.load_function_meta_tier(None)
-    v = _by_id(overview.overview_claims(trace, sizes, meta, meta_tier, 13))
+    v = _by_id(claimvalues.overview_claims(trace, sizes, meta, meta_tier, 13))
     assert v["D2"].value == pytest.approx(sizes["n_cold_starts"].sum() / 0.002)
     assert v["D2"].role == "calibration" and "scale" in v["D2"].note
     assert v["D8"].value is None and "real" in v["D8"].reason  # exact release counts: not checkable
@@ -44,11 +45,11 @@ def test_claims_on_synthetic_tier(tiny_trace, public_data):
 
 
 def test_claims_on_partial_release(cs_only_trace):
-    trace = overview.open_trace(str(cs_only_trace))
-    sizes = overview.region_sizes(trace.path)
+    trace = data.open_trace(str(cs_only_trace))
+    sizes = data.region_sizes(trace.path)
     assert sizes["n_requests"].null_count() == sizes.height
     meta, meta_tier = load.load_function_meta_tier(None)
-    v = _by_id(overview.overview_claims(trace, sizes, meta, meta_tier, 13))
+    v = _by_id(claimvalues.overview_claims(trace, sizes, meta, meta_tier, 13))
     assert v["D1"].value is None and "requests" in v["D1"].reason
     assert v["F1-requests-R1"].value is None and v["F1-span"].value is None
     assert v["F1-pods-R1"].value is not None
@@ -59,9 +60,9 @@ def test_relative_data_dir_resolves_from_repo_root(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     assert load.resolve_data_dir("paperkit") == paths.ROOT / "paperkit"
     with pytest.raises(ValueError, match="not a folder"):
-        overview.open_trace("no/such/folder")
+        data.open_trace("no/such/folder")
 
 
 def test_spread_and_rank():
-    assert overview.spread_decades([1e8, 1e10, 5e9]) == pytest.approx(2.0)
-    assert overview.rank_correlation([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
+    assert claimvalues.spread_decades([1e8, 1e10, 5e9]) == pytest.approx(2.0)
+    assert claimvalues.rank_correlation([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)

@@ -1,4 +1,5 @@
-"""Reproduced values of the Figure 3-17 claims, computed from figure data.
+"""Reproduced values of every claim of the paper (notebook 01's §2.1 / Figure 1 claims and the
+Figure 3-17 claims): the one home of claim values.
 
 Each ``figNN_claims(data, ...)`` returns :class:`Value` records (claim id, reproduced value,
 calibration key, note).  :func:`record` writes them into a :class:`paperkit.claims.ClaimsTable`
@@ -12,8 +13,12 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
+from scipy import stats
 
+from .. import data, generate
+from ..fingerprints import RegionTarget
 from .distributions import TOTAL
 
 #: claims whose value is a Region 2 *function-table* statistic use this key (tier of that table)
@@ -43,8 +48,6 @@ def calibrated_keys() -> set[str]:
     ``fingerprints.RegionTarget`` (popular share, medians, mixtures, ...) + the Custom/http
     creation mode (``fingerprints.CREATION_MIXTURE``).
     """
-    from .. import generate
-    from ..fingerprints import RegionTarget
     keys = set(generate.FINGERPRINTS.calibrated)
     keys |= {f.name for f in dataclasses.fields(RegionTarget)}
     keys.add("creation_mixture")
@@ -303,3 +306,101 @@ def fig17_claims(data: dict[str, pl.DataFrame]) -> list[Value]:
             Value("F17-le10-Java", _get(sr, "share_le_10", runtime="Java")),
             Value("F17-below1-timer", _get(st, "share_le_1", trigger="TIMER-A")),
             Value("F17-median-workflow", _get(st, "median", trigger="workflow-S"))]
+
+
+# ---------------------------------------------------------------------------------------------
+# notebook 01: the dataset overview (§2.1) and Figure 1
+def spread_decades(x: list[float]) -> float:
+    """log10(max / min) of positive values."""
+    a = np.asarray(x, dtype=float)
+    return float(math.log10(a.max() / a.min()))
+
+
+def rank_correlation(x: list[float], y: list[float]) -> float:
+    """Spearman rank correlation."""
+    return float(stats.spearmanr(x, y).statistic)
+
+
+@dataclass(frozen=True)
+class ClaimValue:
+    """One value for the claims table."""
+
+    id: str
+    value: float | None
+    tier: str
+    role: str | None = None  # None: the claims file's role
+    note: str = ""
+    reason: str = ""  # set when not checkable
+
+
+def overview_claims(trace: data.Trace, sizes: pl.DataFrame, meta: pl.DataFrame, meta_tier: str,
+                    n_columns: int) -> list[ClaimValue]:
+    """Values for the §0 and Figure 1 claims. Counts are divided by ``trace.scale``; on the
+    synthetic tier every quantity the generator was calibrated to gets role "calibration", and the
+    exact released row counts are not checkable."""
+    syn = trace.tier == "synthetic"
+    role = "calibration" if syn else None
+    s = trace.scale
+    div = f"trace count / scale {s:g}" if s != 1 else ""
+    out: list[ClaimValue] = []
+    has_req = sizes["n_requests"].null_count() == 0
+    req = sizes["n_requests"].sum() if has_req else None
+    out.append(ClaimValue("D1", req / s if has_req else None, trace.tier, role,
+                          div, "" if has_req else "needs the quantiles/requests series"))
+    out.append(ClaimValue("D2", sizes["n_cold_starts"].sum() / s, trace.tier, role, div))
+    out.append(ClaimValue("D3", sizes["n_pods"].sum() / s, trace.tier, role,
+                          "distinct podIDs in cold_start/ (pods alive at the start not in the "
+                          "trace)" + (f"; {div}" if div else "")))
+    out.append(ClaimValue("D4", float(sizes.height), trace.tier, role))
+    out.append(ClaimValue("D5", float(sizes["n_clusters"].max()), trace.tier, role,
+                          "max over regions of distinct clusterName"))
+    out.append(ClaimValue("D6", float(sizes["n_days"].max()), trace.tier, role,
+                          "distinct days with cold starts"))
+    out.append(ClaimValue("D7", None, trace.tier, reason="a platform setting, not a trace field"))
+    for cid, n in (("D8", sizes["n_cold_starts"].sum()),
+                   ("D9", sizes.filter(pl.col("region") == "R2")["n_cold_starts"].sum())):
+        if syn:
+            out.append(ClaimValue(cid, None, trace.tier, reason="exact count of the real release; "
+                                  "needs the real trace (make data GROUPS=huawei-coldstart)"))
+        else:
+            out.append(ClaimValue(cid, float(n), trace.tier))
+    out.append(ClaimValue("D10", float(n_columns), trace.tier, role,
+                          "columns of scan_cold_starts (released + region)"))
+    mrole = None if meta_tier == "public" else "calibration"
+    ids = meta["funcID"].str.split("---")
+    out.append(ClaimValue("D11", float(meta.height), meta_tier, mrole, "runtime/trigger table rows"))
+    out.append(ClaimValue("D12", float(ids.list.get(0).n_unique()), meta_tier, mrole))
+    out.append(ClaimValue("D13", float(ids.list.get(1).n_unique()), meta_tier, mrole))
+    for row in sizes.iter_rows(named=True):
+        r = row["region"]
+        floor = syn and row["n_functions"] <= generate.MIN_FUNCTIONS
+        out.append(ClaimValue(
+            f"F1-functions-{r}", None if floor else row["n_functions"] / s, trace.tier, role,
+            f"{row['functions_source']}" + (f"; {div}" if div else ""),
+            "the generator's minimum of 3 functions per region applies at this scale" if floor else ""))
+        out.append(ClaimValue(
+            f"F1-requests-{r}", row["n_requests"] / s if row["n_requests"] is not None else None,
+            trace.tier, role, div, "" if row["n_requests"] is not None else
+            "needs the quantiles/requests series"))
+        out.append(ClaimValue(f"F1-pods-{r}", row["n_pods"] / s, trace.tier, role,
+                              "distinct podIDs" + (f"; {div}" if div else "")))
+    if has_req and sizes.height >= 3:
+        out.append(ClaimValue("F1-span", spread_decades(sizes["n_requests"].to_list()),
+                              trace.tier, role, "over the regions present"))
+        out.append(ClaimValue("F1-rank", rank_correlation(sizes["n_functions"].to_list(),
+                                                          sizes["n_requests"].to_list()),
+                              trace.tier, role, "over the regions present"))
+    else:
+        for cid in ("F1-span", "F1-rank"):
+            out.append(ClaimValue(cid, None, trace.tier,
+                                  reason="needs the requests series of at least 3 regions"))
+    return out
+
+
+def record_overview(tab, values: list[ClaimValue]) -> None:
+    """Record :func:`overview_claims` values into a :class:`paperkit.claims.ClaimsTable`."""
+    for v in values:
+        if v.value is None or v.reason:
+            tab.not_checkable(v.id, tier=v.tier, reason=v.reason or "no value")
+        else:
+            tab.record(v.id, v.value, tier=v.tier, role=v.role, note=v.note)

@@ -21,7 +21,7 @@ STACK_ORDER: dict[str, tuple[str, ...]] = {
     "runtime": ("Python2", "http", "other", "Java", "Node.js", "Python3", "Custom"),
     "config": ("400/256", "600/512", "other", "1000/1024", "300/128"),
 }
-#: working days / weekend-like days outside the holiday (coldstarts.md §4.5)
+#: working days / weekend-like days outside the holiday (the weekly pattern the paper's Fig. 7 shows)
 WORK_DAYS: tuple[int, ...] = (0, 3, 4, 5, 6, 7, 10, 11, 12, 13, 22, 23, 24, 25, 26, 27, 28)
 WEEKEND_DAYS: tuple[int, ...] = (1, 2, 8, 9, 29, 30)
 

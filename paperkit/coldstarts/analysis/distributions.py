@@ -20,7 +20,11 @@ COMPONENTS: tuple[str, ...] = ("deployCodeCost", "deployDependencyCost", "schedu
 #: Fig 13/15/16 panel order: (a) total, (b) pod allocation, (c) deploy code, (d) deploy dependency, (e) scheduling
 PANELS: tuple[str, ...] = (TOTAL, "podAllocationCost", "deployCodeCost", "deployDependencyCost", "schedulingCost")
 CS_GRID = (1e-6, 1e3)     # s, cold-start time and components
-IAT_GRID = (1e-4, 1e3)    # s, inter-arrival times (released times have ms resolution)
+#: s, inter-arrival times (released times have ms resolution). The grid runs past 1e5 s (a day),
+#: so that the CDFs of a small trace, whose IATs are 1/scale times longer, reach 1; its points up
+#: to 1e3 s are those of the former (1e-4, 1e3, 361) grid, so every reading there is unchanged.
+IAT_GRID = (1e-4, 10 ** (3 + 103 * 7 / 360))
+N_IAT_GRID = 361 + 103
 N_GRID = 361              # log-grid points of every cold-start CDF (40 per decade over 1e-6..1e3)
 
 

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import polars as pl
 
-from paperkit import provenance
 
-from .. import generate, load
+from .. import data, load
 from . import composition, correlation, distributions, holidays, peaks, regions, utility
 from .cdf import binned_cdf
 from .pools import funcid_expr, pool_from_pod_expr, pool_size_expr
@@ -95,6 +94,11 @@ class TraceInputs:
         return self._get("r2cs", build)
 
 
+def inputs(trace: data.Trace) -> TraceInputs:
+    """The shared figure inputs of a trace opened by :func:`paperkit.coldstarts.data.open_trace`."""
+    return TraceInputs(trace.path, trace.r2_table)
+
+
 def _inputs(data_dir: str | Path | TraceInputs) -> TraceInputs:
     return data_dir if isinstance(data_dir, TraceInputs) else TraceInputs(Path(data_dir))
 
@@ -102,7 +106,10 @@ def _inputs(data_dir: str | Path | TraceInputs) -> TraceInputs:
 def region_size(data_dir) -> dict[str, pl.DataFrame]:
     """Fig 1 data: functions, requests and pods (cold starts) per region."""
     t = _inputs(data_dir)
-    return {"fig01_sizes": regions.region_sizes(t.hourly("requests").lazy(), t.cold_starts().lazy())}
+    sizes = data.region_sizes(t.data_dir).select(
+        "region", pl.col("n_functions").alias("functions"), pl.col("n_requests").alias("requests"),
+        pl.col("n_cold_starts").alias("pods"))
+    return {"fig01_sizes": sizes}
 
 
 def region_statistics(data_dir) -> dict[str, pl.DataFrame]:
@@ -176,8 +183,9 @@ def cold_start_distributions(data_dir) -> dict[str, pl.DataFrame]:
                         binned_cdf(cs.with_columns(pl.lit("all").alias("region")), tot, ["region"],
                                    *distributions.CS_GRID, n=distributions.N_GRID)])
     iat_all = iat.with_columns(pl.lit("all").alias("region"))
-    iat_cdf = pl.concat([binned_cdf(iat, "iat", ["region"], *distributions.IAT_GRID, n=distributions.N_GRID),
-                         binned_cdf(iat_all, "iat", ["region"], *distributions.IAT_GRID, n=distributions.N_GRID)])
+    iat_cdf = pl.concat([binned_cdf(iat, "iat", ["region"], *distributions.IAT_GRID, n=distributions.N_IAT_GRID),
+                         binned_cdf(iat_all, "iat", ["region"], *distributions.IAT_GRID,
+                                    n=distributions.N_IAT_GRID)])
     quart = pl.concat([distributions.quartiles(cs, tot, ["region"]),
                        distributions.quartiles(cs.with_columns(pl.lit("all").alias("region")), tot, ["region"])])
     return {
@@ -242,27 +250,6 @@ def all_figure_data(data_dir: str | Path) -> dict[str, pl.DataFrame]:
     for fn in GROUPS:
         out.update(fn(t))
     return dict(sorted(out.items()))
-
-
-def open_trace(data_dir: str = "", scale: float = 0.01, seed: int = 0,
-               r2_table: str = "public") -> tuple[TraceInputs, str, float]:
-    """Notebook entry: the trace at ``data_dir`` (release layout) or, if empty, the cached synthetic
-    trace at (scale, seed), its Region 2 functions from the ``r2_table`` ("public": the committed
-    real table; "synthetic": a stand-in, only when asked for).  Returns (inputs, data tier,
-    effective scale: ``scale`` for a synthetic trace made here, else the manifest's scale or 1.0
-    for a release)."""
-    if data_dir:
-        root = Path(data_dir).expanduser()
-        if not root.is_dir():
-            raise ValueError(f"DATA_DIR={data_dir!r} is not a folder; pass a trace in the release layout "
-                             "(cold_start/R*/day_XX.csv, quantiles/R*/<series>/day_XX.csv, ...) or '' for "
-                             "the synthetic trace")
-        provenance.note_input("user", path=root.resolve())
-    else:
-        root = generate.synthetic_trace(scale, seed, progress=False, meta=r2_table)
-    man = load.manifest(root)
-    eff = float(man.get("scale", 1.0)) if man else 1.0
-    return TraceInputs(root, r2_table), load.trace_tier(root), eff
 
 
 def rounded(df: pl.DataFrame, digits: int = 4):

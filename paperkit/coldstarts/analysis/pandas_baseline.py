@@ -21,7 +21,7 @@ from scipy.signal import find_peaks
 from .. import fit
 from . import peaks as _peaks
 from .cdf import log_grid
-from .distributions import CS_GRID, IAT_GRID, N_GRID, PANELS, TOTAL
+from .distributions import CS_GRID, IAT_GRID, N_GRID, N_IAT_GRID, PANELS, TOTAL
 from .triggers import TRIGGER_COL, aggregate_trigger
 
 
@@ -49,14 +49,14 @@ def read_wide(data_dir: Path, region: str, name: str) -> pd.DataFrame:
     return pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
 
 
-def _cdf(values: np.ndarray, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray, int]:
+def _cdf(values: np.ndarray, lo: float, hi: float, n: int = N_GRID) -> tuple[np.ndarray, np.ndarray, int]:
     v = values[np.isfinite(values) & (values > 0)]
-    grid = log_grid(lo, hi, N_GRID)
+    grid = log_grid(lo, hi, n)
     return grid, np.searchsorted(np.sort(v), grid, side="right") / max(v.size, 1), v.size
 
 
-def _cdf_frame(key: dict, values: np.ndarray, lo: float, hi: float) -> pd.DataFrame:
-    x, c, n = _cdf(np.asarray(values, dtype=float), lo, hi)
+def _cdf_frame(key: dict, values: np.ndarray, lo: float, hi: float, n_grid: int = N_GRID) -> pd.DataFrame:
+    x, c, n = _cdf(np.asarray(values, dtype=float), lo, hi, n_grid)
     return pd.DataFrame({**key, "x": x, "cdf": c, "n": n})
 
 
@@ -149,8 +149,8 @@ def cold_start_figures(data_dir: Path) -> dict[str, pd.DataFrame]:
     cs = cs.sort_values(["region", "time"])
     cs["iat"] = cs.groupby("region")["time"].diff()
     iat = cs["iat"].dropna()
-    res["fig10c"] = pd.concat([_cdf_frame({"region": r}, g["iat"].dropna().to_numpy(), *IAT_GRID)
-                               for r, g in cs.groupby("region")] + [_cdf_frame({"region": "all"}, iat.to_numpy(), *IAT_GRID)])
+    res["fig10c"] = pd.concat([_cdf_frame({"region": r}, g["iat"].dropna().to_numpy(), *IAT_GRID, N_IAT_GRID)
+                               for r, g in cs.groupby("region")] + [_cdf_frame({"region": "all"}, iat.to_numpy(), *IAT_GRID, N_IAT_GRID)])
     res["fig10_quartiles"] = cs[cs[TOTAL] > 0].groupby("region")[TOTAL].quantile([0.25, 0.5, 0.75]).unstack()
     mu, sigma = fit.fit_lognormal(cs[TOTAL].to_numpy())
     k, lam = fit.fit_weibull(iat.to_numpy())

@@ -14,19 +14,6 @@ IAT_LINES_PER_DAY: dict[str, float] = {
 }
 
 
-def region_sizes(requests: pl.LazyFrame, cold_starts: pl.LazyFrame) -> pl.DataFrame:
-    """Fig 1: per region, number of functions (distinct funcIDs in the series), total requests
-    over the trace and number of pods (= cold-start rows).  Columns region, functions,
-    requests, pods."""
-    require(requests, ["region", "funcID", "requests"], "region_sizes(requests)")
-    require(cold_starts, ["region"], "region_sizes(cold_starts)")
-    r = requests.group_by("region").agg(
-        pl.col("funcID").n_unique().alias("functions"), pl.col("requests").fill_null(0).sum().alias("requests"),
-    ).collect()
-    p = cold_starts.group_by("region").agg(pl.len().alias("pods")).collect()
-    return r.join(p, on="region", how="full", coalesce=True).fill_null(0).sort("region")
-
-
 def median_daily_requests(requests: pl.LazyFrame) -> pl.DataFrame:
     """Fig 3a: per (region, funcID) the median over all days of the daily request sum.
 

@@ -6,10 +6,11 @@ import numpy as np
 import polars as pl
 import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from scipy import stats
 
 from ..analysis.distributions import COMPONENTS, PANELS, TOTAL
-from .style import REGION_COLORS, cdf_lines
+from .style import cdf_lines
 
 PANEL_TITLES = {TOTAL: "cold start time", "podAllocationCost": "pod allocation time",
                 "deployCodeCost": "deploy code time", "deployDependencyCost": "deploy dependency time",
@@ -41,8 +42,9 @@ def fig10_distributions(cs_cdf: pl.DataFrame, iat_cdf: pl.DataFrame, lognormal: 
         ax.legend(fontsize=6)
     axes[0].set_xlim(1e-2, 1e2)
     axes[1].set_xlim(1e-2, 1e2)
-    axes[2].set_xlim(1e-4, 1e2)
-    axes[3].set_xlim(1e-4, 1e2)
+    # the IAT CDFs run to the end of their grid, so the tail above 100 s stays visible
+    axes[2].set_xlim(1e-4, float(iat_cdf["x"].max()))
+    axes[3].set_xlim(1e-4, float(iat_cdf["x"].max()))
     fig.tight_layout()
     return fig
 
@@ -63,9 +65,13 @@ def fig11_hourly_components(hourly: pl.DataFrame) -> Figure:
         ax2.plot(t, h["cold_starts"].to_numpy(), ls="--", color="purple", lw=0.8, label="cold starts per hour")
         ax2.set_ylabel("CS / hour", fontsize=8)
         ax2.grid(False)
-    axes[0, 0].legend(fontsize=6, loc="upper left", ncol=4)
+    # one legend for both axes, above the first panel so that it covers no data
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    handles2, names2 = ax2.get_legend_handles_labels()
+    fig.legend(handles + handles2, names + [f"{n} (right axis)" for n in names2], fontsize=7,
+               loc="upper center", ncol=5, bbox_to_anchor=(0.5, 1.0))
     axes[-1, 0].set_xlabel("Time (days)")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / fig.get_figheight()))
     return fig
 
 
@@ -74,16 +80,24 @@ def fig13_pool_size(samples: pl.DataFrame) -> Figure:
 
     ``samples`` holds equally-weighted quantile points (region, pool_size, component, value).
     """
-    fig, axes = plt.subplots(1, 5, figsize=(18, 3.6))
+    fig, grid = plt.subplots(2, 3, figsize=(11, 6.4))
+    axes = grid.ravel()
     for ax, comp, t in zip(axes, PANELS, "abcde"):
         d = samples.filter(pl.col("component") == comp).with_columns(pl.col("value").log10().alias("log10 s"))
         if d.height:
             sns.violinplot(data=d.sort(["region", "pool_size"]).to_pandas(), x="region", y="log10 s",
                            hue="pool_size", hue_order=["small", "large"], split=True, inner="quart",
-                           density_norm="width", ax=ax, cut=0)
+                           density_norm="width", ax=ax, cut=0, legend=False)
         ax.set_title(f"({t}) {PANEL_TITLES[comp]}", loc="left", fontsize=9)
         ax.set_ylabel("log10 time (s)")
-        ax.legend(fontsize=6)
+        ax.set_xlabel("")
+    # the sixth cell holds the legend: which half is which pool, and what the lines inside mean
+    axes[5].axis("off")
+    palette = sns.color_palette()
+    axes[5].legend([Patch(color=palette[0]), Patch(color=palette[1])],
+                   ["small pools (<= 400 millicores, <= 256 MB)", "large pools"],
+                   loc="center", fontsize=8, title="left / right half of each violin", title_fontsize=8)
+    axes[5].text(0.5, 0.15, "dashed lines: quartiles", ha="center", fontsize=8, transform=axes[5].transAxes)
     fig.tight_layout()
     return fig
 
@@ -104,8 +118,3 @@ def fig15_16_group_cdfs(cdf: pl.DataFrame, group: str, order: list[str]) -> Figu
     axes[4].set_xlim(2e-2, 1e1)
     fig.tight_layout()
     return fig
-
-
-def region_legend_colors() -> dict:
-    """Region colours (for notebooks that draw extra lines)."""
-    return dict(REGION_COLORS)

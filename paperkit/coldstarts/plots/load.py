@@ -6,24 +6,30 @@ import polars as pl
 from matplotlib.figure import Figure
 
 from ..analysis.holidays import FIRST_WORKDAY, LAST_WORKDAY
-from .style import REGION_COLORS
+from .style import REGION_COLORS, region_style
 
 
 def fig05_diurnal(series: pl.DataFrame, peaks: pl.DataFrame) -> Figure:
-    """Fig 5: normalised requests per minute (dots), smoothed signal (line), largest daily peak (red)."""
+    """Fig 5: normalised requests per minute (dots), smoothed signal (line), largest daily peak (red).
+
+    A legend names the three marks, and the figure says how each is computed."""
     regions = sorted(series["region"].unique().to_list())
-    fig, axes = plt.subplots(len(regions), 1, figsize=(10, 1.5 * len(regions) + 0.5), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(len(regions), 1, figsize=(10, 1.5 * len(regions) + 1.0), sharex=True, squeeze=False)
     for ax, r in zip(axes[:, 0], regions):
         s = series.filter(pl.col("region") == r).sort("minute")
-        ax.plot(s["t_days"], s["norm"], ".", ms=1, color="tab:blue", alpha=0.5, rasterized=True)
-        ax.plot(s["t_days"], s["smooth"], color="tab:orange", lw=1.2)
-        for t in peaks.filter(pl.col("region") == r)["t_days"].to_list():
-            ax.axvline(t, color="red", lw=1)
+        ax.plot(s["t_days"], s["norm"], ".", ms=1, color="tab:blue", alpha=0.5, rasterized=True,
+                label="requests per minute, min-max normalised over days 0-2")
+        ax.plot(s["t_days"], s["smooth"], color="tab:orange", lw=1.2, label="centred 45-minute rolling mean")
+        for i, t in enumerate(peaks.filter(pl.col("region") == r)["t_days"].to_list()):
+            ax.axvline(t, color="red", lw=1, label="largest peak of the day" if i == 0 else None)
         ax.set_yticks([])
         ax.set_ylabel(r, rotation=0, labelpad=12)
     axes[-1, 0].set_xlabel("Time (days)")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=3, fontsize=7, markerscale=6,
+               bbox_to_anchor=(0.5, 0.975))
     fig.suptitle("Normalised requests per minute", fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
     return fig
 
 
@@ -56,7 +62,7 @@ def fig07_holiday(pods: pl.DataFrame, cpu: pl.DataFrame) -> Figure:
     for ax, d, title in ((axes[0], pods, "(a) Allocated pods"), (axes[1], cpu, "(b) CPU usage")):
         for r in sorted(d["region"].unique().to_list()):
             s = d.filter(pl.col("region") == r).sort("day")
-            ax.plot(s["day"], s["proportion"], marker="o", ms=3, color=REGION_COLORS.get(r), label=r)
+            ax.plot(s["day"], s["proportion"], marker="o", ms=3, label=r, **region_style(r))
         ax.axvline(LAST_WORKDAY, ls="--", color="0.3", lw=0.8)
         ax.axvline(FIRST_WORKDAY, ls="--", color="0.3", lw=0.8)
         ax.text(LAST_WORKDAY, 0.02, " Last workday", fontsize=7, rotation=90, va="bottom")

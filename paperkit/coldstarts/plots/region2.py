@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from ..analysis.composition import STACK_ORDER
 from ..analysis.triggers import TRIGGER_ORDER
-from .style import TRIGGER_COLORS
+from .style import TRIGGER_COLORS, TRIGGER_LEGEND_ORDER
 
 _KIND_TITLES = {"trigger": "trigger", "runtime": "runtime", "config": "CPU-memory config"}
 
@@ -57,14 +57,22 @@ def fig09_triggers_by_runtime(crosstab: pl.DataFrame) -> Figure:
         bottom += v
     ax.set_ylabel("Proportion of functions")
     ax.set_xlabel("Runtime")
-    ax.legend(fontsize=7, bbox_to_anchor=(1.01, 1), loc="upper left")
+    handles, labels = ax.get_legend_handles_labels()
+    by_label = dict(zip(labels, handles))
+    # the paper's legend: 4 columns above the bars, TIMER-A, other A, other S, APIG-S, ...
+    ax.legend([by_label[t] for t in TRIGGER_LEGEND_ORDER], TRIGGER_LEGEND_ORDER, ncol=4, fontsize=7,
+              loc="lower center", bbox_to_anchor=(0.5, 1.01))
     fig.tight_layout()
     return fig
 
 
-def fig14_requests_vs_cold_starts(per_func: pl.DataFrame) -> Figure:
-    """Fig 14: per function total requests vs total cold starts, coloured by trigger."""
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+def fig14_requests_vs_cold_starts(per_func: pl.DataFrame, trace: str) -> Figure:
+    """Fig 14: per function total requests vs total cold starts, coloured by trigger.
+
+    ``trace`` names the trace and its scale (e.g. "synthetic trace, scale 0.01"); it is printed on
+    the figure because both axes are absolute counts that shrink with the scale."""
+    fig, ax = plt.subplots(figsize=(7, 4.8))
+    ax.set_title(f"Region 2, 31 days; {trace}", loc="left", fontsize=8)
     for t in TRIGGER_ORDER:
         d = per_func.filter((pl.col("trigger") == t) & (pl.col("requests") > 0) & (pl.col("cold_starts") > 0))
         ax.scatter(d["requests"], d["cold_starts"], s=6, alpha=0.7, label=t, color=TRIGGER_COLORS[t])

@@ -7,7 +7,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from ..analysis.regions import IAT_LINES_PER_DAY
-from .style import REGION_COLORS, cdf_lines, ecdf_line
+from .style import cdf_lines, ecdf_line, region_style
 
 
 def fig02_lifecycle() -> Figure:
@@ -40,27 +40,32 @@ def fig02_lifecycle() -> Figure:
 def fig03_region_stats(median_requests: pl.DataFrame, exec_cdf: pl.DataFrame, cpu_cdf: pl.DataFrame) -> Figure:
     """Fig 3: (a) CDF of median daily requests per function, (b) per-minute mean execution time,
     (c) per-minute mean CPU usage; one line per region."""
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.9))
     ax = axes[0]
     for r in sorted(median_requests["region"].unique().to_list()):
         ecdf_line(ax, median_requests.filter(pl.col("region") == r)["median_per_day"].to_numpy(), r,
-                  color=REGION_COLORS.get(r))
+                  **region_style(r))
     ax.set_xscale("log")
-    for lab, x in IAT_LINES_PER_DAY.items():
+    ax.set_xlim(0.3, 1e9)
+    for x in IAT_LINES_PER_DAY.values():
         ax.axvline(x, ls="--", lw=0.7, color="0.5")
-        ax.text(x, 1.03, lab, rotation=90, fontsize=6, ha="center", va="bottom")
-    ax.set_xlabel("Requests on median day per function")
+    # the equivalent mean inter-arrival times as a labelled top axis: one label per line, no overlap
+    top = ax.secondary_xaxis("top")
+    top.set_xticks(list(IAT_LINES_PER_DAY.values()), list(IAT_LINES_PER_DAY), rotation=90, fontsize=6)
+    top.tick_params(length=2, pad=1)
+    top.minorticks_off()
+    ax.set_xlabel("Requests on median day per function\n(top axis: the equivalent mean inter-arrival time)")
     ax.set_ylabel("CDF")
     ax.set_ylim(0, 1.02)
-    ax.set_title("(a)", loc="left", fontsize=9)
+    ax.set_title("(a)", loc="left", fontsize=9, pad=18)
     cdf_lines(axes[1], exec_cdf, "region")
     axes[1].set_xlabel("Mean execution time per minute (s)")
-    axes[1].set_title("(b)", loc="left", fontsize=9)
+    axes[1].set_title("(b)", loc="left", fontsize=9, pad=18)
     cdf_lines(axes[2], cpu_cdf, "region")
     axes[2].set_xlabel("Mean CPU usage per minute (cores)")
-    axes[2].set_title("(c)", loc="left", fontsize=9)
+    axes[2].set_title("(c)", loc="left", fontsize=9, pad=18)
     axes[2].legend(fontsize=7)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
     return fig
 
 
@@ -69,8 +74,8 @@ def fig04_users(users: pl.DataFrame) -> Figure:
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
     for r in sorted(users["region"].unique().to_list()):
         u = users.filter(pl.col("region") == r)
-        ecdf_line(axes[0], u["functions"].to_numpy(), r, color=REGION_COLORS.get(r))
-        ecdf_line(axes[1], u["requests"].to_numpy(), r, color=REGION_COLORS.get(r))
+        ecdf_line(axes[0], u["functions"].to_numpy(), r, **region_style(r))
+        ecdf_line(axes[1], u["requests"].to_numpy(), r, **region_style(r))
     axes[0].set_xlabel("Number of functions per user")
     axes[1].set_xlabel("Number of requests per user")
     for x in (31, 62):

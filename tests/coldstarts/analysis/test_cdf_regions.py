@@ -47,13 +47,10 @@ def test_median_daily_requests_counts_idle_days_as_zero():
     assert s.filter(pl.col("region") == "R1")["share"][0] == 0.5
 
 
-def test_users_and_region_sizes():
+def test_users():
     u = regions.users(_requests())
     assert u.filter(pl.col("userID") == "7").row(0, named=True)["functions"] == 2
     assert u.filter(pl.col("userID") == "7")["requests"][0] == 20 + 3 * 1440
-    cs = pl.DataFrame({"region": ["R1", "R1", "R2"]}).lazy()
-    sz = regions.region_sizes(_requests(), cs)
-    assert sz.rows() == [("R1", 2, 20 + 3 * 1440, 2), ("R2", 1, 5, 1)]
 
 
 def test_region_totals_fill_missing_minutes():

@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
 import pytest  # noqa: E402
 
-from paperkit.coldstarts import generate  # noqa: E402
+from paperkit.coldstarts import data as cs_data, generate  # noqa: E402
 from paperkit.coldstarts.analysis import (  # noqa: E402
     claimvalues, composition, distributions, figure_data, pandas_baseline, runtimes)
 from paperkit.coldstarts.plots import correlation, distributions as dplots, load as lplots, region2, regions, utility  # noqa: E402
@@ -65,7 +65,7 @@ def test_every_plot_renders(data):
         dplots.fig11_hourly_components(data["fig11_hourly"]),
         correlation.fig12_spearman(data["fig12_spearman"]),
         dplots.fig13_pool_size(distributions.quantile_samples(data["fig13_cdf"], ["region", "pool_size", "component"], 50)),
-        region2.fig14_requests_vs_cold_starts(data["fig14_per_function"]),
+        region2.fig14_requests_vs_cold_starts(data["fig14_per_function"], "synthetic trace, scale 0.01"),
         dplots.fig15_16_group_cdfs(data["fig15_cdf"], "runtime", sorted([*runtimes.PLOTTED_RUNTIMES, "all"])),
         utility.fig17_utility(data["fig17_cdf_runtime"], data["fig17_cdf_trigger"]),
     ]
@@ -96,4 +96,4 @@ def test_pandas_baseline_agrees(trace, data):
 
 def test_open_trace_rejects_missing_folder(tmp_path):
     with pytest.raises(ValueError, match="is not a folder"):
-        figure_data.open_trace(str(tmp_path / "nope"))
+        cs_data.open_trace(str(tmp_path / "nope"))
