@@ -55,13 +55,17 @@ def daily_envelope(u: np.ndarray) -> pl.DataFrame:
     return pl.DataFrame({"day": np.arange(d.shape[0]), "min": d.min(1), "mean": d.mean(1), "max": d.max(1)})
 
 
-def policy_power(row, x: float, policies: dict[str, sim.Policy]) -> pl.DataFrame:
-    """Row power (fraction of provisioned, 10 s means) per policy at oversubscription ``x``."""
+def policy_power(row, x: float, policies: dict[str, sim.Policy], span_s: int = 2 * rowtrace.DAY_S) -> pl.DataFrame:
+    """Row power (fraction of provisioned, 10 s means) per policy at oversubscription ``x``,
+    over ``span_s`` seconds centred on the uncapped row's peak (hours from the window start)."""
     agg = row.classes(x)
+    peak = int(np.argmax(agg.uncapped_row_w()))
+    a = min(max(0, peak - span_s // 2), max(0, agg.seconds - span_s)) // 10 * 10
     out = []
     for name, pol in sorted(policies.items()):
         res = sim.run(agg, row.p_prov_w, pol, row.cm, row.pm, keep_power=True)
-        p = res.power[: res.power.size // 10 * 10].reshape(-1, 10).mean(1)
+        w = res.power[a:a + span_s]
+        p = w[: w.size // 10 * 10].reshape(-1, 10).mean(1)
         out.append(pl.DataFrame({"policy": name, "hour": np.arange(p.size) / 360.0, "power": p}))
     return pl.concat(out)
 

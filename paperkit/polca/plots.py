@@ -44,7 +44,7 @@ def power_sweeps(obs: pl.DataFrame, fit: pl.DataFrame, title: str) -> Figure:
     """E3: observed power points (scatter) and the fitted phase model (lines), prompt and batch sweeps.
 
     ``obs``: long frame from :func:`power_sweep_points`; ``fit``: wide frame (sweep, x, peak, mean)
-    as returned by ``report.fit_curves``. Power in x 400 W TDP.
+    as returned by ``compute.fit_curves``. Power in x 400 W TDP.
     """
     _require(obs, ("sweep", "x", "metric", "tdp"), "power_sweeps obs")
     _require(fit, ("sweep", "x", "peak", "mean"), "power_sweeps fit")

@@ -158,3 +158,15 @@ def test_pass_criterion_is_written_once():
     assert sweep.passes(df)["ok"].to_list() == [True, False, False]
     assert sweep.largest_passing([0.0, 0.1, 0.2], [True, True, False]) == 0.1
     assert sweep.largest_passing([0.0, 0.1], [False, True]) == -1.0
+
+
+def test_replica_claim_values(small_row):
+    from paperkit.polca import claimvalues
+
+    rw = small_row
+    p = rw.classes(0.0).uncapped_row_w() / rw.p_prov_w
+    assert claimvalues.replica_mape(rw.u, rw.u) == 0.0
+    assert claimvalues.replica_mape(p, rw.u) < 0.03  # C25's bound, after the decode-occupancy fix
+    s = claimvalues.replica_summary(p, rw.u)
+    assert s["statistic"].to_list() == sorted(s["statistic"].to_list())
+    assert claimvalues.x30([0.0, 0.2, 0.3, 0.5]) == 0.3
