@@ -174,8 +174,9 @@ def phase_power(comp: pl.DataFrame, pw: pl.DataFrame, ph: pl.DataFrame, title: s
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [3, 2]})
     ax = axes[0]
     ax.plot(pw["t_s"].to_numpy(), pw["power_w"].to_numpy() / 700.0, lw=0.9, color="k")
-    for i, r in enumerate(ph.sort("start_s").iter_rows(named=True)):
-        ax.axvspan(r["start_s"], r["end_s"], color=sns.color_palette()[i % 2 + 1], alpha=0.12, lw=0)
+    for r in ph.sort("start_s").iter_rows(named=True):
+        shade = sns.color_palette()[1 if "prefill" in r["phase"] else 2]  # prefill orange, decode green
+        ax.axvspan(r["start_s"], r["end_s"], color=shade, alpha=0.12, lw=0)
         label = r["phase"].replace("llm7b_", "").replace("_ctx2048", "").replace("_t2048", "")
         ax.text((r["start_s"] + r["end_s"]) / 2, 0.05, label, rotation=90, fontsize=6.5, ha="center", va="bottom")
     ax.axhline(1.0, ls="--", color="grey", lw=0.8)
