@@ -59,7 +59,7 @@ def time_now(days: float) -> dict:
 def time_before(days: float) -> dict | None:
     """Time the first implementation from git (None, with a message, when git cannot give it)."""
     with tempfile.TemporaryDirectory(prefix="polca-before-") as tmp:
-        arc = subprocess.run(["git", "-C", str(paths.ROOT), "archive", BEFORE, "paperkit", "data/public"],
+        arc = subprocess.run(["git", "-C", str(paths.ROOT), "archive", BEFORE, "paperkit", "data/public", "data/registry.toml"],
                              capture_output=True)
         if arc.returncode != 0:
             print(f"  (no 'before' timing: git archive {BEFORE} failed: {arc.stderr.decode().strip()})")

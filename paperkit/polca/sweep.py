@@ -28,9 +28,11 @@ def meets(brake_events, hp_p50_impact, hp_p50_max: float = HP_P50_MAX):
     return (brake_events == 0) & (hp_p50_impact < hp_p50_max)
 
 
-def run_level(row: Row, x: float, pol: sim.Policy, lp_share: float | None = None) -> dict[str, float]:
-    """Metrics of one policy at one oversubscription level (and LP share)."""
-    return sim.run(row.classes(x, lp_share), row.p_prov_w, pol, row.cm, row.pm).metrics
+def run_level(row: Row, x: float, pols: dict[str, sim.Policy], lp_share: float | None = None) -> dict[str, dict]:
+    """Metrics of several policies at one oversubscription level (and LP share); the level's
+    class sums are formed once for all of them."""
+    agg = row.classes(x, lp_share)
+    return {name: sim.run(agg, row.p_prov_w, pol, row.cm, row.pm).metrics for name, pol in sorted(pols.items())}
 
 
 def oversub_sweep(row: Row, policies: dict[str, sim.Policy] | None = None,
@@ -39,9 +41,8 @@ def oversub_sweep(row: Row, policies: dict[str, sim.Policy] | None = None,
     policies = BASELINES if policies is None else policies
     rows = []
     for x in row.cfg.oversub:
-        for name, pol in sorted(policies.items()):
-            rows.append({"policy": name, "oversub": float(x), "servers": int(round(row.cfg.n0 * (1 + x))),
-                         **run_level(row, x, pol, lp_share)})
+        for name, m in run_level(row, x, policies, lp_share).items():
+            rows.append({"policy": name, "oversub": float(x), "servers": int(round(row.cfg.n0 * (1 + x))), **m})
     return pl.DataFrame(rows).sort(["policy", "oversub"])
 
 
@@ -74,15 +75,22 @@ def sensitivity(row: Row, variants: dict[str, dict], base: sim.Policy = sim.Poli
     ``Policy`` overrides, plus optionally ``lp_share`` (one of ``row.cfg.shares()``).
     Every level runs (the controller is cheap), so the answer does not depend on an early stop."""
     x30 = min(row.cfg.oversub, key=lambda v: abs(v - 0.3))
-    out = []
-    for name, over in sorted(variants.items()):
+    by_share: dict = {}
+    for name, over in variants.items():
         over = dict(over)
         share = over.pop("lp_share", None)
-        pol = dataclasses.replace(base, **over)
-        ms = {x: run_level(row, x, pol, share) for x in row.cfg.oversub}
-        oks = [bool(meets(m["brake_events"], m["hp_p50_impact"], hp_p50_max)) for m in ms.values()]
+        by_share.setdefault(share, {})[name] = dataclasses.replace(base, **over)
+    res: dict[str, dict] = {name: {} for name in variants}
+    for share, pols in by_share.items():
+        for x in row.cfg.oversub:
+            for name, m in run_level(row, x, pols, share).items():
+                res[name][x] = m
+    out = []
+    for name in sorted(variants):
+        ms = res[name]
+        oks = [bool(meets(ms[x]["brake_events"], ms[x]["hp_p50_impact"], hp_p50_max)) for x in row.cfg.oversub]
         at = ms[x30]
-        out.append({"variant": name, "max_oversub": largest_passing(list(ms), oks),
+        out.append({"variant": name, "max_oversub": largest_passing(list(row.cfg.oversub), oks),
                     "brakes_at_30": float(at["brake_events"]), "hp_p50_at_30": float(at["hp_p50_impact"]),
                     "lp_p50_at_30": float(at["lp_p50_impact"])})
     return pl.DataFrame(out).sort("variant")
