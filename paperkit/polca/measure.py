@@ -86,6 +86,14 @@ def h200_phase_levels(skip_s: float = 0.5) -> pl.DataFrame:
                            for c in ("median_w", "mean_w", "max_w")).sort("start_s")
 
 
+def campaign_runs() -> pl.DataFrame | None:
+    """Results of ``make gpu-polca`` runs (``data/measured/polca/<card>/runs.parquet``), or None."""
+    files = sorted((paths.measured_dir() / "polca").glob("*/runs.parquet"))
+    if not files:
+        return None
+    return pl.concat([pl.read_parquet(f).with_columns(pl.lit(f.parent.name).alias("card")) for f in files])
+
+
 def h200_results() -> dict:
     """The throughput figures recorded with the phases (prefill tokens/s, decode steps/s, ...)."""
     return json.loads(measured.path(f"{H200_DIR}/phases.json").read_text(encoding="utf-8"))["results"]
