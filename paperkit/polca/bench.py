@@ -1,8 +1,12 @@
-"""Simulator speed benchmark: six weeks at 1 s for 52 servers (POLCA, +30 %).
+"""Simulator speed benchmark: the paper's evaluation, 4 policies x oversubscription 0-50 % x
+six weeks at 1 s for the 40-server row (60 servers at +50 %), now and with the first
+implementation, in one run.
 
-``python -m paperkit.polca.bench [--days 42]`` prints a summary and writes
-``build/bench/polca.json``. Reports whether a GPU was visible (the measurement campaign is
-separate: ``make polca-campaign``); no GPU number is produced here.
+``python -m paperkit.polca.bench [--days 42] [--no-before]`` times (a) this package: row
+generation (every level and LP share at once) plus the sweep of all policy runs, and (b) the
+first implementation (commit ``BEFORE``, extracted from git into a temporary folder and run in a
+subprocess on the same machine, straight after), and prints the ratio. Writes
+``build/bench/polca.json``. No GPU is used.
 """
 
 from __future__ import annotations
@@ -11,79 +15,93 @@ import argparse
 import json
 import os
 import platform
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
-import numpy as np
-
-from paperkit import paths
-from paperkit.cli import exit_on_bad_input, integer, real
+from paperkit import atomic, paths
+from paperkit.cli import exit_on_bad_input, real
 from paperkit.polca import row as R
-from paperkit.polca import rowtrace, sim
+from paperkit.polca import sweep
+
+BEFORE = "be763ec"
+"""The commit holding the first implementation (per-second Poisson draws per server, windowed
+controller)."""
+SWEEP_SCRIPT = """
+import sys, time, json
+from paperkit.polca import row as R, sweep
+days = float(sys.argv[1])
+R.models("peak"); R.full_trace(0)
+t0 = time.perf_counter()
+rw = R.build(R.RowConfig(days=days))
+t1 = time.perf_counter()
+df = sweep.oversub_sweep(rw)
+t2 = time.perf_counter()
+print(json.dumps({"generate_s": t1 - t0, "sweep_s": t2 - t1, "runs": df.height,
+                  "polca_max": sweep.max_oversub(df)}))
+"""
 
 
-def gpu_available() -> bool:
-    """True if torch sees a CUDA device (False on the project's CPU machines)."""
-    try:
-        import torch
+def time_now(days: float) -> dict:
+    """Time this package's generation and sweep (set-up excluded: fits, six-week trace)."""
+    R.models("peak")
+    R.full_trace(0)
+    t0 = time.perf_counter()
+    rw = R.build(R.RowConfig(days=days))
+    t1 = time.perf_counter()
+    df = sweep.oversub_sweep(rw)
+    t2 = time.perf_counter()
+    return {"generate_s": t1 - t0, "sweep_s": t2 - t1, "runs": df.height, "polca_max": sweep.max_oversub(df)}
 
-        return bool(torch.cuda.is_available())
-    except Exception:  # torch missing or broken
-        return False
+
+def time_before(days: float) -> dict | None:
+    """Time the first implementation from git (None, with a message, when git cannot give it)."""
+    with tempfile.TemporaryDirectory(prefix="polca-before-") as tmp:
+        arc = subprocess.run(["git", "-C", str(paths.ROOT), "archive", BEFORE, "paperkit", "data/public", "data/registry.toml"],
+                             capture_output=True)
+        if arc.returncode != 0:
+            print(f"  (no 'before' timing: git archive {BEFORE} failed: {arc.stderr.decode().strip()})")
+            return None
+        subprocess.run(["tar", "-x", "-C", tmp], input=arc.stdout, check=True)
+        env = dict(os.environ, PYTHONPATH=tmp, PAPERKIT_BUILD_DIR=str(Path(tmp) / "build"))
+        env.pop("PAPERKIT_ROOT", None)
+        out = subprocess.run([sys.executable, "-c", SWEEP_SCRIPT, str(days)], capture_output=True, text=True,
+                             env=env, cwd=tmp)
+        if out.returncode != 0:
+            print(f"  (no 'before' timing: the first implementation failed: {out.stderr.strip()[-300:]})")
+            return None
+        return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 @exit_on_bad_input
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(prog="paperkit.polca.bench", description=__doc__)
+    ap = argparse.ArgumentParser(prog="paperkit.polca.bench", description=__doc__.splitlines()[0])
     ap.add_argument("--days", type=real(1 / 24, 42), default=42.0, help="horizon in days (default six weeks)")
-    ap.add_argument("--servers", type=integer(40), default=52, help="servers in the row (default 52 = 40 + 30 %%)")
+    ap.add_argument("--no-before", action="store_true", help="skip the first implementation's timing")
     a = ap.parse_args(argv)
-    t0 = time.perf_counter()
-    R.models("peak")
-    R.full_trace(0)
-    t_setup = time.perf_counter() - t0
-    x = a.servers / 40 - 1
-    cfg = R.RowConfig(days=a.days, oversub=(0.0, x) if x > 0 else (0.0,), samples_per_hour=100)
-    t1, c1 = time.perf_counter(), time.process_time()
-    row = R.build(cfg)
-    t_gen, c_gen = time.perf_counter() - t1, time.process_time() - c1
-    agg = row.classes(cfg.oversub[-1])
-    t2, c2 = time.perf_counter(), time.process_time()
-    res = sim.run(agg, row.p_prov_w, sim.Policy(), row.cm, row.pm)
-    t_ctl, c_ctl = time.perf_counter() - t2, time.process_time() - c2
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    st = rowtrace.trace_stats(agg.uncapped_row_w() / row.p_prov_w)
-    others = {}
-    for name, pol in (("brake only", sim.Policy(kind="brake")), ("reactive power cap", sim.Policy(kind="powercap")),
-                      ("uniform freq cap", sim.Policy(kind="uniform")), ("POLCA meter 10 s", sim.Policy(meter_s=10))):
-        m = sim.run(agg, row.p_prov_w, pol, row.cm, row.pm).metrics
-        others[name] = {"brake_events": m["brake_events"], "hp_p50_impact": round(m["hp_p50_impact"], 5),
-                        "lp_p50_impact": round(m["lp_p50_impact"], 5)}
-    out = {
-        "days": a.days,
-        "servers": a.servers, "server_seconds": int(a.servers * row.agg.seconds),
-        "setup_s": round(t_setup, 2), "generate_s": round(t_gen, 2), "control_and_metrics_s": round(t_ctl, 2),
-        "simulate_total_s": round(t_gen + t_ctl, 2), "target_s": 30.0,
-        "simulate_cpu_s": round(c_gen + c_ctl, 2), "load_avg_1min_at_end": round(load, 2),
-        "brake_events": res.metrics["brake_events"], "hp_p50_impact": round(res.metrics["hp_p50_impact"], 5),
-        "uncapped_peak": round(st["peak"], 4), "uncapped_spike40": round(st["spike40"], 4),
-        "other_policies": others,
-        "gpu_available": gpu_available(), "gpu_measured": "nothing (GPU campaign not yet run)",
-        "machine": f"{platform.machine()} {platform.system()}, {os.cpu_count()} CPUs",
-        "note": "generate_s covers all 52 servers (baseline + added) at 1 s; numpy, float32",
-    }
-    d = paths.build_dir() / "bench"
-    d.mkdir(parents=True, exist_ok=True)
-    (d / "polca.json").write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
-    print(f"POLCA row simulator: {a.days:g} days x {a.servers} servers at 1 s "
-          f"({out['server_seconds'] / 1e6:.0f} M server-seconds)")
-    print(f"  setup {t_setup:.1f} s, generate {t_gen:.1f} s, control+metrics {t_ctl:.1f} s "
-          f"-> simulate {t_gen + t_ctl:.1f} s wall, {c_gen + c_ctl:.1f} s CPU (target < 30 s; "
-          f"load average {load:.1f} on {os.cpu_count()} CPUs)")
-    print(f"  POLCA at +{x:.0%}: {res.metrics['brake_events']:.0f} brake events, "
-          f"HP P50 impact {res.metrics['hp_p50_impact']:.4%}")
-    for name, m in sorted(others.items()):
-        print(f"  {name}: {m['brake_events']:.0f} brake events, HP P50 impact {m['hp_p50_impact']:.4%}")
-    print(f"  GPU available: {out['gpu_available']}; measured: {out['gpu_measured']}")
+    now = time_now(a.days)
+    before = None if a.no_before else time_before(a.days)
+    load = os.getloadavg()[0]
+    total = now["generate_s"] + now["sweep_s"]
+    out = {"days": a.days, "policies": len(sweep.BASELINES), "levels": len(R.RowConfig().oversub),
+           "now": {k: round(v, 2) if isinstance(v, float) else v for k, v in now.items()},
+           "now_total_s": round(total, 2), "target_s": 60.0,
+           "before": None if before is None else {k: round(v, 2) if isinstance(v, float) else v
+                                                   for k, v in before.items()},
+           "load_avg_1min_at_end": round(load, 2),
+           "machine": f"{platform.machine()} {platform.system()}, {os.cpu_count()} CPUs"}
+    if before:
+        out["speedup"] = round((before["generate_s"] + before["sweep_s"]) / total, 2)
+    atomic.write_text(paths.build_dir() / "bench" / "polca.json", json.dumps(out, indent=1, sort_keys=True) + "\n")
+    print(f"POLCA sweep: {out['policies']} policies x {out['levels']} levels x {a.days:g} days at 1 s")
+    print(f"  now:    generate {now['generate_s']:.1f} s + sweep {now['sweep_s']:.1f} s = {total:.1f} s "
+          f"(target < 60 s; load average {load:.1f} on {os.cpu_count()} CPUs)")
+    if before:
+        tb = before["generate_s"] + before["sweep_s"]
+        print(f"  before ({BEFORE}): generate {before['generate_s']:.1f} s + sweep {before['sweep_s']:.1f} s "
+              f"= {tb:.1f} s -> {out['speedup']:.1f}x faster now")
     return out
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from paperkit import registry
+
 PERF_FILE = "splitwise/perf_model.csv"
 AZURE_FILES = {
     "code": "azure_llm_2023/AzureLLMInferenceTrace_code.csv",
@@ -20,8 +22,6 @@ KEYS = ["model", "hardware", "tensor_parallel", "prompt_size", "batch_size", "to
 
 
 def _fetch(name: str):
-    from paperkit import registry  # core module; imported lazily
-
     return registry.fetch(name)
 
 

@@ -24,6 +24,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
+import torch
+from torch import nn
 
 from paperkit.cli import exit_on_bad_input, positive_float
 from paperkit.polca.sampler import PowerSampler
@@ -71,82 +73,89 @@ def e0_table() -> pl.DataFrame:
     return pl.DataFrame(rows).sort("params_b")
 
 
-def build_model(arch: Arch, device: str = "cpu", dtype=None, seed: int = 0):
-    """A torch module with the architecture's shapes and random N(0, 0.02) weights."""
-    import torch
-    from torch import nn
+class Block(nn.Module):
+    """One transformer block of ``arch``: self-attention (with an optional KV cache), optional
+    cross-attention (encoder-decoder), GELU MLP; pre-LayerNorm."""
 
+    def __init__(self, arch: Arch, cross: bool) -> None:
+        super().__init__()
+        h = arch.hidden
+        self.heads = arch.heads
+        self.ln1, self.ln2 = nn.LayerNorm(h), nn.LayerNorm(h)
+        self.qkv, self.o = nn.Linear(h, 3 * h), nn.Linear(h, h)
+        self.cross = cross
+        if cross:
+            self.lnx, self.q_x, self.kv_x, self.o_x = nn.LayerNorm(h), nn.Linear(h, h), nn.Linear(h, 2 * h), nn.Linear(h, h)
+        self.up, self.down = nn.Linear(h, arch.ffn), nn.Linear(arch.ffn, h)
+
+    def _split(self, x):
+        b, t, _ = x.shape
+        return x.view(b, t, self.heads, -1).transpose(1, 2)
+
+    def forward(self, x, cache=None, causal=True, enc=None):
+        q, k, v = self.qkv(self.ln1(x)).chunk(3, dim=-1)
+        q, k, v = self._split(q), self._split(k), self._split(v)
+        if cache is not None and "k" in cache:
+            k, v = torch.cat([cache["k"], k], 2), torch.cat([cache["v"], v], 2)
+        if cache is not None:
+            cache["k"], cache["v"] = k, v
+        a = nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal and q.shape[2] > 1)
+        x = x + self.o(a.transpose(1, 2).reshape(x.shape))
+        if self.cross and enc is not None:
+            qx = self._split(self.q_x(self.lnx(x)))
+            kx, vx = (self._split(t) for t in self.kv_x(enc).chunk(2, dim=-1))
+            ax = nn.functional.scaled_dot_product_attention(qx, kx, vx)
+            x = x + self.o_x(ax.transpose(1, 2).reshape(x.shape))
+        return x + self.down(nn.functional.gelu(self.up(self.ln2(x))))
+
+
+class LM(nn.Module):
+    """Embedding, encoder and/or decoder stacks of :class:`Block`, final norm and LM head."""
+
+    def __init__(self, arch: Arch) -> None:
+        super().__init__()
+        self.kind = arch.kind
+        self.emb = nn.Embedding(arch.vocab, arch.hidden)
+        n_enc = arch.layers if arch.kind in ("encoder", "encdec") else 0
+        n_dec = arch.layers if arch.kind in ("decoder", "encdec") else 0
+        self.enc = nn.ModuleList(Block(arch, False) for _ in range(n_enc))
+        self.dec = nn.ModuleList(Block(arch, arch.kind == "encdec") for _ in range(n_dec))
+        self.ln_f = nn.LayerNorm(arch.hidden)
+        self.head = nn.Linear(arch.hidden, arch.vocab, bias=False)
+
+    def encode(self, ids):
+        x = self.emb(ids)
+        for blk in self.enc:
+            x = blk(x, causal=False)
+        return x
+
+    def step(self, ids, caches, enc=None):
+        x = self.emb(ids)
+        for blk, c in zip(self.dec, caches):
+            x = blk(x, cache=c, causal=True, enc=enc)
+        return self.head(self.ln_f(x[:, -1:]))
+
+    def forward(self, ids):  # training / encoder-only forward
+        if self.kind == "encoder":
+            return self.head(self.ln_f(self.encode(ids)))
+        enc = self.encode(ids) if self.kind == "encdec" else None
+        if self.kind == "decoder":
+            return self.step(ids, [None] * len(self.dec), enc)
+        return self.step(ids[:, : max(1, ids.shape[1] // 4)], [None] * len(self.dec), enc)
+
+
+def build_model(arch: Arch, device: str = "cpu", dtype=None, seed: int = 0) -> LM:
+    """A :class:`LM` with the architecture's shapes and random N(0, 0.02) weights, allocated
+    directly on ``device`` in ``dtype``."""
     dtype = dtype or torch.float32
     torch.manual_seed(seed)
     if arch.hidden % arch.heads:
         raise ValueError(f"{arch.name}: hidden {arch.hidden} not divisible by heads {arch.heads}")
-
-    class Block(nn.Module):
-        def __init__(self, cross: bool) -> None:
-            super().__init__()
-            h = arch.hidden
-            self.ln1, self.ln2 = nn.LayerNorm(h), nn.LayerNorm(h)
-            self.qkv, self.o = nn.Linear(h, 3 * h), nn.Linear(h, h)
-            self.cross = cross
-            if cross:
-                self.lnx, self.q_x, self.kv_x, self.o_x = nn.LayerNorm(h), nn.Linear(h, h), nn.Linear(h, 2 * h), nn.Linear(h, h)
-            self.up, self.down = nn.Linear(h, arch.ffn), nn.Linear(arch.ffn, h)
-
-        def _split(self, x):
-            b, t, _ = x.shape
-            return x.view(b, t, arch.heads, -1).transpose(1, 2)
-
-        def forward(self, x, cache=None, causal=True, enc=None):
-            q, k, v = self.qkv(self.ln1(x)).chunk(3, dim=-1)
-            q, k, v = self._split(q), self._split(k), self._split(v)
-            if cache is not None and "k" in cache:
-                k, v = torch.cat([cache["k"], k], 2), torch.cat([cache["v"], v], 2)
-            if cache is not None:
-                cache["k"], cache["v"] = k, v
-            a = nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal and q.shape[2] > 1)
-            x = x + self.o(a.transpose(1, 2).reshape(x.shape))
-            if self.cross and enc is not None:
-                qx = self._split(self.q_x(self.lnx(x)))
-                kx, vx = (self._split(t) for t in self.kv_x(enc).chunk(2, dim=-1))
-                ax = nn.functional.scaled_dot_product_attention(qx, kx, vx)
-                x = x + self.o_x(ax.transpose(1, 2).reshape(x.shape))
-            return x + self.down(nn.functional.gelu(self.up(self.ln2(x))))
-
-    class LM(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.emb = nn.Embedding(arch.vocab, arch.hidden)
-            n_enc = arch.layers if arch.kind in ("encoder", "encdec") else 0
-            n_dec = arch.layers if arch.kind in ("decoder", "encdec") else 0
-            self.enc = nn.ModuleList(Block(False) for _ in range(n_enc))
-            self.dec = nn.ModuleList(Block(arch.kind == "encdec") for _ in range(n_dec))
-            self.ln_f = nn.LayerNorm(arch.hidden)
-            self.head = nn.Linear(arch.hidden, arch.vocab, bias=False)
-
-        def encode(self, ids):
-            x = self.emb(ids)
-            for blk in self.enc:
-                x = blk(x, causal=False)
-            return x
-
-        def step(self, ids, caches, enc=None):
-            x = self.emb(ids)
-            for blk, c in zip(self.dec, caches):
-                x = blk(x, cache=c, causal=True, enc=enc)
-            return self.head(self.ln_f(x[:, -1:]))
-
-        def forward(self, ids):  # training / encoder-only forward
-            if arch.kind == "encoder":
-                return self.head(self.ln_f(self.encode(ids)))
-            enc = self.encode(ids) if arch.kind == "encdec" else None
-            return self.step(ids, [None] * len(self.dec), enc) if arch.kind == "decoder" else \
-                self.step(ids[:, : max(1, ids.shape[1] // 4)], [None] * len(self.dec), enc)
-
     old = torch.get_default_dtype()
     torch.set_default_dtype(dtype)
     try:
-        with torch.device(device):  # allocate directly on the target device, in the target dtype
-            model = LM()
+        with torch.device(device):
+            model = LM(arch)
     finally:
         torch.set_default_dtype(old)
     with torch.no_grad():
@@ -157,8 +166,6 @@ def build_model(arch: Arch, device: str = "cpu", dtype=None, seed: int = 0):
 
 def _sync(device: str) -> None:
     if device.startswith("cuda"):
-        import torch
-
         torch.cuda.synchronize()
 
 
@@ -166,8 +173,6 @@ def infer(model, arch: Arch, prompt: int, batch: int, out_tokens: int, device: s
           tag: str, gen=None) -> list[dict]:
     """One inference run: prefill (``prompt`` tokens x ``batch``), then ``out_tokens`` decode
     steps with a KV cache. Returns per-phase rows (wall ms)."""
-    import torch
-
     ids = torch.randint(0, arch.vocab, (batch, prompt), device=device, generator=gen)
     rows = []
     with torch.inference_mode():
@@ -203,8 +208,6 @@ def infer(model, arch: Arch, prompt: int, batch: int, out_tokens: int, device: s
 def train_steps(model, arch: Arch, seq: int, batch: int, steps: int, device: str, sampler: PowerSampler,
                 tag: str, gen=None) -> list[dict]:
     """A few SGD training steps (forward, backward, update); one row per step."""
-    import torch
-
     opt = torch.optim.SGD(model.parameters(), lr=1e-4)
     rows = []
     for i in range(steps):
@@ -250,8 +253,6 @@ class CampaignConfig:
 
 def campaign(out: Path, cfg: CampaignConfig = CampaignConfig.tiny()) -> dict:
     """Run the sweep and write results under ``out``; returns the provenance dict."""
-    import torch
-
     unknown = [m for m in cfg.models + cfg.train_models if m not in ARCHS]
     if unknown:
         raise ValueError(f"unknown model(s) {unknown}; choose from {sorted(ARCHS)}")
@@ -310,21 +311,6 @@ def campaign(out: Path, cfg: CampaignConfig = CampaignConfig.tiny()) -> dict:
     return prov
 
 
-@exit_on_bad_input
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="paperkit.polca.harness", description=__doc__.splitlines()[0])
-    ap.add_argument("--out", required=True, help="output folder (e.g. data/measured/polca/<card>)")
-    ap.add_argument("--toy", action="store_true", help="tiny shapes on CPU (tests)")
-    ap.add_argument("--budget-s", type=positive_float, default=540.0, help="stop starting new configs after this")
-    a = ap.parse_args(argv)
-    cfg = CampaignConfig.tiny() if a.toy else CampaignConfig(toy=False, budget_s=a.budget_s)
-    print(json.dumps(campaign(Path(a.out), cfg), sort_keys=True))
-
-
-if __name__ == "__main__":
-    main()
-
-
 def summarise(runs: pl.DataFrame, power: pl.DataFrame, phases: pl.DataFrame, tdp_w: float) -> pl.DataFrame:
     """Campaign output -> a perf-like table (one row per model, prompt, batch, out) that
     :func:`paperkit.polca.phase.fit_phase_model` accepts: ``peak_power`` = max instant power in the
@@ -364,3 +350,19 @@ def summarise(runs: pl.DataFrame, power: pl.DataFrame, phases: pl.DataFrame, tdp
     return out.with_columns((pl.col("prompt") * pl.col("batch")).alias("tokens"),
                             pl.col("prompt").alias("prompt_size"), pl.col("batch").alias("batch_size"),
                             pl.lit(False).alias("mean_artefact")).drop("m").sort(keys)
+
+
+@exit_on_bad_input
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="paperkit.polca.harness", description=__doc__.splitlines()[0])
+    ap.add_argument("--out", required=True, help="output folder (e.g. data/measured/polca/<card>)")
+    ap.add_argument("--toy", action="store_true", help="tiny shapes on CPU (tests)")
+    ap.add_argument("--budget-s", type=positive_float, default=540.0, help="stop starting new configs after this")
+    a = ap.parse_args(argv)
+    cfg = CampaignConfig.tiny() if a.toy else CampaignConfig(toy=False, budget_s=a.budget_s)
+    print(json.dumps(campaign(Path(a.out), cfg), sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
+

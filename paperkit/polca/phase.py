@@ -165,3 +165,41 @@ def fit_quality(models: dict[str, PhaseModel], perf: pl.DataFrame) -> pl.DataFra
             rows.append({"group": key, "quantity": qty, "n": frame.height,
                          "r2": round(r2, 4), "rmse": round(rmse, 4), "mape": round(mape, 4)})
     return pl.DataFrame(rows).sort(["group", "quantity"])
+
+
+def fit_measured_phases(levels: pl.DataFrame, results: dict, tdp_w: float, name: str,
+                        context_tokens: int = 2048) -> PhaseModel:
+    """Fit :class:`PhaseModel` to a single-GPU phase measurement (the H200 data set).
+
+    ``levels``: one row per phase (``phase``, ``median_tdp``, ``max_tdp``) with phases named
+    ``..._prefill_b<B>_t<P>``, ``..._decode_b<B>_ctx<P>`` and ``idle``; ``results``: throughput
+    (``prefill_b<B>_tokens_per_s``/``prefill_tokens_per_s`` (batch 8), ``decode_b<B>_steps_per_s``/
+    ``decode_steps_per_s`` (batch 16)). Fitted: the spike level ``p_sat`` (mean prefill max; the
+    prefill curve is flat, ``p_0 = p_sat``, since every measured prefill has >= 2048 tokens),
+    ``kappa`` = prefill plateau / spike, prefill time proportional to tokens (least squares through the origin), decode time per step
+    linear in batch, and the decode plateau ``d_0 + d_1 log2 B`` by least squares."""
+    def kind_rows(kind: str) -> list[tuple[int, float, float]]:
+        out = []
+        for r in levels.iter_rows(named=True):
+            parts = r["phase"].split("_")
+            if kind in parts:
+                b = int(parts[parts.index(kind) + 1][1:])
+                out.append((b, float(r["median_tdp"]), float(r["max_tdp"])))
+        return sorted(out)
+
+    pre, dec = kind_rows("prefill"), kind_rows("decode")
+    if len(pre) < 2 or len(dec) < 2:
+        raise ValueError(f"{name}: need >= 2 prefill and >= 2 decode phases, got {len(pre)} and {len(dec)}")
+    idle = float(levels.filter(pl.col("phase") == "idle")["median_tdp"][0])
+    tok_s = {b: results.get(f"prefill_b{b}_tokens_per_s", results["prefill_tokens_per_s"]) for b, *_ in pre}
+    n = np.array([b * context_tokens for b, *_ in pre], float)
+    tp_ms = np.array([b * context_tokens / tok_s[b] * 1000.0 for b, *_ in pre])
+    a1, a0 = float(np.sum(n * tp_ms) / np.sum(n * n)), 0.0  # through the origin: time per token
+    steps = {b: results.get(f"decode_b{b}_steps_per_s", results["decode_steps_per_s"]) for b, *_ in dec}
+    B = np.array([b for b, *_ in dec], float)
+    (e1, e0) = np.polyfit(B, np.array([1000.0 / steps[b] for b, *_ in dec]), 1)
+    (d1, d0) = np.polyfit(np.log2(B), np.array([m for _, m, _ in dec]), 1)
+    p_sat = float(np.mean([mx for *_, mx in pre]))
+    kappa = float(np.mean([m for _, m, _ in pre])) / p_sat
+    return PhaseModel(name, p_sat, p_sat, 1.0, (float(a0), float(a1), 0.0), (float(e0), float(e1), 0.0),
+                      kappa, float(d0), float(d1), idle, tdp_w)

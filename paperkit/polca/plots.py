@@ -44,7 +44,7 @@ def power_sweeps(obs: pl.DataFrame, fit: pl.DataFrame, title: str) -> Figure:
     """E3: observed power points (scatter) and the fitted phase model (lines), prompt and batch sweeps.
 
     ``obs``: long frame from :func:`power_sweep_points`; ``fit``: wide frame (sweep, x, peak, mean)
-    as returned by ``report.fit_curves``. Power in x 400 W TDP.
+    as returned by ``compute.fit_curves``. Power in x 400 W TDP.
     """
     _require(obs, ("sweep", "x", "metric", "tdp"), "power_sweeps obs")
     _require(fit, ("sweep", "x", "peak", "mean"), "power_sweeps fit")
@@ -90,9 +90,10 @@ def synthetic_traces(envelope: pl.DataFrame, train: np.ndarray, *, dt_s: float =
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.2), gridspec_kw={"width_ratios": [2, 1]})
     axes[0].fill_between(env["day"], env["min"], env["max"], alpha=0.3, label="daily min-max")
     axes[0].plot(env["day"], env["mean"], label="daily mean")
-    axes[0].axhline(ref_level, ls="--", color="grey", lw=0.8)
-    axes[0].set(xlabel="day", ylabel="row power / provisioned", title="inference row, six weeks (synthetic)")
-    axes[0].legend(fontsize=7)
+    axes[0].axhline(ref_level, ls="--", color="grey", lw=0.8, label=f"calibrated peak ({ref_level:.0%})")
+    axes[0].set(xlabel="day", ylabel="row power / provisioned", title="inference row, six weeks (synthetic)",
+                ylim=(float(env["min"].min()) - 0.12, max(ref_level, float(env["max"].max())) + 0.05))
+    axes[0].legend(fontsize=7, loc="lower center", ncol=3)  # below the band, clear of the data
     axes[1].plot(np.arange(n) * dt_s, train[:n], lw=0.8)
     axes[1].set(xlabel="s", title=f"training row, {window_s:g} s (synthetic)", ylim=(0, 1.05))
     fig.tight_layout()
@@ -144,6 +145,80 @@ def capping_model(ks: pl.DataFrame, title: str) -> Figure:
         sns.lineplot(d, x="peak_norm", y="latency_norm", hue="knob", style="knob", markers=True, ax=ax, sort=True)
         ax.set(title=CAP_TITLES[wl], xlabel="peak power (norm.)", ylabel="latency (norm.)")
         ax.legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def row_power(df: pl.DataFrame, t1: float, t2: float, title: str) -> Figure:
+    """E12: row power (10 s means, / provisioned) over the window per policy, with T1, T2 and the
+    brake level marked; the legend sits below the axes."""
+    _require(df, ("policy", "hour", "power"), "row_power")
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    sns.lineplot(df.sort(["policy", "hour"]).to_pandas(), x="hour", y="power", hue="policy", ax=ax, lw=0.7)
+    for y, lab in ((t1, "T1"), (t2, "T2"), (1.0, "brake")):
+        ax.axhline(y, ls="--", lw=0.8, color="grey")
+        ax.text(0.0, y + 0.005, lab, fontsize=7, color="grey")
+    ax.set(xlabel="hour of window", ylabel="row power / provisioned", title=title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def phase_power(comp: pl.DataFrame, pw: pl.DataFrame, ph: pl.DataFrame, title: str) -> Figure:
+    """E2/E3 analogue on the H200: (left) measured power over the 7B-shaped inference phases,
+    x 700 W TDP, phases shaded and named; (right) per-phase plateau and spike, x each GPU's TDP,
+    H200 measured beside the public A100 data (``compute.phase_comparison``)."""
+    _require(comp, ("gpu", "phase", "batch", "stat", "tdp"), "phase_power comp")
+    _require(pw, ("t_s", "power_w"), "phase_power samples")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [3, 2]})
+    ax = axes[0]
+    ax.plot(pw["t_s"].to_numpy(), pw["power_w"].to_numpy() / 700.0, lw=0.9, color="k")
+    for r in ph.sort("start_s").iter_rows(named=True):
+        shade = sns.color_palette()[1 if "prefill" in r["phase"] else 2]  # prefill orange, decode green
+        ax.axvspan(r["start_s"], r["end_s"], color=shade, alpha=0.12, lw=0)
+        label = r["phase"].replace("llm7b_", "").replace("_ctx2048", "").replace("_t2048", "")
+        ax.text((r["start_s"] + r["end_s"]) / 2, 0.05, label, rotation=90, fontsize=6.5, ha="center", va="bottom")
+    ax.axhline(1.0, ls="--", color="grey", lw=0.8)
+    ax.set(xlabel="time (s)", ylabel="GPU power (x 700 W TDP)", ylim=(0, 1.1), title="H200, measured (10 Hz)")
+    d = comp.with_columns((pl.col("phase") + " " + pl.col("stat")).alias("what")).sort(["what", "gpu", "batch"])
+    sns.lineplot(d.to_pandas(), x="batch", y="tdp", hue="what", style="gpu", markers=True, ax=axes[1])
+    axes[1].set(xscale="log", xlabel="batch", ylabel="GPU power (x own TDP)", ylim=(0, 1.15),
+                title="per phase: H200 vs A100")
+    axes[1].legend(fontsize=6.5, loc="lower right")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def training_power(pw: pl.DataFrame, boundary_ref: float, boundary_label: str, title: str) -> Figure:
+    """E5 analogue: measured training-step power over time (x 700 W TDP) with the paper's
+    iteration-boundary level drawn as a reference line."""
+    _require(pw, ("t_s", "power_w"), "training_power")
+    fig, ax = plt.subplots(figsize=(7, 3))
+    ax.plot(pw["t_s"].to_numpy(), pw["power_w"].to_numpy() / 700.0, lw=1.0, marker=".", ms=3,
+            label="H200, 1.3B-shaped training steps (measured)")
+    ax.axhline(1.0, ls="--", color="grey", lw=0.8, label="TDP (700 W)")
+    ax.axhline(boundary_ref, ls=":", color="C3", lw=1.0, label=boundary_label)
+    ax.set(xlabel="time (s)", ylabel="GPU power (x TDP)", ylim=(0, 1.1), title=title)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def training_caps(ks: pl.DataFrame, title: str) -> Figure:
+    """E6 (modelled): training peak power and iteration time (normalised) per cap setting,
+    one panel per knob (SM clock cap, power cap)."""
+    _require(ks, ("knob", "value", "peak_norm", "latency_norm"), "training_caps")
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), sharey=True)
+    for ax, knob, unit in zip(axes, ["frequency cap", "power cap"], ["MHz", "W"]):
+        d = ks.filter(pl.col("knob") == knob).sort("value")
+        ax.plot(d["value"].to_numpy(), d["peak_norm"].to_numpy(), marker="o", label="peak power (norm.)")
+        ax.plot(d["value"].to_numpy(), d["latency_norm"].to_numpy(), marker="s", label="iteration time (norm.)")
+        ax.set(xlabel=f"{knob} ({unit})", title=f"training under a {knob} (modelled)")
+        ax.invert_xaxis()
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel("normalised to uncapped")
     fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -18,7 +18,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from paperkit.polca import capping, data, phase, rowtrace, workload
+from paperkit.polca import capping, data, measure, phase, rowtrace, workload
+
+GPUS = ("a100", "h200")
+H200_SERVER = workload.ServerConfig(gpus=8, tdp_w=measure.H200_TDP_W, nongpu_base_w=2800.0)
+"""An 8 x H200 server: splitwise-sim's non-A100 server idle (2800 W) as the non-GPU base."""
 
 
 @dataclass(frozen=True)
@@ -28,17 +32,22 @@ class RowConfig:
     days: float = 2.0
     n0: int = 40
     oversub: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
-    lp_share: float = 0.5
+    lp_share: float = 0.5          # the row's LP share (default of :meth:`Row.classes`)
+    lp_shares: tuple[float, ...] = (0.25, 0.5, 0.75)  # shares generated alongside (sensitivity)
     lam_peak: float = 1.5          # per-server req/s at the row's peak (assumption)
     prefill_level: str = "peak"    # 'peak' (spike level, conservative) or 'fitted' (kappa fit)
     seed: int = 0
     trace_seed: int = 0
     cap_levels: tuple[float, ...] = (0.60, 0.55)  # reactive power caps (x TDP), powercap policy
     samples_per_hour: int = 400
+    gpu: str = "a100"              # 'a100' (public BLOOM-176B TP8 fit) or 'h200' (measured 7B fit)
 
     def __post_init__(self) -> None:
-        if not 0 <= self.lp_share <= 1:
-            raise ValueError(f"lp_share must be in [0, 1], got {self.lp_share}")
+        for f in (self.lp_share, *self.lp_shares):
+            if not 0 <= f <= 1:
+                raise ValueError(f"lp_share must be in [0, 1], got {f}")
+        if self.gpu not in GPUS:
+            raise ValueError(f"gpu must be one of {GPUS}, got {self.gpu!r}")
         if self.prefill_level not in ("peak", "fitted"):
             raise ValueError(f"prefill_level must be 'peak' or 'fitted', got {self.prefill_level!r}")
         if not self.oversub or min(self.oversub) < 0 or list(self.oversub) != sorted(self.oversub):
@@ -50,26 +59,60 @@ class RowConfig:
             if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0:
                 raise ValueError(f"{name} must be an integer >= 0, got {v!r}")
 
+    def shares(self) -> tuple[float, ...]:
+        """Every LP share the generated row can be split by (sorted)."""
+        return tuple(sorted({self.lp_share, *self.lp_shares}))
+
     def sizes(self) -> list[int]:
         """Servers in the row at each oversubscription level."""
         return [int(round(self.n0 * (1 + x))) for x in self.oversub]
 
 
 @lru_cache(maxsize=4)
-def models(prefill_level: str = "peak") -> tuple[phase.PhaseModel, capping.CapModel, workload.TokenMix]:
-    """BLOOM-176B TP8 phase model (public A100 fit), capping model, Azure token mix."""
-    pm = phase.fit_all(data.perf_model())["bloom-176b TP8"]
+def models(prefill_level: str = "peak", gpu: str = "a100") -> tuple[phase.PhaseModel, capping.CapModel, workload.TokenMix]:
+    """Phase model, capping model, Azure token mix. ``a100``: BLOOM-176B TP8 fitted to the
+    public A100 data; ``h200``: the 7B-shaped model fitted to the measured H200 phases (one GPU,
+    taken as each of a server's 8 GPUs in lockstep), capping model refitted to its idle and
+    spike level with the clocks scaled to the H200's 1980 MHz."""
+    mix = workload.TokenMix.from_requests(data.azure_requests())
+    if gpu == "h200":
+        pm = h200_phase_model()
+        fmax = H200_FMAX_MHZ
+        anchors = dataclasses.replace(capping.CapAnchors(), f_min_mhz=capping.CapAnchors().f_min_mhz
+                                      * fmax / capping.A100_FMAX_MHZ)
+        cm = capping.fit_cap_model(anchors, idle=pm.idle, peak_level=pm.p_sat, fmax_mhz=fmax)
+    else:
+        pm = phase.fit_all(data.perf_model())["bloom-176b TP8"]
+        cm = capping.fit_cap_model(idle=pm.idle)
     if prefill_level == "peak":
         pm = dataclasses.replace(pm, kappa=1.0)
-    cm = capping.fit_cap_model(idle=pm.idle)
-    mix = workload.TokenMix.from_requests(data.azure_requests())
     return pm, cm, mix
+
+
+H200_FMAX_MHZ = 1980.0
+
+
+def h200_phase_model() -> phase.PhaseModel:
+    """The phase model fitted to the measured H200 phases (7B-shaped model, random weights)."""
+    return phase.fit_measured_phases(measure.h200_phase_levels(), measure.h200_results(), measure.H200_TDP_W,
+                                     "7B-shaped on H200 (measured)")
 
 
 @lru_cache(maxsize=2)
 def full_trace(trace_seed: int = 0) -> np.ndarray:
     """The six-week synthetic row trace (calibrated on the full horizon)."""
     return rowtrace.synthetic_row_trace(rowtrace.RowTraceConfig(seed=trace_seed))
+
+
+def matched_lam_peak(gpu: str, ref: RowConfig = RowConfig()) -> float:
+    """Per-server peak rate for ``gpu`` that gives the same expected decode batch at the row's
+    peak as ``ref`` (A100, 1.5 req/s): ``lam / (1 - rho)`` held equal (an assumption: a server
+    is loaded to the same concurrency, not the same request rate)."""
+    _, _, mix = models(ref.prefill_level, ref.gpu)
+    rho_ref = workload.decode_rho(models(ref.prefill_level, ref.gpu)[0], mix, workload.ServerConfig())
+    srv = H200_SERVER if gpu == "h200" else workload.ServerConfig()
+    rho = workload.decode_rho(models(ref.prefill_level, gpu)[0], mix, srv)
+    return ref.lam_peak * (1.0 - rho) / (1.0 - rho_ref)
 
 
 @dataclass
@@ -84,37 +127,51 @@ class Row:
     pm: phase.PhaseModel
     cm: capping.CapModel
     window: tuple[int, int]
+    group_keys: np.ndarray
 
-    def classes(self, x: float) -> workload.Aggregates:
-        """LP/HP aggregates of the row at oversubscription ``x`` (one of ``cfg.oversub``)."""
+    def classes(self, x: float, lp_share: float | None = None) -> workload.Aggregates:
+        """LP/HP aggregates of the row at oversubscription ``x`` (one of ``cfg.oversub``) with
+        ``lp_share`` of its servers low-priority (one of ``cfg.shares()``; default ``cfg.lp_share``)."""
         if x not in self.cfg.oversub:
             raise ValueError(f"x={x} was not generated; choose from {self.cfg.oversub}")
-        k = self.cfg.oversub.index(x)
-        groups = [g for tr in range(k + 1) for g in (2 * tr, 2 * tr + 1)]
-        return workload.combine(self.agg, groups, {g for g in groups if g % 2 == 1})
+        share = self.cfg.lp_share if lp_share is None else lp_share
+        if share not in self.cfg.shares():
+            raise ValueError(f"lp_share={share} was not generated; choose from {self.cfg.shares()}")
+        k, j, F = self.cfg.oversub.index(x), self.cfg.shares().index(share), len(self.cfg.shares())
+        tranche, bits = self.group_keys >> F, self.group_keys & ((1 << F) - 1)
+        groups = [int(g) for g in np.flatnonzero(tranche <= k)]
+        return workload.combine(self.agg, groups, {g for g in groups if (bits[g] >> j) & 1})
 
 
-def server_groups(cfg: RowConfig) -> np.ndarray:
-    """Group id per server: ``2 * tranche + is_hp``; LP servers spread evenly at ``lp_share``."""
+def is_hp(n_servers: int, lp_share: float) -> np.ndarray:
+    """HP flag per server index; LP servers spread evenly at ``lp_share``."""
+    s = np.arange(n_servers)
+    return (np.floor((s + 1) * lp_share) - np.floor(s * lp_share)) < 1
+
+
+def server_groups(cfg: RowConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Group id per server and each group's key ``tranche << F | hp bits`` (bit j: HP under
+    ``cfg.shares()[j]``, F shares). One generation then serves every level and LP share."""
     sizes = cfg.sizes()
     s = np.arange(sizes[-1])
     tranche = np.searchsorted(np.array(sizes), s, side="right")
-    lp = (np.floor((s + 1) * cfg.lp_share) - np.floor(s * cfg.lp_share)) >= 1
-    return 2 * tranche + (~lp).astype(np.int64)
+    bits = sum(is_hp(s.size, f).astype(np.int64) << j for j, f in enumerate(cfg.shares()))
+    keys, group = np.unique((tranche << len(cfg.shares())) | bits, return_inverse=True)
+    return group, keys
 
 
 def build(cfg: RowConfig = RowConfig()) -> Row:
     """Generate the row for ``cfg`` (all tranches)."""
-    pm, cm, mix = models(cfg.prefill_level)
+    pm, cm, mix = models(cfg.prefill_level, cfg.gpu)
     u_full = full_trace(cfg.trace_seed)
     w0, w1 = rowtrace.peak_window(u_full, cfg.days)
     u = u_full[w0:w1]
-    srv = workload.ServerConfig()
+    srv = H200_SERVER if cfg.gpu == "h200" else workload.ServerConfig()
     rates, pw = workload.rate_lookup(pm, mix, srv, lam_max=max(3.0, 2 * cfg.lam_peak))
     p_prov = cfg.n0 * float(np.interp(cfg.lam_peak, rates, pw)) / float(u_full.max())
     lam = workload.rate_for_power(u * p_prov / cfg.n0, rates, pw)
-    grp = server_groups(cfg)
+    grp, keys = server_groups(cfg)
     agg = workload.generate(lam, grp.size, grp, pm, mix, srv, cap_levels=cfg.cap_levels, seed=cfg.seed,
                             sample_per_chunk=cfg.samples_per_hour)
     agg.samples["t"] = agg.samples["t"].astype(np.int64)
-    return Row(cfg, agg, p_prov, u, lam, pm, cm, (w0, w1))
+    return Row(cfg, agg, p_prov, u, lam, pm, cm, (w0, w1), keys)

@@ -124,8 +124,91 @@ def _decide(p: np.ndarray, stage: int, pol: Policy) -> tuple[np.ndarray, np.ndar
     return tgt >= 0, tgt
 
 
-def control(agg: Aggregates, p_prov_w: float, pol: Policy, cm: CapModel, window_ticks: int = 4096):
-    """Run the controller; returns (timeline array, brake_events)."""
+def state_power(agg: Aggregates, p_prov_w: float, pol: Policy, cm: CapModel) -> dict:
+    """Normalised row power per second of every control state: ``{stage: array}`` for the
+    stages of ``pol`` and ``{"brake": array}`` (computed once per run, reused by the controller
+    and by :func:`power_series`)."""
+    whole = slice(None)
+    out = {s: _row_w(agg, pol, cm, s, False, whole) / p_prov_w for s in range(pol.max_stage + 1)}
+    out["brake"] = _row_w(agg, pol, cm, 0, True, whole) / p_prov_w
+    return out
+
+
+@dataclass
+class _Triggers:
+    """Per stage: telemetry ticks (index k = time k * tel_s) at which the brake condition or a
+    cap decision fires, and the decision's target stage per tick."""
+
+    brake: dict[int, np.ndarray]
+    decide: dict[int, np.ndarray]
+    target: dict[int, np.ndarray]
+
+
+def _triggers(power: dict, pol: Policy) -> _Triggers:
+    brk, dec, tgt = {}, {}, {}
+    for s in range(pol.max_stage + 1):
+        p = metered(power[s], pol.meter_s)[:: pol.tel_s]  # what the controller sees per tick
+        brk[s] = np.flatnonzero(p >= pol.brake_at)
+        fire, tgt[s] = _decide(p, s, pol)
+        dec[s] = np.flatnonzero(fire)
+    return _Triggers(brk, dec, tgt)
+
+
+def _next_tick(idx: np.ndarray, k0: int) -> int | None:
+    j = int(np.searchsorted(idx, k0))
+    return int(idx[j]) if j < idx.size else None
+
+
+def _first_trigger(tr: _Triggers, stage: int, k0: int, check_brake: bool, check_decide: bool):
+    """Earliest tick >= ``k0`` at which something fires: (tick, brake fires, target or -1)."""
+    kb = _next_tick(tr.brake[stage], k0) if check_brake else None
+    kd = _next_tick(tr.decide[stage], k0) if check_decide else None
+    ks = [k for k in (kb, kd) if k is not None]
+    if not ks:
+        return None
+    k = min(ks)
+    return k, kb == k, int(tr.target[stage][k]) if kd == k else -1
+
+
+def control(agg: Aggregates, p_prov_w: float, pol: Policy, cm: CapModel, power: dict | None = None):
+    """Run the controller; returns (timeline array, brake_events). Same semantics as
+    :func:`control_reference`: the power seen in each state is precomputed once
+    (:func:`state_power`), and the next event is found by binary search in the per-state
+    trigger ticks, so the cost is per event, not per second."""
+    power = state_power(agg, p_prov_w, pol, cm) if power is None else power
+    tr = _triggers(power, pol)
+    T, tel = agg.seconds, pol.tel_s
+    stage, pending, brake_on, brake_off = 0, None, None, None
+    timeline, brake_events, t = [(0, 0, 0)], 0, 0
+    while t < T:
+        if pending and pending[0] <= t:
+            stage, pending = pending[1], None
+        if brake_off is not None and brake_off <= t:
+            brake_on = brake_off = None
+        braking = brake_on is not None and brake_on <= t < brake_off
+        if (stage, int(braking)) != timeline[-1][1:]:
+            timeline.append((t, stage, int(braking)))
+        forced = [x for x in (pending[0] if pending else None, brake_on, brake_off) if x is not None and x > t]
+        t_next = min(forced + [T])
+        fired = None if braking else _first_trigger(tr, stage, -(-t // tel), brake_on is None, pending is None)
+        if fired is not None and fired[0] * tel < t_next:
+            tau, b, target = fired[0] * tel, fired[1], fired[2]
+            if b:
+                brake_events += 1
+                brake_on, brake_off = tau + pol.brake_s, tau + pol.brake_s + pol.brake_hold_s
+            if target >= 0:
+                pending = (tau + pol.oob_s, target)
+            t = tau + 1  # zero latencies take effect one second later
+            continue
+        t = t_next
+    tl = np.array(timeline, dtype=np.int64)
+    keep = np.r_[True, (np.diff(tl[:, 1]) != 0) | (np.diff(tl[:, 2]) != 0)]
+    return tl[keep], brake_events
+
+
+def control_reference(agg: Aggregates, p_prov_w: float, pol: Policy, cm: CapModel, window_ticks: int = 4096):
+    """The first controller (windowed look-ahead; kept as the oracle of :func:`control` in the
+    tests and as the baseline of ``make bench-polca``). Returns (timeline array, brake_events)."""
     T = agg.seconds
     stage, pending, brake_on, brake_off = 0, None, None, None
     timeline = [(0, 0, 0)]
@@ -184,12 +267,14 @@ def control(agg: Aggregates, p_prov_w: float, pol: Policy, cm: CapModel, window_
     return tl[keep], brake_events
 
 
-def power_series(agg: Aggregates, p_prov_w: float, pol: Policy, cm: CapModel, timeline: np.ndarray) -> np.ndarray:
+def power_series(agg: Aggregates, p_prov_w: float, pol: Policy, cm: CapModel, timeline: np.ndarray,
+                 power: dict | None = None) -> np.ndarray:
     """Normalised row power per second under a timeline from :func:`control`."""
+    power = state_power(agg, p_prov_w, pol, cm) if power is None else power
     out = np.empty(agg.seconds, dtype=np.float64)
     ends = np.r_[timeline[1:, 0], agg.seconds]
     for (t0, stage, brk), t1 in zip(timeline, ends):
-        out[t0:t1] = _row_w(agg, pol, cm, int(stage), bool(brk), slice(int(t0), int(t1))) / p_prov_w
+        out[t0:t1] = power["brake" if brk else int(stage)][t0:t1]
     return out
 
 
@@ -242,8 +327,9 @@ def run(agg: Aggregates, p_prov_w: float, pol: Policy, cm: CapModel, pm: PhaseMo
     """One policy run: controller, power series, metrics."""
     if p_prov_w <= 0:
         raise ValueError(f"p_prov_w must be > 0, got {p_prov_w}")
-    tl, brakes = control(agg, p_prov_w, pol, cm)
-    p = metered(power_series(agg, p_prov_w, pol, cm, tl), pol.meter_s)
+    power = state_power(agg, p_prov_w, pol, cm)
+    tl, brakes = control(agg, p_prov_w, pol, cm, power)
+    p = metered(power_series(agg, p_prov_w, pol, cm, tl, power), pol.meter_s)
     dur = np.diff(np.r_[tl[:, 0], agg.seconds])
     st, brk = tl[:, 1], tl[:, 2]
     prev = np.r_[0, st[:-1]]

@@ -9,7 +9,8 @@ follows the synthetic row trace through the inverse of the expected server power
 - ``n`` arrivals, prefill tokens ``~ n mu_p + sqrt(n) sd_p z`` (normal approximation of the sum),
   prefill busy fraction ``phi = min(1, t_p(tokens) / 1 s)``;
 - decode batch ``b`` = arrivals filtered by the mean decode time (exponential survival,
-  ``b_t = rho b_{t-1} + n_t``), decode busy ``delta = (1 - phi) [b >= 0.5]``;
+  ``b_t = rho b_{t-1} + n_t``: the expected number of requests in flight), decode busy
+  ``delta = (1 - phi) (1 - exp(-b))`` (:func:`decode_occupancy`);
 - GPU level (x TDP) ``idle + phi (kappa peak(tokens) - idle) + delta (d(b) - idle)``.
 
 Server power (W) = ``static + (1 + gamma) * 8 * TDP * dyn``: ``static`` = non-GPU base + 8 GPU
@@ -17,7 +18,10 @@ idle; ``gamma`` = non-GPU power that follows GPU activity (fans, CPU, NICs; assu
 Per class (LP/HP) and second, :func:`generate` sums the prefill and decode dynamic powers
 (W), the dynamic power clamped at each power-cap level, and the arrivals; it also keeps a
 uniform sample of requests for latency metrics. Work is done in chunks (``chunk_s``),
-vectorised over servers; nothing loops per second in Python.
+vectorised over servers; nothing loops per second in Python. Arrival counts are drawn by
+inverse CDF from per-server uniform streams (:func:`poisson_icdf`), the decode filter is a
+log-depth scan (:func:`decay_filter`), and prefill quantities are computed only on seconds
+with arrivals.
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.signal import lfilter
 
 from paperkit.polca.phase import PhaseModel
 
@@ -128,21 +131,117 @@ def decode_rho(pm: PhaseModel, mix: TokenMix, srv: ServerConfig) -> float:
     return float(np.exp(-1.0 / max(d_s, 1e-3)))
 
 
-def _activity(n: np.ndarray, z: np.ndarray, b: np.ndarray, pm: PhaseModel, mix: TokenMix):
-    """GPU dynamic levels (x TDP) for prefill and decode, and per-GPU total level, per element."""
-    nf = n.astype(np.float32)
-    tok = np.maximum(nf * np.float32(mix.mu_p) + np.sqrt(nf) * np.float32(mix.sd_p) * z, 0.0)
+def decode_occupancy(b: np.ndarray) -> np.ndarray:
+    """Fraction of a second a server is decoding, given ``b`` = expected requests in flight.
+
+    ``b`` is an expectation (the exponential-survival filter of the arrivals), so the number in
+    flight is Poisson with mean ``b`` and the server decodes with probability ``1 - exp(-b)``.
+    (The first version switched decode fully on at ``b >= 0.5`` and off below: a thresholded
+    expectation, biased and with spurious 0.47 x TDP on/off swings at low load.)"""
+    return (np.float32(1.0) - np.exp(-np.asarray(b, np.float32))).astype(np.float32)
+
+
+def _activity(n: np.ndarray, idx: np.ndarray, z: np.ndarray, b: np.ndarray, pm: PhaseModel, mix: TokenMix):
+    """GPU dynamic levels (x TDP) for prefill and decode, and the prefill/decode levels, per
+    element of ``n`` (S, L). Prefill quantities are computed only on the seconds with arrivals
+    (flat indices ``idx``, one normal draw ``z`` each)."""
+    shape = n.shape
+    nf = n.ravel()[idx].astype(np.float32)
+    tok = np.maximum(nf * np.float32(mix.mu_p) + np.sqrt(nf) * np.float32(mix.sd_p) * z, np.float32(0.0))
     a, bb, c = pm.tp_coef
     tp_ms = np.float32(a) + tok * (np.float32(bb) + np.float32(c) * tok)
-    phi = np.where(n > 0, np.minimum(tp_ms * np.float32(1e-3), 1.0), 0.0).astype(np.float32)
-    pre_lvl = (np.float32(pm.kappa) * (np.float32(pm.p_sat) - np.float32(pm.p_sat - pm.p_0)
-               * np.exp(-tok / np.float32(pm.n_0)))).astype(np.float32)
-    dec_lvl = (np.float32(pm.d_0) + np.float32(pm.d_1) * np.log2(np.maximum(b, 1.0))).astype(np.float32)
+    phi = np.zeros(n.size, np.float32)
+    phi[idx] = np.minimum(tp_ms * np.float32(1e-3), np.float32(1.0))
+    pre_lvl = np.zeros(n.size, np.float32)
+    pre_lvl[idx] = np.float32(pm.kappa) * (np.float32(pm.p_sat) - np.float32(pm.p_sat - pm.p_0)
+                                           * np.exp(-tok / np.float32(pm.n_0)))
+    phi, pre_lvl = phi.reshape(shape), pre_lvl.reshape(shape)
+    dec_lvl = np.float32(pm.d_0) + np.float32(pm.d_1) * np.log2(np.maximum(b, np.float32(1.0)))
     idle = np.float32(pm.idle)
-    delta = np.where(b >= 0.5, 1.0 - phi, 0.0).astype(np.float32)
-    pre_dyn = phi * np.maximum(pre_lvl - idle, 0.0)
-    dec_dyn = delta * np.maximum(dec_lvl - idle, 0.0)
+    delta = decode_occupancy(b) * (np.float32(1.0) - phi)
+    pre_dyn = phi * np.maximum(pre_lvl - idle, np.float32(0.0))
+    dec_dyn = delta * np.maximum(dec_lvl - idle, np.float32(0.0))
     return pre_dyn, dec_dyn, pre_lvl, dec_lvl
+
+
+def poisson_icdf(u: np.ndarray, lam: np.ndarray, tail: float = 1e-13, full_passes: int = 4) -> np.ndarray:
+    """Poisson counts by inverse CDF: ``u`` (S, L) uniforms, ``lam`` (L,) rates common to the S
+    rows. Exact up to a CDF tail below ``tail``. The first ``full_passes`` count values are
+    vectorised passes over all elements; larger counts (rare at these rates) continue on the
+    few elements still above the CDF. Much faster than ``Generator.poisson`` on small rates."""
+    lam = np.asarray(lam, dtype=np.float64)
+    p = np.exp(-lam)
+    F = p.copy()
+    n = (u > F).astype(np.int32)
+    for k in range(1, full_passes + 1):
+        p = p * lam / k
+        F = F + p
+        n += u > F
+    rows, cols = np.nonzero(u > F)
+    k, ur, lc, pc, Fc = full_passes, u[rows, cols], lam[cols], p[cols], F[cols]
+    while ur.size and float(np.max(1.0 - Fc)) > tail:
+        k += 1
+        pc = pc * lc / k
+        Fc = Fc + pc
+        n[rows, cols] += ur > Fc
+        if k > 1000:
+            raise ValueError(f"rate {float(lam.max()):g} req/s is too large for the inverse-CDF draw")
+    return n
+
+
+def decay_filter(n: np.ndarray, rho: float, b0: np.ndarray) -> np.ndarray:
+    """``b_t = rho b_{t-1} + n_t`` along axis 1 with ``b_{-1} = b0`` (float32), by a log-depth
+    scan (Hillis-Steele: numpy copies overlapping operands, so each pass reads the last one)."""
+    b = n.astype(np.float32)
+    L = b.shape[1]
+    shift, r = 1, np.float32(rho)
+    while shift < L:
+        b[:, shift:] += r * b[:, :-shift]
+        shift, r = 2 * shift, r * r
+    decay = np.float32(rho) ** np.arange(1, L + 1, dtype=np.float32)
+    return b + np.asarray(b0, np.float32)[:, None] * decay[None, :]
+
+
+@dataclass
+class _Chunk:
+    """One chunk's per-server arrays (servers ordered by group)."""
+
+    n: np.ndarray
+    b: np.ndarray
+    pre_dyn: np.ndarray
+    dec_dyn: np.ndarray
+    pre_lvl: np.ndarray
+    dec_lvl: np.ndarray
+
+
+def _draw_chunk(rngs: list, lam: np.ndarray, b_state: np.ndarray, rho: float, pm: PhaseModel,
+                mix: TokenMix) -> _Chunk:
+    S, L = len(rngs), lam.size
+    u = np.empty((S, L), np.float64)
+    for i, rng in enumerate(rngs):
+        u[i] = rng.random(L)
+    n = poisson_icdf(u, lam)
+    b = decay_filter(n, rho, b_state)
+    idx = np.flatnonzero(n)  # row-major: server by server, so each server's draws stay its own
+    per_row = np.count_nonzero(n, axis=1)
+    z = np.concatenate([rng.standard_normal(int(k), dtype=np.float32) for rng, k in zip(rngs, per_row)])
+    return _Chunk(n, b, *_activity(n, idx, z, b, pm, mix))
+
+
+def _sample(samp_rng, ch: _Chunk, cls_of_row: np.ndarray, t0: int, k: int, out: dict) -> None:
+    """Uniform sample of ``k`` arrivals (weighted by count) for the latency metrics."""
+    flat = ch.n.ravel()
+    tot = int(flat.sum())
+    if tot == 0 or k == 0:
+        return
+    cum = np.cumsum(flat, dtype=np.int64)
+    pick = np.searchsorted(cum, samp_rng.integers(0, tot, size=k), side="right")
+    s_i, t_i = np.divmod(pick, ch.n.shape[1])
+    out["cls"].append(cls_of_row[s_i])
+    out["t"].append(t_i + t0)
+    out["pre_level"].append(ch.pre_lvl.ravel()[pick])
+    out["dec_level"].append(ch.dec_lvl.ravel()[pick])
+    out["batch"].append(np.maximum(ch.b.ravel()[pick], 1.0))
 
 
 def generate(lam: np.ndarray, n_servers: int, group: np.ndarray, pm: PhaseModel, mix: TokenMix,
@@ -152,7 +251,8 @@ def generate(lam: np.ndarray, n_servers: int, group: np.ndarray, pm: PhaseModel,
     steps) and aggregate per group: ``group[s]`` in 0..G-1 (e.g. ``2 * tranche + is_hp``);
     arrays come back with a leading axis of length G (see :func:`combine`).
     Server ``s`` uses its own random stream, so the first N servers of a larger run are the
-    same servers (servers added by oversubscription do not change the existing ones)."""
+    same servers (servers added by oversubscription do not change the existing ones).
+    Servers are processed in group order, so each group sum is one ``np.add.reduceat`` slice."""
     lam = np.asarray(lam, dtype=np.float64)
     group = np.asarray(group, dtype=np.int64)
     if lam.ndim != 1 or lam.size == 0 or np.any(lam < 0):
@@ -160,59 +260,39 @@ def generate(lam: np.ndarray, n_servers: int, group: np.ndarray, pm: PhaseModel,
     if group.shape != (n_servers,) or (n_servers and group.min() < 0):
         raise ValueError(f"group must be ({n_servers},) non-negative ints, got shape {group.shape}")
     G = int(group.max()) + 1 if n_servers else 0
-    T = lam.size
-    K = len(cap_levels)
+    T, K = lam.size, len(cap_levels)
     rho = decode_rho(pm, mix, srv)
-    scale = np.float32(srv.dyn_scale())
-    idle = np.float32(pm.idle)
-    rngs = [np.random.default_rng([seed, s]) for s in range(n_servers)]
+    scale, idle = np.float32(srv.dyn_scale()), np.float32(pm.idle)
+    order = np.argsort(group, kind="stable")
+    counts = np.bincount(group, minlength=G)
+    present = np.flatnonzero(counts)
+    rngs = [np.random.default_rng([seed, int(s)]) for s in order]
     samp_rng = np.random.default_rng([seed, 10_000_019])
-    pre = np.zeros((G, T), np.float32)
-    dec = np.zeros((G, T), np.float32)
+    pre, dec, arr = (np.zeros((G, T), np.float32) for _ in range(3))
     clamp = np.zeros((G, K, T), np.float32)
-    arr = np.zeros((G, T), np.float32)
-    b_state = np.full((n_servers, 1), lam[0] / (1.0 - rho))  # start in steady state (no warm-up dip)
-    cls_idx = group
-    groups = [np.flatnonzero(group == c) for c in range(G)]
+    b_state = np.full(n_servers, lam[0] / (1.0 - rho))  # start in steady state (no warm-up dip)
     samples: dict[str, list] = {k: [] for k in ("cls", "t", "pre_level", "dec_level", "batch")}
+
+    bounds = np.r_[0, np.cumsum(counts[present])]
+
+    def gsum(x):  # contiguous row blocks, one per present group
+        return np.stack([x[a:b].sum(axis=0, dtype=np.float32) for a, b in zip(bounds[:-1], bounds[1:])])
+
     for t0 in range(0, T, chunk_s):
         t1 = min(T, t0 + chunk_s)
-        L = t1 - t0
-        n = np.empty((n_servers, L), np.int32)
-        z = np.empty((n_servers, L), np.float32)
-        for s in range(n_servers):
-            n[s] = rngs[s].poisson(lam[t0:t1])
-            z[s] = rngs[s].standard_normal(L, dtype=np.float32)
-        b, b_state = lfilter([1.0], [1.0, -rho], n, axis=1, zi=b_state * rho)
-        b = b.astype(np.float32)
-        pre_dyn, dec_dyn, pre_lvl, dec_lvl = _activity(n, z, b, pm, mix)
-        level = idle + pre_dyn + dec_dyn
-        for c, g in enumerate(groups):
-            if g.size == 0:
-                continue
-            pre[c, t0:t1] = pre_dyn[g].sum(axis=0) * scale
-            dec[c, t0:t1] = dec_dyn[g].sum(axis=0) * scale
-            arr[c, t0:t1] = n[g].sum(axis=0)
-            for k, cap in enumerate(cap_levels):
-                clamp[c, k, t0:t1] = (np.minimum(level[g], np.float32(cap)) - idle).sum(axis=0) * scale
-        # uniform sample of arrivals (weighted by count) for latency metrics
-        flat = n.ravel()
-        tot = int(flat.sum())
-        if tot > 0 and sample_per_chunk > 0:
-            cum = np.cumsum(flat, dtype=np.int64)
-            pick = np.searchsorted(cum, samp_rng.integers(0, tot, size=sample_per_chunk), side="right")
-            s_i, t_i = np.divmod(pick, L)
-            samples["cls"].append(cls_idx[s_i])
-            samples["t"].append(t_i + t0)
-            samples["pre_level"].append(pre_lvl.ravel()[pick])
-            samples["dec_level"].append(dec_lvl.ravel()[pick])
-            samples["batch"].append(np.maximum(b.ravel()[pick], 1.0))
+        ch = _draw_chunk(rngs, lam[t0:t1], b_state, rho, pm, mix)
+        b_state = ch.b[:, -1]
+        pre[present, t0:t1] = gsum(ch.pre_dyn) * scale
+        dec[present, t0:t1] = gsum(ch.dec_dyn) * scale
+        arr[present, t0:t1] = gsum(ch.n)
+        level = idle + ch.pre_dyn + ch.dec_dyn
+        for k, cap in enumerate(cap_levels):
+            clamp[present, k, t0:t1] = gsum(np.minimum(level, np.float32(cap)) - idle) * scale
+        _sample(samp_rng, ch, group[order], t0, sample_per_chunk, samples)
     out = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in samples.items()}
-    m = out["cls"].size
-    j = samp_rng.integers(0, mix.prompt.size, size=m)
-    out["prompt"] = mix.prompt[j]
-    out["output"] = mix.output[j]
-    static = np.array([g.size for g in groups], float) * srv.static_w(pm)
+    j = samp_rng.integers(0, mix.prompt.size, size=out["cls"].size)
+    out["prompt"], out["output"] = mix.prompt[j], mix.output[j]
+    static = counts.astype(float) * srv.static_w(pm)
     return Aggregates(pre, dec, clamp, static, arr, tuple(cap_levels), out)
 
 

@@ -75,11 +75,20 @@ def test_sweep_and_max(small_row):
         sweep.max_oversub(df, "nope")
 
 
-def test_combine_and_groups():
+def test_combine_and_groups(small_row):
     cfg = R.RowConfig(oversub=(0.0, 0.3), lp_share=0.25)
-    g = R.server_groups(cfg)
-    assert g.size == 52 and (g[:40] < 2).all() and (g[40:] >= 2).all()
-    assert (g[:40] % 2 == 0).sum() == 10  # 25 % LP
+    g, keys = R.server_groups(cfg)
+    F = len(cfg.shares())
+    assert g.size == 52 and ((keys[g] >> F)[:40] == 0).all() and ((keys[g] >> F)[40:] == 1).all()
+    j = cfg.shares().index(0.25)
+    assert (((keys[g][:40] >> j) & 1) == 0).sum() == 10  # 25 % LP
+    # one generation serves every LP share: same total power, HP static share follows the share
+    for share in (0.25, 0.5, 0.75):
+        agg = small_row.classes(0.3, share)
+        assert agg.static[0] / agg.static.sum() == pytest.approx(share)
+        assert np.allclose(agg.uncapped_row_w(), small_row.classes(0.3).uncapped_row_w(), rtol=1e-5)
+    with pytest.raises(ValueError, match="lp_share"):
+        small_row.classes(0.3, 0.1)
     with pytest.raises(ValueError, match="group"):
         workload.generate(np.ones(10), 3, np.array([0, 1]), *R.models()[::2][:1], R.models()[2])
 
@@ -108,3 +117,56 @@ def test_polca_escalation_order_and_zero_latency(small_row, oob_s, brake_s):
     for i in np.flatnonzero(st == 3):
         assert st[i - 1] >= 2
     assert st.max() == 3 and len(tl) > 2  # the controller keeps acting after the first landing
+
+
+@pytest.mark.parametrize("pol", [sim.Policy(), sim.Policy(kind="brake"), sim.Policy(kind="powercap"),
+                                 sim.Policy(kind="uniform"), sim.Policy(meter_s=10), sim.Policy(oob_s=0, brake_s=0),
+                                 sim.Policy(tel_s=1, t2=0.85)])
+def test_fast_controller_equals_the_reference(small_row, pol):
+    """The per-event controller gives the first (windowed) controller's timeline exactly."""
+    for x in (0.3, 0.5):
+        agg = small_row.classes(x)
+        tl, n = sim.control(agg, small_row.p_prov_w, pol, small_row.cm)
+        tl_ref, n_ref = sim.control_reference(agg, small_row.p_prov_w, pol, small_row.cm)
+        assert n == n_ref and np.array_equal(tl, tl_ref)
+
+
+def test_poisson_icdf_and_decay_filter():
+    from scipy.signal import lfilter
+
+    rng = np.random.default_rng(1)
+    lam = np.repeat([0.1, 1.5, 6.0], 20_000)
+    n = workload.poisson_icdf(rng.random((4, lam.size)), lam)
+    for k, m in enumerate((0.1, 1.5, 6.0)):
+        blk = n[:, k * 20_000:(k + 1) * 20_000]
+        assert blk.mean() == pytest.approx(m, rel=0.03) and blk.var() == pytest.approx(m, rel=0.05)
+    b = workload.decay_filter(n[:, :5000], 0.9, np.full(4, 2.0))
+    ref, _ = lfilter([1.0], [1.0, -0.9], n[:, :5000], axis=1, zi=np.full((4, 1), 1.8))
+    assert np.allclose(b, ref, rtol=1e-4, atol=1e-4)
+
+
+def test_decode_occupancy_is_the_poisson_probability_of_a_request_in_flight():
+    b = np.array([0.0, 0.4, 0.6, 3.0], np.float32)
+    occ = workload.decode_occupancy(b)
+    assert np.allclose(occ, 1 - np.exp(-b), atol=1e-6)
+    assert 0 < occ[1] < occ[2] < 1  # no step at 0.5
+
+
+def test_pass_criterion_is_written_once():
+    assert sweep.meets(0, 0.005) and not sweep.meets(1, 0.0) and not sweep.meets(0, sweep.HP_P50_MAX)
+    df = pl.DataFrame({"brake_events": [0.0, 1.0, 0.0], "hp_p50_impact": [0.0, 0.0, 0.02]})
+    assert sweep.passes(df)["ok"].to_list() == [True, False, False]
+    assert sweep.largest_passing([0.0, 0.1, 0.2], [True, True, False]) == 0.1
+    assert sweep.largest_passing([0.0, 0.1], [False, True]) == -1.0
+
+
+def test_replica_claim_values(small_row):
+    from paperkit.polca import claimvalues
+
+    rw = small_row
+    p = rw.classes(0.0).uncapped_row_w() / rw.p_prov_w
+    assert claimvalues.replica_mape(rw.u, rw.u) == 0.0
+    assert claimvalues.replica_mape(p, rw.u) < 0.03  # C25's bound, after the decode-occupancy fix
+    s = claimvalues.replica_summary(p, rw.u)
+    assert s["statistic"].to_list() == sorted(s["statistic"].to_list())
+    assert claimvalues.x30([0.0, 0.2, 0.3, 0.5]) == 0.3
