@@ -30,3 +30,17 @@ def build_dir(tmp_path, monkeypatch) -> Path:
 def public_data() -> Path:
     """The public files committed with the repository (``data/public``)."""
     return paths.public_dir()
+
+
+@pytest.fixture
+def exit_2(capsys):
+    """Run a CLI ``main(argv)`` that must refuse its input: exit status 2, no traceback; return
+    what it wrote on stderr."""
+    def run(main, argv) -> str:
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 2
+        err = capsys.readouterr().err
+        assert "Traceback" not in err
+        return err
+    return run

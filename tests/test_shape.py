@@ -72,3 +72,18 @@ def test_papers_do_not_import_each_other(paper):
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module:
                 assert not any(node.module.startswith(f"paperkit.{o}") for o in others), path
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_papers_have_no_package_imports_inside_functions(paper):
+    found = [x for p in sorted((PKG / paper).rglob("*.py")) for x in _imports_inside(p)]
+    assert found == []
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+def test_papers_have_the_role_modules(paper):
+    for role in ("data", "compute", "plots", "claimvalues", "__main__"):
+        assert (PKG / paper / f"{role}.py").is_file() or (PKG / paper / role).is_dir() or (
+            role == "claimvalues" and (PKG / paper / "analysis" / "claimvalues.py").is_file()), \
+            (paper, role)
+    assert (PKG / paper / "figures.toml").is_file()

@@ -201,9 +201,14 @@ def control(agg: Aggregates, p_prov_w: float, pol: Policy, cm: CapModel, power: 
             t = tau + 1  # zero latencies take effect one second later
             continue
         t = t_next
+    return _compact(timeline), brake_events
+
+
+def _compact(timeline: list[tuple[int, int, int]]) -> np.ndarray:
+    """(t, stage, braking) rows, keeping only the rows where stage or braking changes."""
     tl = np.array(timeline, dtype=np.int64)
     keep = np.r_[True, (np.diff(tl[:, 1]) != 0) | (np.diff(tl[:, 2]) != 0)]
-    return tl[keep], brake_events
+    return tl[keep]
 
 
 def control_reference(agg: Aggregates, p_prov_w: float, pol: Policy, cm: CapModel, window_ticks: int = 4096):
@@ -262,9 +267,7 @@ def control_reference(agg: Aggregates, p_prov_w: float, pol: Policy, cm: CapMode
             t = tau + 1  # zero latencies take effect one second later
             continue
         t = t_next
-    tl = np.array(timeline, dtype=np.int64)
-    keep = np.r_[True, (np.diff(tl[:, 1]) != 0) | (np.diff(tl[:, 2]) != 0)]
-    return tl[keep], brake_events
+    return _compact(timeline), brake_events
 
 
 def power_series(agg: Aggregates, p_prov_w: float, pol: Policy, cm: CapModel, timeline: np.ndarray,

@@ -13,13 +13,6 @@ from paperkit.coldstarts import bench, generate
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _exit_2(main, argv, capsys) -> str:
-    with pytest.raises(SystemExit) as e:
-        main(argv)
-    assert e.value.code == 2
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    return err
 
 
 @pytest.fixture
@@ -35,22 +28,22 @@ def no_generate(monkeypatch):
     ("--days", "0", "an integer in 1..31"), ("--days", "32", "an integer in 1..31"),
     ("--days", "1.7", "an integer in 1..31"), ("--days", " 3x", "an integer in 1..31"),
 ])
-def test_generate_rejects_bad_numbers(opt, value, expected, tmp_path, no_generate, capsys):
-    err = _exit_2(cs_main.main, ["generate", str(tmp_path / "g"), opt, value], capsys)
+def test_generate_rejects_bad_numbers(opt, value, expected, tmp_path, no_generate, capsys, exit_2):
+    err = exit_2(cs_main.main, ["generate", str(tmp_path / "g"), opt, value])
     assert f"argument {opt}: expected {expected}, got {value!r}" in err
 
 
-def test_generate_unknown_region_is_a_message(tmp_path, capsys):
-    err = _exit_2(cs_main.main, ["generate", str(tmp_path / "g"), "--regions", "R1,R9"], capsys)
+def test_generate_unknown_region_is_a_message(tmp_path, capsys, exit_2):
+    err = exit_2(cs_main.main, ["generate", str(tmp_path / "g"), "--regions", "R1,R9"])
     assert "unknown region R9; choose from R1, R2, R3, R4, R5" in err
     assert not (tmp_path / "g").exists()
 
 
-def test_package_key_error_is_a_message(tmp_path, monkeypatch, capsys):
+def test_package_key_error_is_a_message(tmp_path, monkeypatch, capsys, exit_2):
     def boom(*a, **k):
         raise KeyError("R9")
     monkeypatch.setattr(generate, "generate_trace", boom)
-    err = _exit_2(cs_main.main, ["generate", str(tmp_path / "g")], capsys)
+    err = exit_2(cs_main.main, ["generate", str(tmp_path / "g")])
     assert err.strip() == "error: unknown key 'R9'"
 
 
@@ -65,8 +58,8 @@ def test_module_bad_days_no_traceback(tmp_path):
 
 @pytest.mark.parametrize("opt, value", [("--scale", "0"), ("--scale", "nan"), ("--scale", "10.5"),
                                         ("--seed", "-1"), ("--seed", ""), ("--seed", "0.5")])
-def test_bench_rejects_bad_values(opt, value, tmp_path, monkeypatch, capsys):
+def test_bench_rejects_bad_values(opt, value, tmp_path, monkeypatch, capsys, exit_2):
     monkeypatch.setattr(bench, "_run_step_child", lambda *a, **k: pytest.fail("ran a step"))
     monkeypatch.setattr(bench, "_run_step_here", lambda *a, **k: pytest.fail("ran a step"))
-    err = _exit_2(bench.main, ["--data-dir", str(tmp_path), opt, value], capsys)
+    err = exit_2(bench.main, ["--data-dir", str(tmp_path), opt, value])
     assert f"argument {opt}: expected " in err and repr(value) in err

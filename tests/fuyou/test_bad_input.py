@@ -27,13 +27,6 @@ def _set(args: list[str], opt: str, value: str) -> list[str]:
     return args
 
 
-def _exit_2(main, argv, capsys) -> str:
-    with pytest.raises(SystemExit) as e:
-        main(argv)
-    assert e.value.code == 2
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    return err
 
 
 # -- notebook parameters: the functions the notebooks call ------------------------------------
@@ -74,31 +67,31 @@ def test_unknown_model_key_lists_valid_keys():  # 03_schedules_ablations, model=
     ("--ssds", "inf"), ("--ssds", "-1"), ("--ssds", "2.5"),
     ("--cpu-mem-gb", "nan"), ("--cpu-mem-gb", "0"), ("--swap-coeff", "1.5"), ("--swap-coeff", "nan"),
 ])
-def test_predict_rejects_bad_numbers(opt, value, capsys):
-    err = _exit_2(cli_main.main, _set(ARGS, opt, value), capsys)
+def test_predict_rejects_bad_numbers(opt, value, capsys, exit_2):
+    err = exit_2(cli_main.main, _set(ARGS, opt, value))
     assert f"argument {opt}: expected " in err and repr(value) in err
 
 
-def test_predict_zero_ssds(capsys):
-    err = _exit_2(cli_main.main, _set(ARGS, "--ssds", "0"), capsys)
+def test_predict_zero_ssds(capsys, exit_2):
+    err = exit_2(cli_main.main, _set(ARGS, "--ssds", "0"))
     assert "--ssds: n_ssd must be >= 1 for fuyou" in err
-    err = _exit_2(cli_main.main, _set(ARGS, "--hardware", "dgx-a100"), capsys)
+    err = exit_2(cli_main.main, _set(ARGS, "--hardware", "dgx-a100"))
     assert "--hardware: n_ssd must be >= 1" in err
     assert cli_main.main(_set(_set(ARGS, "--ssds", "0"), "--system", "zero-offload")) == 0
 
 
-def test_predict_domain_error_is_a_message(monkeypatch, capsys):
+def test_predict_domain_error_is_a_message(monkeypatch, capsys, exit_2):
     def boom(*a, **k):
         raise ValueError("cpu_mem_gb must be > 0, got -1")
     monkeypatch.setattr(cli_main, "predict", boom)
-    err = _exit_2(cli_main.main, ARGS, capsys)
+    err = exit_2(cli_main.main, ARGS)
     assert err.strip() == "error: cpu_mem_gb must be > 0, got -1"
 
 
 @pytest.mark.parametrize("value", ["0", "1.5", "nan"])
-def test_profile_cpu_rejects_bad_mb(value, tmp_path, monkeypatch, capsys):
+def test_profile_cpu_rejects_bad_mb(value, tmp_path, monkeypatch, capsys, exit_2):
     monkeypatch.setattr(measure, "write_cpu_profile", lambda *a, **k: pytest.fail("measured"))
-    err = _exit_2(cli_main.main, ["profile-cpu", "--out", str(tmp_path), "--mb", value], capsys)
+    err = exit_2(cli_main.main, ["profile-cpu", "--out", str(tmp_path), "--mb", value])
     assert "argument --mb: expected an integer >= 1" in err
 
 
@@ -115,23 +108,21 @@ def test_module_bad_number_no_traceback():
 @pytest.mark.parametrize("opt, value", [("--budget-s", "nan"), ("--budget-s", "0"), ("--steps", "0"),
                                         ("--steps", "1.5"), ("--disk-mbps", "-1"), ("--disk-mbps", "inf"),
                                         ("--device", "gpu"), ("--device", "")])
-def test_measure_rejects_bad_values(opt, value, tmp_path, monkeypatch, capsys):
+def test_measure_rejects_bad_values(opt, value, tmp_path, monkeypatch, capsys, exit_2):
     monkeypatch.setattr(measure, "campaign", lambda *a, **k: pytest.fail("ran the campaign"))
     monkeypatch.setattr(measure, "record_timelines", lambda *a, **k: pytest.fail("ran the engine"))
-    err = _exit_2(measure.main, ["--machine", "x", "--out", str(tmp_path), "--timeline", opt, value],
-                  capsys)
+    err = exit_2(measure.main, ["--machine", "x", "--out", str(tmp_path), "--timeline", opt, value])
     assert f"argument {opt}: expected " in err
 
 
 @pytest.mark.skipif(measure.torch.cuda.is_available(), reason="needs a machine without CUDA")
-def test_measure_timeline_cuda_without_gpu(tmp_path, monkeypatch, capsys):
+def test_measure_timeline_cuda_without_gpu(tmp_path, monkeypatch, capsys, exit_2):
     monkeypatch.setattr(measure, "record_timelines", lambda *a, **k: pytest.fail("ran the engine"))
-    err = _exit_2(measure.main, ["--machine", "x", "--out", str(tmp_path), "--timeline", "--device", "cuda"],
-                  capsys)
+    err = exit_2(measure.main, ["--machine", "x", "--out", str(tmp_path), "--timeline", "--device", "cuda"])
     assert "argument --device: 'cuda': no CUDA device is available here" in err
 
 
-def test_bench_rejects_arguments(monkeypatch, capsys):
+def test_bench_rejects_arguments(monkeypatch, capsys, exit_2):
     monkeypatch.setattr(bench, "run", lambda: pytest.fail("ran the benchmark"))
-    err = _exit_2(bench.main, ["--scale", "2"], capsys)
+    err = exit_2(bench.main, ["--scale", "2"])
     assert "unrecognized arguments: --scale 2" in err

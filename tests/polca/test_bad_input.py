@@ -15,13 +15,6 @@ from paperkit.polca import row as R
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _exit_2(main, argv, capsys) -> str:
-    with pytest.raises(SystemExit) as e:
-        main(argv)
-    assert e.value.code == 2
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    return err
 
 
 # -- notebook parameters ------------------------------------------------------------------
@@ -63,17 +56,17 @@ def test_row_config_names_the_parameter(kw, name):  # 03/04: days, lp_share, see
     ("--days", "100", "[0.0416667, 42]"), ("--days", "", "[0.0416667, 42]"), ("--days", "2d", "[0.0416667, 42]"),
     ("--lp-share", "1.5", "[0, 1]"), ("--lp-share", "-0.1", "[0, 1]"), ("--lp-share", "nan", "[0, 1]"),
 ])
-def test_sweep_rejects_bad_numbers(opt, value, expected, monkeypatch, capsys):
+def test_sweep_rejects_bad_numbers(opt, value, expected, monkeypatch, capsys, exit_2):
     monkeypatch.setattr(R, "build", lambda *a, **k: pytest.fail("ran the sweep"))
-    err = _exit_2(polca_main.main, ["sweep", opt, value], capsys)
+    err = exit_2(polca_main.main, ["sweep", opt, value])
     assert f"argument {opt}: expected a number in {expected}, got {value!r}" in err
 
 
-def test_package_value_error_is_a_message(monkeypatch, capsys):
+def test_package_value_error_is_a_message(monkeypatch, capsys, exit_2):
     def boom(cfg):
         raise ValueError("days must be within [1/24, 42], got 0")
     monkeypatch.setattr(R, "build", boom)
-    err = _exit_2(polca_main.main, ["sweep"], capsys)
+    err = exit_2(polca_main.main, ["sweep"])
     assert err.strip() == "error: days must be within [1/24, 42], got 0"
 
 
@@ -89,14 +82,14 @@ def test_module_bad_days_no_traceback():
 # -- python -m paperkit.polca.bench, python -m paperkit.polca.harness ------------------------
 @pytest.mark.parametrize("opt, value", [("--days", "inf"), ("--days", "-1"), ("--days", "43"),
                                         ("--days", "")])
-def test_bench_rejects_bad_values(opt, value, monkeypatch, capsys):
+def test_bench_rejects_bad_values(opt, value, monkeypatch, capsys, exit_2):
     monkeypatch.setattr(R, "models", lambda *a, **k: pytest.fail("ran the benchmark"))
-    err = _exit_2(bench.main, [opt, value], capsys)
+    err = exit_2(bench.main, [opt, value])
     assert f"argument {opt}: expected " in err and repr(value) in err
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "9 min"])
-def test_harness_rejects_bad_budget(value, tmp_path, monkeypatch, capsys):
+def test_harness_rejects_bad_budget(value, tmp_path, monkeypatch, capsys, exit_2):
     monkeypatch.setattr(harness, "campaign", lambda *a, **k: pytest.fail("ran the campaign"))
-    err = _exit_2(harness.main, ["--out", str(tmp_path), "--budget-s", value], capsys)
+    err = exit_2(harness.main, ["--out", str(tmp_path), "--budget-s", value])
     assert f"argument --budget-s: expected a number > 0, got {value!r}" in err

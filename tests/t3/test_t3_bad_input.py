@@ -29,13 +29,6 @@ def _set(args: list[str], opt: str, *values: str) -> list[str]:
     return args
 
 
-def _exit_2(main, argv, capsys) -> str:
-    with pytest.raises(SystemExit) as e:
-        main(argv)
-    assert e.value.code == 2
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    return err
 
 
 # -- notebook parameters ------------------------------------------------------------------
@@ -55,22 +48,22 @@ def test_notebook_parameters_raise_named_value_errors():
     ("--tokens", "-8192"), ("--cu-split", "-1"), ("--cu-split", "16.0"),
     ("--llc-mb", "nan"), ("--llc-mb", "0"), ("--link-gbps", "inf"), ("--link-gbps", "-450"),
 ])
-def test_simulate_rejects_bad_numbers(opt, value, capsys):
-    err = _exit_2(t3_main.main, _set(SIM, opt, value), capsys)
+def test_simulate_rejects_bad_numbers(opt, value, capsys, exit_2):
+    err = exit_2(t3_main.main, _set(SIM, opt, value))
     assert f"argument {opt}: expected " in err and repr(value) in err
 
 
-def test_simulate_domain_errors_name_the_option(capsys):
-    assert "tp must be >= 2" in _exit_2(t3_main.main, _set(SIM, "--tp", "1"), capsys)
-    assert "--cu-split 1000 must be below" in _exit_2(
-        t3_main.main, SIM + ["--config", "sw-split", "--cu-split", "1000"], capsys)
+def test_simulate_domain_errors_name_the_option(capsys, exit_2):
+    assert "tp must be >= 2" in exit_2(t3_main.main, _set(SIM, "--tp", "1"))
+    assert "--cu-split 1000 must be below" in exit_2(
+        t3_main.main, SIM + ["--config", "sw-split", "--cu-split", "1000"])
 
 
-def test_simulate_package_value_error_is_a_message(monkeypatch, capsys):
+def test_simulate_package_value_error_is_a_message(monkeypatch, capsys, exit_2):
     def boom(*a, **k):
         raise ValueError("unknown config 'x'; choose one of [...]")
     monkeypatch.setattr(t3_model, "simulate", boom)
-    err = _exit_2(t3_main.main, SIM, capsys)
+    err = exit_2(t3_main.main, SIM)
     assert err.strip() == "error: unknown config 'x'; choose one of [...]"
 
 
@@ -90,27 +83,27 @@ def test_module_bad_tokens_no_traceback():
     (["--warmup", "-1"], "--warmup"), (["--tokens", "0"], "--tokens"), (["--tokens", "2048", "1e3"], "--tokens"),
     (["--device", "gpu"], "--device"),
 ])
-def test_calibrate_rejects_bad_values(args, opt, tmp_path, monkeypatch, capsys):
+def test_calibrate_rejects_bad_values(args, opt, tmp_path, monkeypatch, capsys, exit_2):
     monkeypatch.setattr(calibrate, "run_campaign", lambda *a, **k: pytest.fail("ran the campaign"))
-    err = _exit_2(calibrate.main, ["--out", str(tmp_path), *args], capsys)
+    err = exit_2(calibrate.main, ["--out", str(tmp_path), *args])
     assert f"argument {opt}: " in err
 
 
-def test_calibrate_scale_message_names_the_range(tmp_path, monkeypatch, capsys):
+def test_calibrate_scale_message_names_the_range(tmp_path, monkeypatch, capsys, exit_2):
     monkeypatch.setattr(calibrate, "run_campaign", lambda *a, **k: pytest.fail("ran the campaign"))
-    err = _exit_2(calibrate.main, ["--out", str(tmp_path), "--scale", "0"], capsys)
+    err = exit_2(calibrate.main, ["--out", str(tmp_path), "--scale", "0"])
     assert "argument --scale: expected a number in (0, 1], got '0'" in err
 
 
-def test_calibrate_package_value_error_is_a_message(tmp_path, monkeypatch, capsys):
+def test_calibrate_package_value_error_is_a_message(tmp_path, monkeypatch, capsys, exit_2):
     def boom(*a, **k):
         raise ValueError("reps must be >= 1, got 0")
     monkeypatch.setattr(calibrate, "run_campaign", boom)
-    err = _exit_2(calibrate.main, ["--out", str(tmp_path)], capsys)
+    err = exit_2(calibrate.main, ["--out", str(tmp_path)])
     assert err.strip() == "error: reps must be >= 1, got 0"
 
 
-def test_bench_rejects_arguments(monkeypatch, capsys):
+def test_bench_rejects_arguments(monkeypatch, capsys, exit_2):
     monkeypatch.setattr(bench, "figure_sweep", lambda: pytest.fail("ran the benchmark"))
-    err = _exit_2(bench.main, ["--reps", "3"], capsys)
+    err = exit_2(bench.main, ["--reps", "3"])
     assert "unrecognized arguments: --reps 3" in err
