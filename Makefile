@@ -62,13 +62,16 @@ $(BUILD)/params/%.json: FORCE | $(STAMP)
 
 FORCE:
 
+# the parameter stamps are intermediate files that must survive, or every run would re-run all
+.PRECIOUS: $(BUILD)/params/%.json
+
 notebooks: $(EXECUTED)
 
 # check the parameters, drop the old report, build the notebooks, always write the report
 define build_and_report
 	@$(PY) -m paperkit.runner check $(1) --from-make
 	@rm -f $(BUILD)/report.md $(BUILD)/report.html
-	@$(MAKE) --no-print-directory $(KEEP) $(2); status=$$?; $(REPORT); exit $$status
+	+@$(MAKE) --no-print-directory $(KEEP) $(2); status=$$?; $(REPORT); exit $$status
 endef
 
 reproduce: $(STAMP)  ## run every notebook that is out of date; write build/report.{md,html}
