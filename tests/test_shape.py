@@ -4,6 +4,7 @@ functions that fit on a screen, role modules with the same names in every paper.
 from __future__ import annotations
 
 import ast
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,11 @@ def test_papers_have_the_role_modules(paper):
             role == "claimvalues" and (PKG / paper / "analysis" / "claimvalues.py").is_file()), \
             (paper, role)
     assert (PKG / paper / "figures.toml").is_file()
+
+
+def test_nothing_in_the_repository_refers_outside_it():
+    """A fresh clone must work with nothing beside it: no tracked file names ../shared."""
+    out = subprocess.run(["git", "-C", str(paths.ROOT), "grep", "-n", "-I", "-e", "../shared",
+                          "--", ".", ":!tests/test_shape.py"],
+                         capture_output=True, text=True).stdout
+    assert out == ""
