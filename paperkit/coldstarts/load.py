@@ -21,7 +21,7 @@ Returned frames:
 - :func:`scan_cold_starts`: the released columns (§2.3) + ``region`` (str "R1".."R5"); ``day`` is the
   released column (0..30).
 - :func:`scan_series`: per-minute series in **long form** ``region, day, time, funcID, value``,
-  one row per non-empty cell of the wide release file (an absent row = empty cell: 0 for counts,
+  one row per non-empty cell of the wide release file (read sparsely by :mod:`.widecsv`) (an absent row = empty cell: 0 for counts,
   no data for statistics). :func:`series_functions` gives every funcID column, including all-empty
   ones (Fig. 1's function count).
 - :func:`scan_requests`: per-request rows (§2.5) + ``region``.
@@ -41,7 +41,7 @@ from pathlib import Path
 import polars as pl
 
 from paperkit import paths, registry
-from paperkit.coldstarts import cachefiles, generate, rules, schema, validate
+from paperkit.coldstarts import cachefiles, generate, rules, schema, validate, widecsv
 from paperkit.coldstarts.validate import (  # noqa: F401 -- InvalidRowsError re-exported for users
     InvalidRowsError, InvalidRowsWarning, SkippedFilesWarning)
 
@@ -379,18 +379,7 @@ def _series_files(root: Path, name: str) -> list[tuple[str, Path]]:
 
 def _build_series(region: str):
     def build(csv: Path) -> pl.DataFrame:
-        header = schema.read_header(csv)
-        data_cols = [c for c in header if not schema.is_index_column(c)]
-        if data_cols[:2] != ["day", "time"]:
-            raise ValueError(f"{csv}: the first columns must be 'day', 'time' (then one column per "
-                             f"funcID), got {data_cols[:2]}")
-        dtypes = {c: pl.Float64 for c in header}
-        dtypes["day"] = pl.Int64
-        df = _read_csv(csv, dtypes, header)
-        return (df.with_columns(pl.col("time").round(0).cast(pl.Int64))
-                .unpivot(index=["day", "time"], variable_name="funcID", value_name="value")
-                .drop_nulls("value").filter(pl.col("value").is_not_nan())
-                .with_columns(region=pl.lit(region, pl.String))
+        return (widecsv.read_wide_long(csv).with_columns(region=pl.lit(region, pl.String))
                 .select(list(schema.SERIES_LONG)))
     return build
 
