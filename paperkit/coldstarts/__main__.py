@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("out_dir", metavar="OUT_DIR")
     g.add_argument("--scale", type=real(0, 10, lo_open=True), default=0.01,
                    help="1.0 = 11.9 M cold starts (default 0.01)")
+    g.add_argument("--functions", type=real(0, 1, lo_open=True), default=1.0,
+                   help="share of the release's 14,108 functions kept, independent of --scale "
+                        "(default 1.0: all of them)")
     g.add_argument("--seed", type=non_negative_int, default=0)
     g.add_argument("--days", type=integer(1, N_DAYS), default=N_DAYS, metavar=f"1..{N_DAYS}",
                    help=f"number of days (default {N_DAYS})")
@@ -75,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         path = generate.generate_trace(args.out_dir, args.scale, args.seed, n_days=args.days,
                                        regions=regions, parts=parts, overwrite=args.overwrite,
-                                       progress=sys.stderr.isatty(), meta=args.meta)
+                                       progress=sys.stderr.isatty(), meta=args.meta,
+                                       functions=args.functions)
     except ValueError as exc:
         parser.error(str(exc))
     man = json.loads((path / generate.MANIFEST).read_text())

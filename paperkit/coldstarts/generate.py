@@ -2,11 +2,14 @@
 
 Model (per region, vectorised with numpy per day; fingerprints in :mod:`.fingerprints`):
 
-- **Functions.** Region 2 uses the real runtime/trigger table committed in ``data/public`` (a
-  random subset of its rows at ``scale`` < 1), or, only when asked for (``meta="synthetic"``), a
-  synthetic table with the exact [meta] runtime/trigger/pool counts. Other regions get synthetic funcIDs
+- **Functions.** The release's population at any ``scale`` (Fig. 1: 2,600 / 2,418 / 240 / 8,300 /
+  550 functions; ``scale`` shrinks the events per function, so CDFs over functions keep their
+  shape); ``functions`` < 1 keeps that share (``max(round(N * functions), 3)``). Region 2 uses the
+  real runtime/trigger table committed in ``data/public`` (a random subset of its rows when
+  ``functions`` < 1), or, only when asked for (``meta="synthetic"``), a synthetic table with the
+  exact [meta] runtime/trigger/pool counts. Other regions get synthetic funcIDs
   (``funcName---userID---poolName``) with pools drawn from the Region 2 pool mix and users with the
-  region's share of single-function users. ``n_functions = max(round(N * scale), 3)``.
+  region's share of single-function users.
 - **Cold-start counts.** ``round(N_region * scale)`` over 31 days, split over days by a weekly +
   holiday volume profile (Fig. 7a, Fig. 8a-c), then over functions by heavy-tailed LogNormal weights
   raked (iterative proportional fitting) to the Region 2 runtime / trigger / config cold-start
@@ -20,7 +23,9 @@ Model (per region, vectorised with numpy per day; fingerprints in :mod:`.fingerp
   ``deployDependencyCost`` is 0 for a share of cold starts (no layers); the components add up to
   ``totalCost_cold_start`` (6 decimals; code/dependency at ms resolution).
 - **Per-minute series** (``requests``, ``num_cold_starts``, ``num_pods``, ``totalCost_avg``,
-  ``cpu_usage_avg`` by default): cold starts counted from the events; requests = cold starts plus,
+  ``cpu_usage_avg`` by default), generated as sparse cells and written by filling a buffer of
+  commas (work grows with the non-empty cells, the file size with minutes x functions as in the
+  release): cold starts counted from the events; requests = cold starts plus,
   for the region's "popular" functions (>= 1 request/min in Fig. 3a), Poisson traffic following the
   same day and diurnal profile so the region's 31-day requests match Fig. 1; pods, execution time
   and CPU are simple per-function models (approximate, documented in the notebook).
@@ -40,7 +45,6 @@ truncated or changed.
 from __future__ import annotations
 
 import fcntl
-import functools
 import json
 import math
 import os
@@ -68,7 +72,7 @@ __all__ = ["FINGERPRINTS", "Fingerprints", "GENERATOR_VERSION", "DEFAULT_SERIES"
            "generate_trace", "synthetic_trace", "synthetic_function_table", "day_multipliers",
            "diurnal_intensity", "trigger_category", "config_category", "pool_size_class"]
 
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5  # 5: the release's function population at any scale
 DEFAULT_SERIES: tuple[str, ...] = ("requests", "num_cold_starts", "num_pods", "totalCost_avg",
                                    "cpu_usage_avg")
 ALL_PARTS: tuple[str, ...] = ("cold_start", "quantiles", "per_request", "runtime_triggerType")
@@ -189,12 +193,13 @@ def _rake(w: np.ndarray, margins: list[tuple[np.ndarray, dict[str, float]]],
     return w / w.sum()
 
 
-def _region_functions(region: str, scale: float, seed: int,
+def _region_functions(region: str, functions: float, seed: int,
                       r2_table: pl.DataFrame) -> tuple[_Functions, pl.DataFrame | None]:
+    """The region's functions: ``functions`` x the release's population (at least 3)."""
     target = REGION_TARGETS[region]
     ri = REGIONS.index(region)
     rng = np.random.default_rng(np.random.SeedSequence([seed, ri, 10_000]))
-    n = max(int(round(target.n_functions * scale)), MIN_FUNCTIONS)
+    n = max(int(round(target.n_functions * functions)), MIN_FUNCTIONS)
     meta = None
     if region == "R2":
         n = min(n, r2_table.height)
@@ -385,79 +390,95 @@ def _day_events(region: str, day: int, n: int, fn: _Functions, seed: int, pod_of
     return df, f
 
 
+Cells = tuple[np.ndarray, np.ndarray]
+"""Sparse per-minute cells of one region-day: (key = minute * n_functions + function, value),
+keys ascending (row-major: minute, then function)."""
+
+
+def _merge(keys: list[np.ndarray], vals: list[np.ndarray]) -> Cells:
+    """Sum the values of equal keys over several sparse cell sets."""
+    k = np.concatenate(keys)
+    u, inv = np.unique(k, return_inverse=True)
+    return u, np.bincount(inv, weights=np.concatenate(vals).astype(np.float64), minlength=u.size)
+
+
 def _day_series(region: str, day: int, fn: _Functions, f: np.ndarray, t: np.ndarray,
                 n_extra_day: float, intensity: np.ndarray, seed: int,
-                prev_cs_last: np.ndarray) -> dict[str, np.ndarray]:
-    """Per-minute (1440 x n_functions) matrices of one region-day; NaN = empty cell."""
+                prev_cs_last: np.ndarray) -> tuple[dict[str, Cells], np.ndarray]:
+    """Sparse per-minute cells of one region-day, per series, and the cold starts of its last
+    minute per function (the next day's "previous minute"). Work is proportional to the
+    non-empty cells and the popular functions, not to minutes x functions."""
     ri = REGIONS.index(region)
     rng = np.random.default_rng(np.random.SeedSequence([seed, ri, day, 2]))
+    n = fn.n
     minute = np.minimum(((t - day * DAY_S) // 60).astype(np.int64), MINUTES - 1)
-    cs = np.bincount(minute * fn.n + f, minlength=MINUTES * fn.n).reshape(MINUTES, fn.n)
-    cs = cs.astype(np.float64)
+    cs_k, cs_v = np.unique(minute * n + f, return_counts=True)
     pop = np.flatnonzero(fn.popular)
-    extra = np.zeros_like(cs)
+    ex_k, ex_v = np.zeros(0, np.int64), np.zeros(0)
     if pop.size and n_extra_day > 0:
         rate = n_extra_day * (intensity / MINUTES)[:, None] * fn.req_weight[pop][None, :]
-        extra[:, pop] = rng.poisson(rate)
-    req = cs + extra
-    prev = np.vstack([prev_cs_last[None, :], cs[:-1]])
-    pods = np.ceil(extra * fn.exec_s[None, :] / 60.0) + cs + prev
-    has = req > 0
-    cell = np.flatnonzero(has)               # row-major indices of non-empty cells
-    col = cell % fn.n
-    exec_avg = np.full(cs.shape, np.nan)
-    exec_avg.flat[cell] = np.round(fn.exec_s[col] * np.exp(0.25 * rng.standard_normal(cell.size)), 6)
-    cpu = np.full(cs.shape, np.nan)
-    cpu.flat[cell] = np.round(np.minimum(fn.cpu_use[col] * np.exp(0.15 * rng.standard_normal(cell.size)),
-                                         fn.cpu_cores[col]), 4)
+        extra = rng.poisson(rate)
+        r, c = np.nonzero(extra)
+        ex_k, ex_v = r * n + pop[c], extra[r, c].astype(np.float64)
+    req_k, req_v = _merge([cs_k, ex_k], [cs_v, ex_v])
+    # pods: warm pods ceil(extra * exec / 60) + this minute's cold starts + the previous minute's
+    warm = np.ceil(ex_v * fn.exec_s[ex_k % n] / 60.0)
+    nxt = cs_k < (MINUTES - 1) * n
+    carry = np.flatnonzero(prev_cs_last)
+    pod_k, pod_v = _merge([ex_k, cs_k, cs_k[nxt] + n, carry],
+                          [warm, cs_v, cs_v[nxt], prev_cs_last[carry]])
+    col = req_k % n
+    exec_avg = np.round(fn.exec_s[col] * np.exp(0.25 * rng.standard_normal(col.size)), 6)
+    cpu = np.round(np.minimum(fn.cpu_use[col] * np.exp(0.15 * rng.standard_normal(col.size)),
+                              fn.cpu_cores[col]), 4)
+    last = np.zeros(n)
+    tail = cs_k >= (MINUTES - 1) * n
+    last[cs_k[tail] - (MINUTES - 1) * n] = cs_v[tail]
     return {
-        "requests": np.where(has, req, np.nan),
-        "num_cold_starts": np.where(cs > 0, cs, np.nan),
-        "num_pods": np.where(pods > 0, pods, np.nan),
-        "totalCost_avg": exec_avg,
-        "cpu_usage_avg": cpu,
-    }
+        "requests": (req_k, req_v),
+        "num_cold_starts": (cs_k, cs_v.astype(np.float64)),
+        "num_pods": (pod_k[pod_v > 0], pod_v[pod_v > 0]),
+        "totalCost_avg": (req_k, exec_avg),
+        "cpu_usage_avg": (req_k, cpu),
+    }, last
 
 
-@functools.lru_cache(maxsize=8)
-def _commas(nf: int) -> pl.Series:
-    """Series whose element k is k commas (k = 0..nf)."""
-    return pl.Series(["," * k for k in range(nf + 1)], dtype=pl.String)
+def _place(buf: np.ndarray, starts: np.ndarray, lens: np.ndarray, src: np.ndarray) -> None:
+    """Copy the concatenated pieces ``src`` (lengths ``lens``) to ``buf`` at ``starts``."""
+    offsets = np.cumsum(lens) - lens
+    buf[np.repeat(starts - offsets, lens) + np.arange(int(lens.sum()))] = src
 
 
-def _write_series(path: Path, day: int, mat: np.ndarray, cols: list[str], integer: bool) -> None:
-    """Write one wide per-minute file (``day,time,<funcID>...``; NaN = empty cell).
+def _texts(values: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(byte length of each value's text, all texts concatenated as bytes)."""
+    txt = values.cast(pl.String)
+    joined = txt.str.join("").item() if txt.len() else ""
+    return (txt.str.len_bytes().to_numpy().astype(np.int64),
+            np.frombuffer(joined.encode(), dtype=np.uint8))
 
-    Sparse writer: only non-empty cells are formatted (in polars); runs of empty cells become runs
-    of commas. Much faster than building a frame with thousands of mostly-null columns.
+
+def _write_series(path: Path, day: int, cells: Cells, cols: list[str], integer: bool) -> None:
+    """Write one wide per-minute file (``day,time,<funcID>...``; absent cell = empty).
+
+    Sparse writer: a buffer of commas the size of the file, into which the row prefixes, the
+    non-empty cells and the newlines are copied at computed offsets (numpy, no per-cell Python).
     """
-    rows, nf = mat.shape
-    r, c = np.nonzero(~np.isnan(mat))          # row-major: sorted by (row, col)
-    v = mat[r, c]
-    first = np.ones(len(r), dtype=bool)
-    first[1:] = r[1:] != r[:-1]
-    prev = np.empty(len(c), dtype=np.int64)
-    prev[1:] = c[:-1]
-    prev[first] = -1
-    last = np.full(rows, -1, dtype=np.int64)
-    last[r] = c                                # last write wins = largest column of the row
-    per_row = np.bincount(r, minlength=rows)
-    before = np.concatenate([[0], np.cumsum(per_row)[:-1]])  # cells in earlier rows
-    rr = np.arange(rows, dtype=np.int64)
-    # final order: for each row, its time prefix, its cells, then the trailing commas + newline
-    pos = np.concatenate([before + 2 * rr, np.arange(len(r)) + 2 * r + 1,
-                          before + per_row + 2 * rr + 1])
-    order = np.empty_like(pos)
-    order[pos] = np.arange(len(pos))
-    lut = _commas(nf)
-    vals = pl.Series(v.astype(np.int64) if integer else v).cast(pl.String)
-    cells = lut.gather(c - prev) + vals
-    head = pl.Series([f"{day},{day * DAY_S + 60 * i}" for i in range(rows)], dtype=pl.String)
-    tail = lut.gather(nf - 1 - last) + "\n"
-    body = pl.concat([head, cells, tail]).gather(order).str.join("").item()
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        f.write(",".join(["day", "time", *cols]) + "\n")
-        f.write(body)
+    nf = len(cols)
+    key, val = cells
+    r, c = np.divmod(key, nf)
+    lens, text = _texts(pl.Series(val.astype(np.int64) if integer else val))
+    plens, ptext = _texts(pl.Series([f"{day},{day * DAY_S + 60 * i}" for i in range(MINUTES)]))
+    row_cells = np.bincount(r, weights=lens, minlength=MINUTES).astype(np.int64)
+    row_len = plens + nf + row_cells + 1
+    row_start = np.cumsum(row_len) - row_len
+    buf = np.full(int(row_len.sum()), ord(","), dtype=np.uint8)
+    _place(buf, row_start, plens, ptext)
+    within = (np.cumsum(lens) - lens) - (np.cumsum(row_cells) - row_cells)[r]
+    _place(buf, row_start[r] + plens[r] + c + 1 + within, lens, text)
+    buf[row_start + row_len - 1] = ord("\n")
+    with open(path, "wb") as fh:
+        fh.write((",".join(["day", "time", *cols]) + "\n").encode())
+        fh.write(buf.tobytes())
 
 
 def _day_requests(region: str, day: int, events: pl.DataFrame, fn: _Functions, f: np.ndarray,
@@ -504,9 +525,12 @@ def _day_requests(region: str, day: int, events: pl.DataFrame, fn: _Functions, f
 
 # ---------------------------------------------------------------------------------------------
 def _check_args(scale: float, n_days: int, regions: tuple[str, ...], parts: tuple[str, ...],
-                series: tuple[str, ...]) -> None:
+                series: tuple[str, ...], functions: float = 1.0) -> None:
     if not (isinstance(scale, (int, float)) and 0 < scale <= 10):
         raise ValueError(f"scale must be in (0, 10] (1.0 = the paper's 11.9 M cold starts), got {scale!r}")
+    if not (isinstance(functions, (int, float)) and 0 < functions <= 1):
+        raise ValueError(f"functions must be in (0, 1] (the share of the release's 14,108 functions "
+                         f"kept; 1.0 = all of them), got {functions!r}")
     if not 1 <= n_days <= N_DAYS:
         raise ValueError(f"n_days must be in 1..{N_DAYS}, got {n_days!r}")
     bad = [r for r in regions if r not in REGIONS]
@@ -550,11 +574,13 @@ def _check_out_dir(out_dir: Path, overwrite: bool) -> None:
 def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: int = N_DAYS,
                    regions: tuple[str, ...] = REGIONS, parts: tuple[str, ...] = ALL_PARTS,
                    series: tuple[str, ...] = DEFAULT_SERIES, overwrite: bool = False,
-                   progress: bool = False, meta: str = "auto") -> Path:
+                   progress: bool = False, meta: str = "auto", functions: float = 1.0) -> Path:
     """Write a synthetic trace in the release layout (§2.2) to ``out_dir``; return its path.
 
-    ``scale`` 1.0 = the paper's size (11.9 M cold starts over 5 regions, 31 days); counts, functions
-    and requests scale linearly (at least 3 functions per region). ``n_days`` < 31 writes days
+    ``scale`` 1.0 = the paper's size (11.9 M cold starts over 5 regions, 31 days); cold starts and
+    requests scale linearly, **per function**: the function and user population stays the
+    release's (``functions`` = 1.0, 14,108 functions; a smaller share keeps that share of each
+    region's functions, at least 3). ``n_days`` < 31 writes days
     0..n_days-1 only (tests). ``meta``: "public" (the real Region 2 table committed in
     ``data/public``; "auto" is the same) or "synthetic" (a stand-in with its exact counts, only
     when asked for). Written atomically: a uniquely named temporary sibling folder renamed into
@@ -563,7 +589,7 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
     (:func:`is_generated`): a user's folder is never deleted.
     """
     regions, parts, series = tuple(regions), tuple(parts), tuple(series)
-    _check_args(scale, n_days, regions, parts, series)
+    _check_args(scale, n_days, regions, parts, series, functions)
     out_dir = Path(out_dir)
     _check_out_dir(out_dir, overwrite)
     if meta not in ("auto", "public", "synthetic"):
@@ -576,7 +602,7 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
     tmp = cachefiles.temp_sibling(out_dir, folder=True)
     try:
         manifest = _generate_into(tmp, scale, seed, n_days, regions, parts, series, table,
-                                  meta_source, progress)
+                                  meta_source, progress, functions)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
         if out_dir.exists() and overwrite:
             _check_out_dir(out_dir, overwrite)  # still ours (or empty) after generating
@@ -598,7 +624,7 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
 
 def _generate_into(root: Path, scale: float, seed: int, n_days: int, regions: tuple[str, ...],
                    parts: tuple[str, ...], series: tuple[str, ...], table: pl.DataFrame,
-                   meta_source: str, progress: bool) -> dict:
+                   meta_source: str, progress: bool, functions: float = 1.0) -> dict:
     """Write every region of the trace under ``root``; return the manifest (one region at a time:
     :func:`_write_region` writes the files, :func:`_region_manifest` records what it wrote)."""
     bar = tqdm(total=len(regions) * n_days, desc=f"synthetic trace scale={scale:g}",
@@ -606,12 +632,13 @@ def _generate_into(root: Path, scale: float, seed: int, n_days: int, regions: tu
     manifest: dict = {
         "tier": "synthetic", "generator": "paperkit.coldstarts.generate",
         "generator_version": GENERATOR_VERSION, "scale": scale, "seed": seed, "n_days": n_days,
+        "functions": functions,
         "parts": sorted(parts), "series": sorted(series) if "quantiles" in parts else [],
         "function_meta_source": meta_source, "regions": {},
         "note": "synthetic trace calibrated to numbers read from the paper; not the paper's data",
     }
     for region in regions:
-        fn, r2meta = _region_functions(region, scale, seed, table)
+        fn, r2meta = _region_functions(region, functions, seed, table)
         per_day = _largest_remainder(int(round(REGION_TARGETS[region].n_cold_starts * scale)),
                                      day_multipliers(REGION_TARGETS[region]))[:n_days]
         class_counts, n_requests = _write_region(root, region, scale, seed, n_days, parts, series,
@@ -663,12 +690,11 @@ def _write_region(root: Path, region: str, scale: float, seed: int, n_days: int,
         if "cold_start" in parts:
             events.write_csv(cs_dir / f"day_{day:02d}.csv", float_scientific=False)
         if "quantiles" in parts:
-            mats = _day_series(region, day, fn, f, events["time"].to_numpy(), extra_day[day],
-                               intensity, seed, prev_last)
-            prev_last = np.nan_to_num(mats["num_cold_starts"])[-1]
-            n_requests += float(np.nansum(mats["requests"]))
+            cells, prev_last = _day_series(region, day, fn, f, events["time"].to_numpy(),
+                                           extra_day[day], intensity, seed, prev_last)
+            n_requests += float(cells["requests"][1].sum())
             for s in series:
-                _write_series(sdirs[s] / f"day_{day:02d}.csv", day, mats[s], cols,
+                _write_series(sdirs[s] / f"day_{day:02d}.csv", day, cells[s], cols,
                               integer=s in schema.COUNT_SERIES)
         if "per_request" in parts and day == n_days - 1:
             rdir = root / "per_request" / region
@@ -756,9 +782,9 @@ def _regenerate(path: Path, why: str | None, generate) -> None:
 
 
 def synthetic_trace(scale: float, seed: int = 0, *, n_days: int = N_DAYS,
-                    progress: bool = True, meta: str = "public") -> Path:
+                    progress: bool = True, meta: str = "public", functions: float = 1.0) -> Path:
     """The cached synthetic trace for (scale, seed): ``cache_dir()/coldstarts/
-    synthetic-scale<scale>-seed<seed>[-days<n>][-synthmeta]/``, generated (tqdm bar on stderr) if
+    synthetic-scale<scale>-seed<seed>[-days<n>][-functions<share>][-synthmeta]/``, generated (tqdm bar on stderr) if
     absent. ``meta="synthetic"`` (suffix ``-synthmeta``) builds Region 2 on a synthetic stand-in
     for the public runtime/trigger table; only when asked for. Used as the notebooks' default
     ``data_dir``; noted as the run's input in :mod:`paperkit.provenance`.
@@ -776,15 +802,16 @@ def synthetic_trace(scale: float, seed: int = 0, *, n_days: int = N_DAYS,
         _public_function_table()  # stops here, naming the file and the fix, if it is unusable
     provenance.note_input("synthetic", generator="paperkit.coldstarts.generate",
                           version=GENERATOR_VERSION, seed=seed, scale=scale, n_days=n_days,
-                          region2_table=meta)
+                          functions=functions, region2_table=meta)
     name = (f"synthetic-scale{_scale_tag(scale)}-seed{seed}"
             + (f"-days{n_days}" if n_days != N_DAYS else "")
+            + (f"-functions{functions:g}" if functions != 1.0 else "")
             + ("" if public_meta else "-synthmeta"))  # the Region 2 table changes the trace
     path = paths.cache_dir() / "coldstarts" / name
 
     def generate(overwrite: bool) -> None:
         generate_trace(path, scale, seed, n_days=n_days, overwrite=overwrite, progress=progress,
-                       meta="public" if public_meta else "synthetic")
+                       meta="public" if public_meta else "synthetic", functions=functions)
 
     if cached_trace_problem(path)[0]:
         return path

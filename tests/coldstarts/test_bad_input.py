@@ -27,6 +27,8 @@ def no_generate(monkeypatch):
     ("--seed", "-1", "an integer >= 0"), ("--seed", "1.5", "an integer >= 0"), ("--seed", "1e3", "an integer >= 0"),
     ("--days", "0", "an integer in 1..31"), ("--days", "32", "an integer in 1..31"),
     ("--days", "1.7", "an integer in 1..31"), ("--days", " 3x", "an integer in 1..31"),
+    ("--functions", "0", "a number in (0, 1]"), ("--functions", "1.5", "a number in (0, 1]"),
+    ("--functions", "nan", "a number in (0, 1]"),
 ])
 def test_generate_rejects_bad_numbers(opt, value, expected, tmp_path, no_generate, capsys, exit_2):
     err = exit_2(cs_main.main, ["generate", str(tmp_path / "g"), opt, value])

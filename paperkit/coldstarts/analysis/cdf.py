@@ -42,7 +42,7 @@ def binned_cdf(lf: pl.LazyFrame | pl.DataFrame, value: str, by: list[str], lo: f
     counts = (
         lf.filter(flt).select(*[pl.col(b) for b in by], pos.alias("bin"))
         .group_by([*by, "bin"]).agg(pl.len().alias("k"))
-        .collect()
+        .collect(engine="streaming")
     )
     return _counts_to_cdf(counts, by, grid)
 

@@ -47,7 +47,7 @@ def pods_per_hour(num_pods: pl.LazyFrame, meta: pl.DataFrame, kind: str) -> pl.D
         raise ValueError(f"kind must be one of {list(GROUP_KINDS)}, got {kind!r}")
     require(num_pods, ["funcID", "time", "num_pods"], "pods_per_hour")
     per_func = (
-        num_pods.group_by("funcID", hour_expr()).agg(pl.col("num_pods").fill_null(0).sum()).collect()
+        num_pods.group_by("funcID", hour_expr()).agg(pl.col("num_pods").fill_null(0).sum()).collect(engine="streaming")
     )
     groups = function_groups(per_func.select("funcID"), meta).select("funcID", pl.col(GROUP_KINDS[kind]).alias("group"))
     agg = (
@@ -76,8 +76,8 @@ def shares(num_pods: pl.LazyFrame, cold_starts: pl.LazyFrame, meta: pl.DataFrame
     require(num_pods, ["funcID", "num_pods"], "shares(num_pods)")
     if "funcID" not in cold_starts.collect_schema().names():
         require(cold_starts, ["funcName", "userID", "podID"], "shares(cold_starts)")
-    pods = num_pods.group_by("funcID").agg(pl.col("num_pods").fill_null(0).sum().alias("w")).collect()
-    cs = with_funcid(cold_starts).select("funcID").group_by("funcID").agg(pl.len().alias("w")).collect()
+    pods = num_pods.group_by("funcID").agg(pl.col("num_pods").fill_null(0).sum().alias("w")).collect(engine="streaming")
+    cs = with_funcid(cold_starts).select("funcID").group_by("funcID").agg(pl.len().alias("w")).collect(engine="streaming")
     fm = meta if func_meta is None else func_meta
     funcs = fm.select("funcID").with_columns(pl.lit(1, pl.UInt32).alias("w"))
     out = []
@@ -115,8 +115,8 @@ def requests_vs_cold_starts(requests: pl.LazyFrame, cold_starts: pl.LazyFrame, m
     Columns funcID, requests, cold_starts, trigger.
     """
     require(requests, ["funcID", "requests"], "requests_vs_cold_starts(requests)")
-    r = requests.group_by("funcID").agg(pl.col("requests").fill_null(0).sum()).collect()
-    c = with_funcid(cold_starts).select("funcID").group_by("funcID").agg(pl.len().alias("cold_starts")).collect()
+    r = requests.group_by("funcID").agg(pl.col("requests").fill_null(0).sum()).collect(engine="streaming")
+    c = with_funcid(cold_starts).select("funcID").group_by("funcID").agg(pl.len().alias("cold_starts")).collect(engine="streaming")
     j = r.join(c, on="funcID", how="full", coalesce=True).with_columns(
         pl.col("requests").fill_null(0), pl.col("cold_starts").fill_null(0))
     g = function_groups(j.select("funcID"), meta).select("funcID", "trigger")

@@ -4,6 +4,9 @@ Each group function reads only what its figures need, so each notebook calls one
 them; :func:`all_figure_data` calls them all (the benchmark entry point) sharing the
 in-memory inputs.  Returned frames are sorted; keys are ``figNN<panel>_<what>``.
 
+Figs 3-7 and 14 run on polars' streaming engine over the parquet scans (series and cold-start
+counts), so their memory does not grow with the trace; Figs 10-16 share the collected events.
+
 Shared reductions (one pass over each input):
 
 - requests and num_pods series -> per (region, funcID, hour) sums; every request/pod
@@ -55,6 +58,15 @@ class TraceInputs:
             )
         return self._get("cs", build)
 
+    def cold_start_counts(self) -> pl.DataFrame:
+        """Cold starts per (region, funcID), counted from the scan by the streaming engine (the
+        events are never all in memory): columns region, funcID, cold_starts."""
+        def build():
+            return (load.add_func_id(load.scan_cold_starts(self.data_dir))
+                    .group_by("region", "funcID").agg(pl.len().alias("cold_starts"))
+                    .collect(engine="streaming").sort(["region", "funcID"]))
+        return self._get("cs_counts", build)
+
     def series(self, name: str) -> pl.LazyFrame:
         """Long per-minute series with the value column renamed to ``name``."""
         return load.scan_series(self.data_dir, name).rename({"value": name})
@@ -64,7 +76,7 @@ class TraceInputs:
         def build():
             return (
                 self.series(name).group_by("region", "funcID", hour_expr())
-                .agg(pl.col(name).sum()).collect()
+                .agg(pl.col(name).sum()).collect(engine="streaming")
                 .with_columns((pl.col("hour") * 3600).alias("time"))
                 .sort(["region", "funcID", "hour"])
             )
@@ -138,7 +150,7 @@ def peaks_holidays(data_dir) -> dict[str, pl.DataFrame]:
     s5, p5 = peaks.diurnal(minute_req, days=FIG5_DAYS)
     ratio = peaks.peak_to_trough(req_h.lazy())
     med = regions.median_daily_requests(req_h.lazy()).select("region", "funcID", "median_per_day")
-    cs = t.cold_starts().group_by("region", "funcID").agg(pl.len().alias("cold_starts"))
+    cs = t.cold_start_counts()
     tot = req_h.group_by("region", "funcID").agg(pl.col("requests").sum())
     ratio = (ratio.join(med, on=["region", "funcID"], how="left").join(tot, on=["region", "funcID"], how="left")
              .join(cs, on=["region", "funcID"], how="left")
@@ -168,7 +180,7 @@ def region2_requests_cold_starts(data_dir) -> dict[str, pl.DataFrame]:
     """Fig 14 data (Region 2): total requests vs cold starts per funcID, with its trigger."""
     t = _inputs(data_dir)
     req = t.hourly("requests").filter(pl.col("region") == "R2").lazy()
-    cs = t.cold_starts().filter(pl.col("region") == "R2").lazy()
+    cs = load.scan_cold_starts(t.data_dir).filter(pl.col("region") == "R2")
     return {"fig14_per_function": composition.requests_vs_cold_starts(req, cs, t.meta()[0])}
 
 

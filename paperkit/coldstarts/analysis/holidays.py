@@ -26,7 +26,7 @@ def daily_pods(num_pods: pl.LazyFrame) -> pl.DataFrame:
     return (
         num_pods.group_by("region", day_expr())
         .agg((pl.col("num_pods").fill_null(0).cast(pl.Float64).sum() / MINUTES_PER_DAY).alias("value"))
-        .collect().sort(["region", "day"])
+        .collect(engine="streaming").sort(["region", "day"])
     )
 
 
@@ -36,7 +36,7 @@ def daily_cpu(cpu: pl.LazyFrame) -> pl.DataFrame:
     return (
         cpu.filter(pl.col("cpu_usage_avg").is_not_null())
         .group_by("region", day_expr()).agg(pl.col("cpu_usage_avg").mean().alias("value"))
-        .collect().sort(["region", "day"])
+        .collect(engine="streaming").sort(["region", "day"])
     )
 
 

@@ -61,7 +61,7 @@ def hourly_matrix(requests: pl.LazyFrame) -> tuple[pl.DataFrame, np.ndarray]:
     require(requests, ["region", "funcID", "time", "requests"], "hourly_matrix")
     h = (
         requests.group_by("region", "funcID", hour_expr()).agg(pl.col("requests").fill_null(0).sum())
-        .collect()
+        .collect(engine="streaming")
     )
     keys = h.select("region", "funcID").unique().sort(["region", "funcID"]).with_row_index("row")
     n_hours = int(h["hour"].max()) + 1 if h.height else 0

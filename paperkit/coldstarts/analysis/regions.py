@@ -23,7 +23,7 @@ def median_daily_requests(requests: pl.LazyFrame) -> pl.DataFrame:
     require(requests, ["region", "funcID", "time", "requests"], "median_daily_requests")
     daily = (
         requests.group_by("region", "funcID", day_expr()).agg(pl.col("requests").fill_null(0).sum())
-        .collect()
+        .collect(engine="streaming")
     )
     days = daily.select("region", "day").unique()
     funcs = daily.select("region", "funcID").unique()
@@ -56,7 +56,7 @@ def pooled_minute_median(series: pl.LazyFrame, value: str) -> pl.DataFrame:
     return (
         series.filter(pl.col(value) > 0).group_by("region")
         .agg(pl.col(value).quantile(0.5, interpolation="linear").alias("median"))
-        .collect().sort("region")
+        .collect(engine="streaming").sort("region")
     )
 
 
@@ -67,7 +67,7 @@ def users(requests: pl.LazyFrame) -> pl.DataFrame:
     """
     require(requests, ["region", "funcID", "requests"], "users")
     per_func = (
-        requests.group_by("region", "funcID").agg(pl.col("requests").fill_null(0).sum()).collect()
+        requests.group_by("region", "funcID").agg(pl.col("requests").fill_null(0).sum()).collect(engine="streaming")
     )
     return (
         per_func.with_columns(user_from_funcid_expr("funcID"))

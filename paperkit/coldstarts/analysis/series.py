@@ -44,7 +44,7 @@ def region_totals_per_minute(lf: pl.LazyFrame, value: str) -> pl.DataFrame:
     require(lf, ["region", "time", value], "region_totals_per_minute")
     tot = (
         lf.group_by("region", minute_expr()).agg(pl.col(value).fill_null(0).sum())
-        .collect()
+        .collect(engine="streaming")
     )
     span = tot.group_by("region").agg(pl.col("minute").max().alias("last"))
     full = span.select("region", pl.int_ranges(0, pl.col("last") + 1).alias("minute")).explode("minute")
