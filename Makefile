@@ -18,8 +18,9 @@ PAPERS := coldstarts polca fuyou t3
 # Command-line NAME=value words reach the notebooks' parameters cells through $MAKEFLAGS, read by
 # the runner (--from-make): no shell ever interprets them, so a quote or a backtick is data.
 # The default data is in the repository (data/public): no download, no mirror, no network.
-BUILD := $(or $(PAPERKIT_BUILD_DIR),build)
-export PAPERKIT_BUILD_DIR := $(abspath $(BUILD))
+# absolute, so that the sub-make (which inherits PAPERKIT_BUILD_DIR) names the same targets
+BUILD := $(abspath $(or $(PAPERKIT_BUILD_DIR),build))
+export PAPERKIT_BUILD_DIR := $(BUILD)
 TEST_BUILD := build/test
 
 NOTEBOOKS := $(sort $(wildcard notebooks/*/[0-9][0-9]_*.ipynb))
