@@ -19,13 +19,21 @@ from paperkit.coldstarts import N_DAYS, generate, load
 
 @dataclass(frozen=True)
 class Trace:
-    """An opened trace: folder, data tier and the scale its counts are divided by."""
+    """An opened trace: folder, data tier, the scale its event counts are divided by and the
+    share of the release's functions it keeps (its function counts are divided by that)."""
 
     path: Path
     tier: str
     scale: float
     n_days: int
     r2_table: str = "public"
+    functions: float = 1.0
+
+    @property
+    def per_function_scale(self) -> float:
+        """What per-function counts (requests or cold starts of one function) are divided by:
+        the scale, since the trace keeps the functions and shrinks the events per function."""
+        return self.scale / self.functions
 
 
 def open_trace(data_dir: str = "", scale: float = 0.01, seed: int = 0,
@@ -45,7 +53,14 @@ def open_trace(data_dir: str = "", scale: float = 0.01, seed: int = 0,
     man = load.manifest(path)
     if man is None:
         return Trace(path, "public", 1.0, N_DAYS, r2_table)
-    return Trace(path, "synthetic", float(man["scale"]), int(man["n_days"]), r2_table)
+    return Trace(path, "synthetic", float(man["scale"]), int(man["n_days"]), r2_table,
+                 manifest_functions(man))
+
+
+def manifest_functions(man: dict) -> float:
+    """The share of the release's functions a generated trace keeps: its manifest's
+    ``functions``; generator versions before 5 scaled the functions with ``scale``."""
+    return float(man.get("functions", man["scale"]))
 
 
 def region_sizes(data_dir: str | Path) -> pl.DataFrame:

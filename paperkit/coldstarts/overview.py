@@ -62,16 +62,17 @@ def schema_table() -> pl.DataFrame:
                                                     "Table 1 field"])
 
 
-def plot_region_sizes(sizes: pl.DataFrame, scale: float, tier: str):
+def plot_region_sizes(sizes: pl.DataFrame, scale: float, tier: str, functions: float = 1.0):
     """Figure 1: functions (x, log) vs requests (y, log), bubble area ~ pods; the paper's
-    readings times ``scale`` as open circles. Returns the matplotlib figure."""
+    readings (requests and pods times ``scale``, functions times ``functions``, the share of the
+    release's functions the trace keeps) as open circles. Returns the matplotlib figure."""
 
     df = sizes.filter(pl.col("n_requests").is_not_null()).sort("region")
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     pmax = max([v[2] for v in FIG1_READINGS.values()] + df["n_pods"].to_list()) * scale
     area = lambda p: 2000 * (p / pmax)  # noqa: E731
     for r, (nf, nr, npod) in sorted(FIG1_READINGS.items()):
-        ax.scatter(nf * scale, nr * scale, s=area(npod * scale), facecolors="none",
+        ax.scatter(nf * functions, nr * scale, s=area(npod * scale), facecolors="none",
                    edgecolors="grey", linestyles="--", linewidths=1)
     for row in df.iter_rows(named=True):
         ax.scatter(row["n_functions"], row["n_requests"], s=area(row["n_pods"]), alpha=0.6)
@@ -81,7 +82,8 @@ def plot_region_sizes(sizes: pl.DataFrame, scale: float, tier: str):
     ax.set_yscale("log")
     ax.set_xlabel("number of functions")
     ax.set_ylabel("requests over the trace")
-    sfx = "" if scale == 1 else f" (paper readings x scale {scale:g})"
+    sfx = "" if scale == 1 else (f" (paper requests, pods x scale {scale:g}"
+                                 + (f", functions x {functions:g})" if functions != 1 else ")"))
     ax.set_title(f"Region sizes; bubble area = pods; dashed = paper's Fig. 1{sfx}", fontsize=9)
     ax.margins(0.25)
     fig.tight_layout()

@@ -340,8 +340,9 @@ def overview_claims(trace: data.Trace, sizes: pl.DataFrame, meta: pl.DataFrame, 
     exact released row counts are not checkable."""
     syn = trace.tier == "synthetic"
     role = "calibration" if syn else None
-    s = trace.scale
+    s, fs = trace.scale, trace.functions
     div = f"trace count / scale {s:g}" if s != 1 else ""
+    fdiv = f"trace count / functions share {fs:g}" if fs != 1 else ""
     out: list[ClaimValue] = []
     has_req = sizes["n_requests"].null_count() == 0
     req = sizes["n_requests"].sum() if has_req else None
@@ -375,8 +376,8 @@ def overview_claims(trace: data.Trace, sizes: pl.DataFrame, meta: pl.DataFrame, 
         r = row["region"]
         floor = syn and row["n_functions"] <= generate.MIN_FUNCTIONS
         out.append(ClaimValue(
-            f"F1-functions-{r}", None if floor else row["n_functions"] / s, trace.tier, role,
-            f"{row['functions_source']}" + (f"; {div}" if div else ""),
+            f"F1-functions-{r}", None if floor else row["n_functions"] / fs, trace.tier, role,
+            f"{row['functions_source']}" + (f"; {fdiv}" if fdiv else ""),
             "the generator's minimum of 3 functions per region applies at this scale" if floor else ""))
         out.append(ClaimValue(
             f"F1-requests-{r}", row["n_requests"] / s if row["n_requests"] is not None else None,

@@ -4,6 +4,10 @@ Each group function reads only what its figures need, so each notebook calls one
 them; :func:`all_figure_data` calls them all (the benchmark entry point) sharing the
 in-memory inputs.  Returned frames are sorted; keys are ``figNN<panel>_<what>``.
 
+Per-function counts (Figs 3a, 4, 6, 14) are divided by the trace's per-function scale: a synthetic
+trace keeps the release's functions and has ``scale`` times their events, so these compare with
+the paper's (a function with less than one event at that scale shows as 0).
+
 Figs 3-7 and 14 run on polars' streaming engine over the parquet scans (series and cold-start
 counts), so their memory does not grow with the trace; Figs 10-16 share the collected events.
 
@@ -40,6 +44,20 @@ class TraceInputs:
     data_dir: Path
     r2_table: str = "public"
     _cache: dict = field(default_factory=dict)
+
+    def per_function_scale(self) -> float:
+        """What per-function counts are divided by (1.0 for the release; a synthetic trace keeps
+        the release's functions and has ``scale`` times their events)."""
+        def build():
+            man = load.manifest(self.data_dir)
+            return 1.0 if man is None else float(man["scale"]) / data.manifest_functions(man)
+        return self._get("pfs", build)
+
+    def per_function(self, df: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
+        """``df`` with the per-function count columns ``cols`` divided by
+        :meth:`per_function_scale`, so they compare with the paper's."""
+        k = self.per_function_scale()
+        return df if k == 1.0 else df.with_columns([pl.col(c) / k for c in cols])
 
     def _get(self, key, build):
         if key not in self._cache:
@@ -134,11 +152,12 @@ def region_statistics(data_dir) -> dict[str, pl.DataFrame]:
         regions.pooled_minute_median(cpu, "cpu_usage_avg").rename({"median": "cpu_median_cores"}),
         on="region", how="full", coalesce=True)
     return {
-        "fig03a_median_requests": regions.median_daily_requests(req),
+        "fig03a_median_requests": t.per_function(regions.median_daily_requests(req),
+                                                 ["median_per_day", "mean_per_day"]),
         "fig03b_exec_cdf": regions.pooled_minute_cdf(ex, "totalCost_avg", 1e-4, 1e3),
         "fig03c_cpu_cdf": regions.pooled_minute_cdf(cpu, "cpu_usage_avg", 1e-3, 1e2),
         "fig03_medians": med.sort("region"),
-        "fig04_users": regions.users(req),
+        "fig04_users": t.per_function(regions.users(req), ["requests"]),
     }
 
 
@@ -157,6 +176,8 @@ def peaks_holidays(data_dir) -> dict[str, pl.DataFrame]:
              .with_columns(pl.col("cold_starts").fill_null(0)).sort(["region", "funcID"]))
     pods = holidays.normalise_window(holidays.daily_pods(t.hourly("num_pods").lazy()))
     cpu = holidays.normalise_window(holidays.daily_cpu(t.series("cpu_usage_avg")))
+    ratio = t.per_function(ratio.with_columns(pl.col("cold_starts").cast(pl.Float64)),
+                           ["median_per_day", "requests", "cold_starts"])
     return {"fig05_series": s5, "fig05_peaks": p5, "fig06_ratios": ratio,
             "fig07a_pods": pods, "fig07b_cpu": cpu}
 
@@ -181,7 +202,9 @@ def region2_requests_cold_starts(data_dir) -> dict[str, pl.DataFrame]:
     t = _inputs(data_dir)
     req = t.hourly("requests").filter(pl.col("region") == "R2").lazy()
     cs = load.scan_cold_starts(t.data_dir).filter(pl.col("region") == "R2")
-    return {"fig14_per_function": composition.requests_vs_cold_starts(req, cs, t.meta()[0])}
+    pf = composition.requests_vs_cold_starts(req, cs, t.meta()[0])
+    return {"fig14_per_function": t.per_function(
+        pf.with_columns(pl.col("cold_starts").cast(pl.Float64)), ["requests", "cold_starts"])}
 
 
 def cold_start_distributions(data_dir) -> dict[str, pl.DataFrame]:
