@@ -25,13 +25,33 @@ import sys
 from collections.abc import Callable
 from typing import TypeVar
 
-__all__ = ["integer", "real", "positive_int", "non_negative_int", "positive_float",
+__all__ = ["strict_int", "strict_real", "integer", "real", "positive_int", "non_negative_int", "positive_float",
            "non_negative_float", "fraction", "torch_device", "exit_on_bad_input"]
 
 _INT = re.compile(r"[+-]?[0-9]+")
 _REAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 F = TypeVar("F", bound=Callable)
+
+
+def strict_int(text: str) -> int:
+    """``text`` as a plain decimal integer (optional sign; no spaces, exponent, underscore or
+    fraction), else ``ValueError``. The one integer rule of the command lines and of the make
+    parameters (:func:`paperkit.params.coerce`)."""
+    if not isinstance(text, str) or not _INT.fullmatch(text):
+        raise ValueError(f"not a plain decimal integer: {text!r}")
+    return int(text)
+
+
+def strict_real(text: str) -> float:
+    """``text`` as a finite plain decimal number (``1``, ``-0.5``, ``2e-3``; not ``nan``, ``inf``,
+    ``1_000`` or an overflow to infinity), else ``ValueError``."""
+    if not isinstance(text, str) or not _REAL.fullmatch(text):
+        raise ValueError(f"not a plain decimal number: {text!r}")
+    v = float(text)
+    if not math.isfinite(v):
+        raise ValueError(f"not a finite number: {text!r}")
+    return v
 
 
 def _num(x: float) -> str:
@@ -53,9 +73,10 @@ def integer(lo: int | None = None, hi: int | None = None) -> Callable[[str], int
     what = _int_range(lo, hi)
 
     def parse(text: str) -> int:
-        if not isinstance(text, str) or not _INT.fullmatch(text):
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
-        v = int(text)
+        try:
+            v = strict_int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
         if (lo is not None and v < lo) or (hi is not None and v > hi):
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
         return v
@@ -80,11 +101,11 @@ def real(lo: float | None = None, hi: float | None = None, *, lo_open: bool = Fa
     what = _real_range(lo, hi, lo_open, hi_open)
 
     def parse(text: str) -> float:
-        if not isinstance(text, str) or not _REAL.fullmatch(text):
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
-        v = float(text)
-        if not math.isfinite(v):
-            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r} (not finite)")
+        try:
+            v = strict_real(text)
+        except ValueError as exc:
+            finite = " (not finite)" if "finite" in str(exc) else ""
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}{finite}") from None
         if lo is not None and (v <= lo if lo_open else v < lo):
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
         if hi is not None and (v >= hi if hi_open else v > hi):

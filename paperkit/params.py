@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import ast
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from paperkit import paths
+from paperkit.cli import strict_int, strict_real
 
 IGNORED_MAKE_VARS = frozenset({"PYTHON", "VENV", "PY", "NBVAL_ARGS", "PYTEST_ARGS", "GROUPS",
                                "PAPERKIT_DATA_MIRROR", "PAPERKIT_DATA_DIR", "NB", "KEEP_GOING",
@@ -85,21 +85,17 @@ _ARTICLE = {"int": "an int", "float": "a float", "bool": "a bool (true/false)", 
 def coerce(value: str, type_name: str, *, name: str) -> Any:
     """Parse the string ``value`` strictly as ``type_name`` (int, float, str, bool).
 
-    ``1.7`` or ``1e3`` is no int; ``nan`` and ``inf`` are no float."""
+    ``1.7`` or ``1e3`` is no int; ``nan``, ``inf`` and ``1_000`` are no float (the same rules as
+    the command lines: :func:`paperkit.cli.strict_int`, :func:`paperkit.cli.strict_real`)."""
     t = type_name.replace("typing.", "").strip()
     if t in ("str", "None", ""):
         return value
     text = value.strip()
     try:
         if t == "int":
-            if not text.lstrip("+-").isdigit():
-                raise ValueError
-            return int(text)
+            return strict_int(text)
         if t == "float":
-            out = float(text)
-            if not math.isfinite(out):
-                raise ValueError
-            return out
+            return strict_real(text)
         if t == "bool":
             return _BOOL[text.lower()]
     except (ValueError, KeyError):

@@ -146,3 +146,19 @@ def test_torch_device_cuda_needs_a_gpu():
     else:
         with pytest.raises(argparse.ArgumentTypeError, match="no CUDA device is available"):
             cli.torch_device("cuda:0")
+
+
+@pytest.mark.parametrize("text", ["3", "+4", "-2", "1.7", "1e3", "1_000", "nan", "inf", "-inf",
+                                  "1e999", "", "0x10", "３", ".5", "5.", "2e-3"])
+def test_make_parameters_and_command_lines_share_one_number_rule(text):
+    """params.coerce (NAME=value from make) accepts exactly what the CLI types accept."""
+    from paperkit import params
+    from paperkit.cli import integer, real
+
+    def ok(f, *a, **k):
+        try:
+            return f(*a, **k)
+        except (argparse.ArgumentTypeError, params.ParameterError, ValueError):
+            return "rejected"
+    assert ok(params.coerce, text, "int", name="n") == ok(integer(), text)
+    assert ok(params.coerce, text, "float", name="x") == ok(real(), text)
