@@ -104,13 +104,20 @@ def fig13_pool_size(samples: pl.DataFrame) -> Figure:
 
 def fig15_16_group_cdfs(cdf: pl.DataFrame, group: str, order: list[str]) -> Figure:
     """Figs 15/16: per component one CDF line per runtime (or trigger) plus 'all'."""
-    fig, axes = plt.subplots(1, 5, figsize=(18, 3.6))
+    fig, grid = plt.subplots(2, 3, figsize=(11, 6.4))   # five panels and the legend (page width)
+    axes = grid.ravel()
     for ax, comp, t in zip(axes, PANELS, "abcde"):
         d = cdf.filter(pl.col("component") == comp)
         cdf_lines(ax, d, group, order=[g for g in order if g in set(d[group].to_list())])
         ax.set_xlabel(f"{PANEL_TITLES[comp]} (s)")
         ax.set_title(f"({t})", loc="left", fontsize=9)
-    axes[0].legend(fontsize=6)
+    handles, labels = axes[0].get_legend_handles_labels()
+    for ax in axes[:5]:
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    axes[5].axis("off")
+    axes[5].legend(handles, labels, loc="center", fontsize=8, title=group, title_fontsize=8,
+                   ncol=2 if len(labels) > 8 else 1)
     axes[0].set_xlim(1e-1, 2e1)
     axes[1].set_xlim(1e-4, 2e1)
     axes[2].set_xlim(1e-3, 3)
