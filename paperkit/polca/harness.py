@@ -8,7 +8,8 @@ BLOOM-176B TP8). Weights ~ N(0, 0.02), token ids uniform random (GEMM power is d
 :func:`campaign` runs inference sweeps (prompt length x batch x output length: prefill then
 token-by-token decode with a KV cache) and a few training steps, marking phases on a
 :class:`~paperkit.polca.sampler.PowerSampler`; it writes ``runs.parquet`` (one row per phase
-run, wall ms), ``power.parquet`` (samples), ``power_phases.parquet`` and ``provenance.json``.
+run, wall ms), ``power.parquet`` (samples), ``power_phases.parquet``, and a ``paperkit.measured/1``
+provenance record beside each of runs and power (``runs.provenance.json``, ``power.provenance.json``).
 On a CPU (tests) use ``toy=True``: tiny shapes, the sampler records nothing and says so.
 
 CLI: ``python -m paperkit.polca.harness --out DIR [--toy] [--budget-s 540]``.
@@ -27,6 +28,7 @@ import polars as pl
 import torch
 from torch import nn
 
+from paperkit import measured
 from paperkit.cli import exit_on_bad_input, positive_float
 from paperkit.polca.sampler import PowerSampler
 
@@ -307,8 +309,36 @@ def campaign(out: Path, cfg: CampaignConfig = CampaignConfig.tiny()) -> dict:
             "samples": smp.frame().height, "runs": runs.height, "skipped": skipped,
             "wall_s": round(time.perf_counter() - t_start, 1), "weights": "random N(0, 0.02), never zeros",
             "gpu_settings": "read-only: clocks, power limits, persistence never changed"}
-    (out / "provenance.json").write_text(json.dumps(prov, indent=1, sort_keys=True) + "\n")
+    _record(out, prov)
     return prov
+
+
+def _driver_version() -> str | None:
+    """The NVIDIA driver version from NVML, or None (no nvidia-ml-py, no GPU)."""
+    try:
+        import pynvml  # noqa: PLC0415  (lazy: not installed on CPU machines)
+        pynvml.nvmlInit()
+        v = pynvml.nvmlSystemGetDriverVersion()
+        return v.decode() if isinstance(v, bytes) else str(v)
+    except Exception:  # noqa: BLE001 -- NVMLError or ImportError: no driver to report
+        return None
+
+
+def _record(out: Path, prov: dict) -> None:
+    """One ``paperkit.measured/1`` provenance record per data file (runs, power samples): machine =
+    the output folder's name, the campaign's own facts under ``extra``."""
+    fields = dict(
+        machine=out.name, device=prov["device"], driver=_driver_version(),
+        software={"python": platform.python_version(), "torch": torch.__version__,
+                  "cuda": torch.version.cuda or "none"},
+        date=time.strftime("%Y-%m-%d", time.gmtime()),
+        command=f"make gpu-polca CARD={out.name}" if not prov["toy"] else
+        f"python -m paperkit.polca.harness --toy --out {out}",
+        notes=prov["gpu_settings"],
+        extra={k: v for k, v in prov.items() if k not in ("device", "gpu_settings", "torch")})
+    for name in ("runs.parquet", "power.parquet"):
+        if (out / name).is_file():
+            measured.write(out, {name: (out / name).read_bytes()}, **fields)
 
 
 def summarise(runs: pl.DataFrame, power: pl.DataFrame, phases: pl.DataFrame, tdp_w: float) -> pl.DataFrame:

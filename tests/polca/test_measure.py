@@ -54,7 +54,12 @@ def test_campaign_toy(tmp_path):
     runs = pl.read_parquet(tmp_path / "runs.parquet")
     assert set(runs["phase"]) == {"prefill", "decode", "train-step"}
     assert set(runs["model"]) >= {"gpt-neox-20b", "flan-t5-xxl", "roberta-large", "bloom-176b-L12"}
-    assert json.loads((tmp_path / "provenance.json").read_text())["toy"] is True
+    from paperkit import measured
+    for name in ("runs", "power"):
+        doc = measured.read_provenance(tmp_path / f"{name}.provenance.json")  # the one schema
+        assert doc["extra"]["toy"] is True and doc["machine"] == tmp_path.name
+        assert doc["files"] == {f"{name}.parquet": measured.sha256(tmp_path / f"{name}.parquet")}
+    assert not (tmp_path / "provenance.json").exists()
     if not torch.cuda.is_available():
         assert prov["samples"] == 0 and "nothing recorded" in prov["sampler_status"]
 
