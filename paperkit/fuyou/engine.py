@@ -353,14 +353,22 @@ class Engine:
     # ---- one step -------------------------------------------------------------------------
     def step(self, x: torch.Tensor, target: torch.Tensor) -> float:
         """One training step on (x, target) of shape (B, s, h); returns the loss."""
-        c, fuyou = self.cfg, self.schedule == "fuyou"
+        c = self.cfg
         if x.shape != (c.batch, c.seq, c.hidden) or target.shape != x.shape:
             raise ValueError(f"x and target must have shape {(c.batch, c.seq, c.hidden)}, "
                              f"got {tuple(x.shape)} and {tuple(target.shape)}")
         self.t += 1
+        loss, grad, acts = self._forward(x, target)
+        self._backward(grad, acts)
+        return float(loss.detach())
+
+    def _forward(self, x: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, list]:
+        """Forward over the layers (under "fuyou" the parameters are prefetched ``k`` layers
+        ahead and activations saved asynchronously), then the loss; returns (loss, its gradient
+        with respect to the last activation, the activation-save futures)."""
+        c, fuyou = self.cfg, self.schedule == "fuyou"
         L, k = c.layers, self.k
         sub = self.io.submit if fuyou else _now
-        # forward
         futs = {l: sub(self._load_params, l, "fwd") for l in range(min(k, L) if fuyou else 1)}
         acts: list = []
         x = x.to(self.device, self.cdtype)
@@ -376,8 +384,15 @@ class Engine:
             y = x.detach().requires_grad_()
             loss = Fn.mse_loss(y.float(), target.to(self.device).float())
             loss.backward()
-        grad = y.grad
-        # backward
+        return loss, y.grad, acts
+
+    def _backward(self, grad: torch.Tensor, acts: list) -> None:
+        """Backward with recompute, layer by layer from the last; gradients go to the CPU, where
+        the optimizer runs overlapped with the remaining layers ("fuyou") or after them."""
+        c, fuyou = self.cfg, self.schedule == "fuyou"
+        L, k = c.layers, self.k
+        sub = self.io.submit if fuyou else _now
+
         def load_bwd(l):
             return self._load_params(l, "bwd"), (self._load_act(l) if fuyou
                                                  else acts[l].result().to(self.device))
@@ -414,7 +429,6 @@ class Engine:
                 with self.rec.span("CPU", "adam", l, self.t):
                     self._adam(state[0], grads[l], state[1], state[2])
                 self._write_group(l, *state)
-        return float(loss.detach())
 
     def timeline(self) -> pl.DataFrame:
         """Measured busy intervals of all steps so far (seconds since engine creation)."""

@@ -372,13 +372,23 @@ def overview_claims(trace: data.Trace, sizes: pl.DataFrame, meta: pl.DataFrame, 
     out.append(ClaimValue("D11", float(meta.height), meta_tier, mrole, "runtime/trigger table rows"))
     out.append(ClaimValue("D12", float(ids.list.get(0).n_unique()), meta_tier, mrole))
     out.append(ClaimValue("D13", float(ids.list.get(1).n_unique()), meta_tier, mrole))
+    return out + _fig1_claims(trace, sizes, role, div, fdiv)
+
+
+def _fig1_claims(trace: data.Trace, sizes: pl.DataFrame, role: str | None, div: str,
+                 fdiv: str) -> list[ClaimValue]:
+    """Figure 1 values per region (functions / functions share, requests and pods / scale) and
+    the span and rank claims over the regions."""
+    syn, s, fs = trace.tier == "synthetic", trace.scale, trace.functions
+    has_req = sizes["n_requests"].null_count() == 0
+    out: list[ClaimValue] = []
     for row in sizes.iter_rows(named=True):
         r = row["region"]
         floor = syn and row["n_functions"] <= generate.MIN_FUNCTIONS
         out.append(ClaimValue(
             f"F1-functions-{r}", None if floor else row["n_functions"] / fs, trace.tier, role,
             f"{row['functions_source']}" + (f"; {fdiv}" if fdiv else ""),
-            "the generator's minimum of 3 functions per region applies at this scale" if floor else ""))
+            "the generator's minimum of 3 functions per region applies at this functions share" if floor else ""))
         out.append(ClaimValue(
             f"F1-requests-{r}", row["n_requests"] / s if row["n_requests"] is not None else None,
             trace.tier, role, div, "" if row["n_requests"] is not None else

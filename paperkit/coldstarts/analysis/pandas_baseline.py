@@ -138,6 +138,34 @@ def series_figures(data_dir: Path) -> dict[str, pd.DataFrame]:
     return res
 
 
+def _fig13(cs: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Fig 13: component CDFs and quartiles by region and pool size (adds ``pool_size`` to ``cs``)."""
+    pool = cs["podID"].str.split("-")
+    cpu, mem = pool.str[1].astype(int), pool.str[2].astype(int)
+    cs["pool_size"] = np.where((cpu <= 400) & (mem <= 256), "small", "large")
+    frames, qs = [], []
+    for comp in PANELS:
+        sub = cs[cs[comp] > 0]
+        for (r, s), g in sub.groupby(["region", "pool_size"]):
+            frames.append(_cdf_frame({"region": r, "pool_size": s, "component": comp}, g[comp].to_numpy(), *CS_GRID))
+        q = sub.groupby(["region", "pool_size"])[comp].quantile([0.25, 0.5, 0.75]).unstack()
+        qs.append(q.assign(component=comp))
+    return {"fig13_cdf": pd.concat(frames), "fig13_quartiles": pd.concat(qs)}
+
+
+def _fig17(data_dir: Path, r2: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Fig 17: utility ratio of the last day's Region 2 pods from the request tables (if any)."""
+    req_files = sorted(glob(str(data_dir / "per_request" / "R2" / "*.csv")))
+    if not req_files:
+        return {}
+    rq = pd.concat([pd.read_csv(f) for f in req_files], ignore_index=True)
+    rq["end"] = rq["time_worker"] + rq["totalCost_worker"].fillna(0)
+    last = rq.groupby("podID")["end"].max().rename("last_end").reset_index()
+    day = r2[r2["day"] == r2["day"].max()].merge(last, on="podID")
+    day["ratio"] = (day["last_end"] - day["time"] - day[TOTAL]).clip(lower=0) / day[TOTAL]
+    return {"fig17": day[["podID", "runtime", "trigger", "ratio"]]}
+
+
 def cold_start_figures(data_dir: Path) -> dict[str, pd.DataFrame]:
     """Figs 1 (pods), 8d-f / 10-16 from the concatenated cold-start frame; Fig 17 from the requests."""
     cs = read_cold_starts(data_dir)
@@ -162,18 +190,7 @@ def cold_start_figures(data_dir: Path) -> dict[str, pd.DataFrame]:
     cs["minute"] = (cs["time"] // 60).astype(int)
     pm = cs.groupby(["region", "minute"])[comps].mean().join(cs.groupby(["region", "minute"]).size().rename("cold_starts"))
     res["fig12"] = pm.groupby(level="region").corr(method="spearman")
-    # Fig 13
-    pool = cs["podID"].str.split("-")
-    cpu, mem = pool.str[1].astype(int), pool.str[2].astype(int)
-    cs["pool_size"] = np.where((cpu <= 400) & (mem <= 256), "small", "large")
-    frames, qs = [], []
-    for comp in PANELS:
-        sub = cs[cs[comp] > 0]
-        for (r, s), g in sub.groupby(["region", "pool_size"]):
-            frames.append(_cdf_frame({"region": r, "pool_size": s, "component": comp}, g[comp].to_numpy(), *CS_GRID))
-        q = sub.groupby(["region", "pool_size"])[comp].quantile([0.25, 0.5, 0.75]).unstack()
-        qs.append(q.assign(component=comp))
-    res["fig13_cdf"], res["fig13_quartiles"] = pd.concat(frames), pd.concat(qs)
+    res.update(_fig13(cs))
     # Region 2: Figs 8 (cold-start shares), 14, 15, 16
     r2 = cs[cs["region"] == "R2"].copy()
     r2["funcID"] = _func_id(r2)
@@ -193,15 +210,7 @@ def cold_start_figures(data_dir: Path) -> dict[str, pd.DataFrame]:
                 frames.append(_cdf_frame({grp: g, "component": comp}, d[comp].to_numpy(), *CS_GRID))
                 qs.append(pd.DataFrame({grp: [g], "component": [comp], "median": [d[comp].median()]}))
         res[f"{key}_cdf"], res[f"{key}_quartiles"] = pd.concat(frames), pd.concat(qs)
-    # Fig 17
-    req_files = sorted(glob(str(data_dir / "per_request" / "R2" / "*.csv")))
-    if req_files:
-        rq = pd.concat([pd.read_csv(f) for f in req_files], ignore_index=True)
-        rq["end"] = rq["time_worker"] + rq["totalCost_worker"].fillna(0)
-        last = rq.groupby("podID")["end"].max().rename("last_end").reset_index()
-        day = r2[r2["day"] == r2["day"].max()].merge(last, on="podID")
-        day["ratio"] = (day["last_end"] - day["time"] - day[TOTAL]).clip(lower=0) / day[TOTAL]
-        res["fig17"] = day[["podID", "runtime", "trigger", "ratio"]]
+    res.update(_fig17(data_dir, r2))
     return res
 
 
