@@ -27,17 +27,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
-import weakref
 from pathlib import Path
 from typing import Any
-
-import nbformat
-import papermill as pm
-from jupyter_client.manager import KernelManager
 
 from paperkit import atomic, paths
 from paperkit.params import (ParameterError, coerce, notebook_params, parse_assignments,
@@ -50,18 +43,6 @@ FAILED_DIR = "failed"
 
 class NotebookFailed(RuntimeError):
     """A notebook raised while running; the message names the notebook and the cell."""
-
-
-class IPCKernelManager(KernelManager):
-    """A kernel on IPC sockets in a private temporary folder: no TCP, so no transport warning,
-    and no clash between notebooks running in parallel (``make -j2``)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        folder = tempfile.mkdtemp(prefix="paperkit-kernel-")
-        kwargs.setdefault("transport", "ipc")
-        kwargs.setdefault("ip", os.path.join(folder, "kernel"))
-        super().__init__(*args, **kwargs)
-        weakref.finalize(self, shutil.rmtree, folder, True)
 
 
 def papers() -> list[str]:
@@ -109,6 +90,7 @@ def resolve(notebooks: list[Path], assignments: dict[str, str]) -> dict[Path, di
 
 def _strip_volatile(nb_path: Path) -> None:
     """Drop papermill's timing metadata so committed notebooks diff cleanly."""
+    import nbformat  # noqa: PLC0415 -- third-party, imported only when notebooks run (seconds)
     nb = nbformat.read(nb_path, as_version=4)
     nb.metadata.pop("papermill", None)
     for cell in nb.cells:
@@ -123,6 +105,7 @@ def execute(nb: Path, out: Path, params: dict[str, Any], *, log_output: bool = F
     A progress bar over the cells goes to stderr when it is a terminal. Raises
     :class:`NotebookFailed` naming the notebook and the failing cell.
     """
+    import papermill as pm  # noqa: PLC0415 -- third-party, imported only when notebooks run
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = atomic.temp_name(out).with_suffix(".ipynb")
     t0 = time.perf_counter()
@@ -130,7 +113,7 @@ def execute(nb: Path, out: Path, params: dict[str, Any], *, log_output: bool = F
         pm.execute_notebook(str(nb), str(tmp), parameters=params, kernel_name="python3",
                             cwd=str(nb.parent), progress_bar=sys.stderr.isatty(),
                             log_output=log_output, execution_timeout=EXECUTION_TIMEOUT_S,
-                            kernel_manager_class="paperkit.runner.IPCKernelManager")
+                            kernel_manager_class="paperkit.kernels.IPCKernelManager")
         _strip_volatile(tmp)
         os.replace(tmp, out)
     except pm.PapermillExecutionError as exc:
