@@ -421,6 +421,12 @@ def series_functions(data_dir: str | Path, name: str = "requests") -> pl.DataFra
 
 # ---------------------------------------------------------------------------------------------
 # per-request tables
+REQUEST_ZSTD_LEVEL = 1
+"""zstd level of the request tables' parquet: level 1 converts a 4 M-row part about 3x faster than
+the default 3 (measured here: 5 s vs 16 s) for ~17 % more bytes (their random 64-hex request ids
+barely compress)."""
+
+
 def _sink_requests(region: str):
     """Streamed CSV -> parquet of one request file (``pl.scan_csv`` -> ``sink_parquet``: a part of
     millions of rows is never held in memory); same header check and dtype errors as
@@ -433,7 +439,8 @@ def _sink_requests(region: str):
         lf = (pl.scan_csv(csv, has_header=False, skip_rows=1, schema=sch)  # names: the header's
               .select(list(schema.REQUEST)).with_columns(region=pl.lit(region, pl.String)))
         try:
-            lf.sink_parquet(tmp, compression="zstd", statistics=True)
+            lf.sink_parquet(tmp, compression="zstd", compression_level=REQUEST_ZSTD_LEVEL,
+                            statistics=True)
         except (pl.exceptions.ComputeError, pl.exceptions.SchemaError,
                 pl.exceptions.InvalidOperationError) as exc:
             if "more fields" in str(exc):
