@@ -5,7 +5,8 @@
   cold-start rows are an error naming file, line and fix; ``--drop-invalid`` drops them instead and
   says on stderr how many and why. Loader warnings (skipped files, dropped rows) go to stderr as
   ``warning: ...`` lines.
-- ``generate OUT_DIR --scale S --seed N``: write a synthetic trace (tier synthetic) and print
+- ``generate OUT_DIR --scale S --seed N [--request-rows N]``: write a synthetic trace (tier
+  synthetic; ``--request-rows``: the per-request tables' total rows) and print
   ``{"out_dir": ..., "n_cold_starts": ...}``.
 """
 
@@ -17,7 +18,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from paperkit.cli import exit_on_bad_input, integer, non_negative_int, real
+from paperkit.cli import exit_on_bad_input, integer, non_negative_int, positive_int, real
 from paperkit.coldstarts import N_DAYS, REGIONS, generate
 from paperkit.coldstarts.summarize import summarize
 
@@ -47,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--overwrite", action="store_true",
                    help="replace OUT_DIR if it is empty or a trace written by this generator "
                         "(has SYNTHETIC.json); any other folder is refused")
+    g.add_argument("--request-rows", type=positive_int, default=None, metavar="N",
+                   help="write exactly N per-request rows (day 30, split over the regions, part "
+                        f"files of at most {generate.REQUEST_CHUNK_ROWS:,} rows); default: a few "
+                        "requests per pod")
     g.add_argument("--meta", choices=("auto", "public", "synthetic"), default="auto",
                    help="Region 2 runtime/trigger table source (default auto)")
     return p
@@ -79,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         path = generate.generate_trace(args.out_dir, args.scale, args.seed, n_days=args.days,
                                        regions=regions, parts=parts, overwrite=args.overwrite,
                                        progress=sys.stderr.isatty(), meta=args.meta,
-                                       functions=args.functions)
+                                       functions=args.functions, request_rows=args.request_rows)
     except ValueError as exc:
         parser.error(str(exc))
     man = json.loads((path / generate.MANIFEST).read_text())

@@ -29,7 +29,14 @@ Model (per region, vectorised with numpy per day; fingerprints in :mod:`.fingerp
   for the region's "popular" functions (>= 1 request/min in Fig. 3a), Poisson traffic following the
   same day and diurnal profile so the region's 31-day requests match Fig. 1; pods, execution time
   and CPU are simple per-function models (approximate, documented in the notebook).
-- **Per-request table** (day 30 only, like the release): a few requests per day-30 pod.
+- **Per-request table** (day 30 only, like the release): by default a few requests per day-30 pod.
+  With ``request_rows=N`` (release size: R1 alone has 364 M rows), exactly N rows split over the
+  regions by their requests that day; each pod first gets a lifetime independent of N (a share
+  serve only their cold-start request; the others live a LogNormal time, popular functions' pods
+  longer, censored at the end of the day), then its rows: the cold-start request at ``ready``, the
+  last one ending the lifetime, the rest uniform in between, their number multinomial by function
+  request weight x lifetime. Written in part files of at most ``chunk_rows`` rows, each built,
+  written and freed (memory flat in N); Fig. 17's utility ratios do not depend on N.
 
 Not modelled: timer bursts at minute boundaries, the pod-allocation multimodality, per-function
 periodicity (peak-to-trough ratios), the R3 data gap. ``SYNTHETIC.json`` at the top of the output
@@ -524,6 +531,158 @@ def _day_requests(region: str, day: int, events: pl.DataFrame, fn: _Functions, f
 
 
 # ---------------------------------------------------------------------------------------------
+# per-request tables at a given size (request_rows=N): pod lifetimes first, then N rows in chunks
+REQUEST_CHUNK_ROWS = 4_000_000   # rows per part file (each built, written and freed in turn)
+P_SINGLE = 0.35                  # share of a non-popular function's pods that serve one request
+P_SINGLE_POPULAR = 0.10          # ... of a popular function's pods
+LIFE_MEDIAN_S = 90.0             # LogNormal median lifetime (s) of a multi-request pod
+LIFE_MEDIAN_POPULAR_S = 600.0    # ... of a popular function's pod
+LIFE_SIGMA = 1.6
+WEIGHT_FLOOR = 0.1               # request weight of a non-popular pod, relative to a mean pod
+_BYTE_HEX = np.array([f"{i:02x}".encode() for i in range(256)], dtype="S2")
+
+
+def request_split(request_rows: int, regions: tuple[str, ...], day: int,
+                  min_rows: dict[str, int]) -> dict[str, int]:
+    """Rows of each region's request table: ``request_rows`` split in proportion to the regions'
+    requests on ``day`` (``n_requests`` x day multiplier, largest remainder), except that a region
+    gets at least ``min_rows[r]`` (fixed there, the rest split over the others again)."""
+    w = {r: REGION_TARGETS[r].n_requests * day_multipliers(REGION_TARGETS[r])[day]
+            / day_multipliers(REGION_TARGETS[r]).sum() for r in regions}
+    need = sum(min_rows.values())
+    if request_rows < need:
+        raise ValueError(f"request_rows={request_rows} is too small: the last day's pods need at "
+                         f"least {need} rows (2 per pod: {min_rows}); pass a larger request_rows "
+                         "or a smaller scale")
+    fixed: dict[str, int] = {r: 0 for r in regions if min_rows[r] == 0}  # no pods, no rows
+    if len(fixed) == len(regions) and request_rows:
+        raise ValueError(f"request_rows={request_rows}: no region has a cold start on day {day}")
+    while True:
+        free = [r for r in regions if r not in fixed]
+        alloc = _largest_remainder(request_rows - sum(fixed.values()),
+                                   np.array([w[r] for r in free], dtype=float))
+        short = [r for r, a in zip(free, alloc) if a < min_rows[r]]
+        if not short:
+            return {**fixed, **dict(zip(free, (int(a) for a in alloc)))}
+        fixed.update({r: min_rows[r] for r in short})
+
+
+@dataclass
+class _Pods:
+    """Pods of one region-day (one per cold-start event), drawn independently of the row count."""
+    f: np.ndarray            # function index
+    ready: np.ndarray        # s: cold-start time + totalCost_cold_start (first request)
+    last_start: np.ndarray   # s: start of the last request
+    exec_first: np.ndarray   # s: execution time of the first request
+    exec_last: np.ndarray    # s: of the last request (ends the pod's useful lifetime)
+    k_min: np.ndarray        # 1 (single-request pod) or 2
+    weight: np.ndarray       # share of the extra requests (0 for single-request pods)
+
+
+def _day_pods(region: str, day: int, events: pl.DataFrame, fn: _Functions, f: np.ndarray,
+              seed: int) -> _Pods:
+    """Each pod's lifetime model: a share of pods serve only their cold-start request; the others
+    live a LogNormal time (popular functions' pods longer), censored at the end of the day, and
+    serve requests from ``ready`` to the end of their life. Independent of the number of rows."""
+    ri = REGIONS.index(region)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, ri, day, 4]))
+    n = len(f)
+    pop = fn.popular[f]
+    single = rng.random(n) < np.where(pop, P_SINGLE_POPULAR, P_SINGLE)
+    if n and single.all():
+        single[int(np.argmax(fn.req_weight[f] + fn.weight[f]))] = False
+    life = rng.lognormal(np.log(np.where(pop, LIFE_MEDIAN_POPULAR_S, LIFE_MEDIAN_S)), LIFE_SIGMA)
+    exec_first = fn.exec_s[f] * np.exp(0.3 * rng.standard_normal(n))
+    exec_last = fn.exec_s[f] * np.exp(0.3 * rng.standard_normal(n))
+    ready = events["time"].to_numpy() + events["totalCost_cold_start"].to_numpy()
+    end = np.minimum(ready + np.maximum(life, exec_first + exec_last), (day + 1) * DAY_S)
+    last_start = np.where(single, ready, np.maximum(end - exec_last, ready))
+    exec_last = np.where(single, exec_first, exec_last)
+    per_func = np.bincount(f, minlength=fn.n)[f]
+    share = fn.req_weight[f] / per_func + WEIGHT_FLOOR / max(n, 1)
+    weight = np.where(single, 0.0, share * (last_start + exec_last - ready))
+    return _Pods(f, ready, last_start, exec_first, exec_last,
+                 np.where(single, 1, 2).astype(np.int64), weight)
+
+
+def _request_counts(region: str, day: int, pods: _Pods, n_rows: int, seed: int) -> np.ndarray:
+    """Rows per pod: its minimum (1 or 2) plus a multinomial share of the rest by pod weight."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, REGIONS.index(region), day, 5]))
+    extra = n_rows - int(pods.k_min.sum())
+    if extra < 0:
+        raise ValueError(f"{region}: {n_rows} request rows cannot cover {len(pods.f)} pods")
+    w = pods.weight / pods.weight.sum()
+    return pods.k_min + rng.multinomial(extra, w)
+
+
+def _fast_hex_ids(rng: np.random.Generator, n: int) -> pl.Series:
+    """``n`` random 64-hex request ids (32 random bytes each)."""
+    b = rng.integers(0, 256, (n, 32), dtype=np.uint8)
+    return pl.Series(_BYTE_HEX[b].view("S64").ravel()).cast(pl.String)
+
+
+def _chunk_requests(region: str, day: int, chunk: int, lo: int, hi: int, pods: _Pods,
+                    pod_cols: pl.DataFrame, ends: np.ndarray, counts: np.ndarray, fn: _Functions,
+                    seed: int) -> pl.DataFrame:
+    """Rows ``lo``..``hi``-1 of a region's request table (pods laid out one after another): a pod's
+    first row is its cold-start request at ``ready``, its last ends its lifetime, the rest fall
+    uniformly in between."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, REGIONS.index(region), day, 3, chunk]))
+    rows = np.arange(lo, hi, dtype=np.int64)
+    n = len(rows)
+    p = np.searchsorted(ends, rows, side="right")
+    pos = rows - (ends - counts)[p]
+    first = pos == 0
+    last = (pos == counts[p] - 1) & ~first
+    ready, last_start = pods.ready[p], pods.last_start[p]
+    fr = pods.f[p]
+    mid = ready + rng.random(n) * (last_start - ready)
+    time_worker = np.round(np.where(first, ready, np.where(last, last_start, mid)), 3)
+    exe = np.where(first, pods.exec_first[p], np.where(
+        last, pods.exec_last[p], fn.exec_s[fr] * np.exp(0.3 * rng.standard_normal(n))))
+    new_ids = _fast_hex_ids(rng, n)
+    strings = pod_cols.select(pl.all().gather(p))
+    df = pl.DataFrame({
+        "time_worker": time_worker,
+        "time_frontend": np.round(time_worker - rng.uniform(0.001, 0.02, n), 3),
+        "totalCost_worker": np.round(exe, 6), "workerCost": np.round(0.95 * exe, 6),
+        "runtimeCost": np.round(0.9 * exe, 6), "totalCost_frontend": np.round(exe + 0.01, 6),
+        "frontendCost": np.round(rng.uniform(0.001, 0.005, n), 6),
+        "busCost": np.round(rng.uniform(0.0005, 0.002, n), 6),
+        "readBodyCost": np.round(rng.uniform(0.0, 0.001, n), 6),
+        "writeRspCost": np.round(rng.uniform(0.0, 0.001, n), 6),
+        "cpu_usage": np.round(np.minimum(fn.cpu_use[fr] * np.exp(0.2 * rng.standard_normal(n)),
+                                         fn.cpu_cores[fr]), 4),
+        "memory_usage": np.round(rng.uniform(0.2, 0.8, n) * fn.mem_mb[fr], 3),
+        "requestBodySize": np.round(rng.lognormal(6.0, 1.5, n)),
+        "_first": first,
+    })
+    return (pl.concat([df, strings], how="horizontal")
+            .with_columns(requestID=pl.when(pl.col("_first")).then(pl.col("_event_id"))
+                          .otherwise(new_ids))
+            .select([pl.col(c).cast(t) for c, t in schema.REQUEST.items()]))
+
+
+def _write_requests(rdir: Path, region: str, day: int, events: pl.DataFrame, fn: _Functions,
+                    f: np.ndarray, seed: int, n_rows: int, chunk_rows: int) -> int:
+    """Write ``n_rows`` request rows of ``day``'s pods as ``{region}_part-{k:05d}.csv`` files of at
+    most ``chunk_rows`` rows; return the rows written."""
+    pods = _day_pods(region, day, events, fn, f, seed)
+    counts = _request_counts(region, day, pods, n_rows, seed)
+    ends = np.cumsum(counts)
+    pod_cols = events.select("clusterName", "funcName", "podID", "userID",
+                             pl.col("requestID").alias("_event_id"))
+    written = 0
+    for chunk, lo in enumerate(range(0, max(n_rows, 1), chunk_rows)):
+        hi = min(lo + chunk_rows, n_rows)
+        df = _chunk_requests(region, day, chunk, lo, hi, pods, pod_cols, ends, counts, fn, seed)
+        df.write_csv(rdir / f"{region}_part-{chunk:05d}.csv", float_scientific=False)
+        written += df.height
+        del df
+    return written
+
+
+# ---------------------------------------------------------------------------------------------
 def _check_args(scale: float, n_days: int, regions: tuple[str, ...], parts: tuple[str, ...],
                 series: tuple[str, ...], functions: float = 1.0) -> None:
     if not (isinstance(scale, (int, float)) and 0 < scale <= 10):
@@ -543,6 +702,14 @@ def _check_args(scale: float, n_days: int, regions: tuple[str, ...], parts: tupl
     if bad:
         raise ValueError(f"the generator cannot produce series {bad[0]!r}; it writes "
                          f"{', '.join(DEFAULT_SERIES)}")
+
+
+def _check_request_args(request_rows: int | None, chunk_rows: int, parts: tuple[str, ...]) -> None:
+    for name, v in (("request_rows", request_rows), ("chunk_rows", chunk_rows)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1):
+            raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
+    if request_rows is not None and "per_request" not in parts:
+        raise ValueError("request_rows sizes the per_request tables; add per_request to parts")
 
 
 def is_generated(path: Path) -> bool:
@@ -574,7 +741,8 @@ def _check_out_dir(out_dir: Path, overwrite: bool) -> None:
 def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: int = N_DAYS,
                    regions: tuple[str, ...] = REGIONS, parts: tuple[str, ...] = ALL_PARTS,
                    series: tuple[str, ...] = DEFAULT_SERIES, overwrite: bool = False,
-                   progress: bool = False, meta: str = "auto", functions: float = 1.0) -> Path:
+                   progress: bool = False, meta: str = "auto", functions: float = 1.0,
+                   request_rows: int | None = None, chunk_rows: int = REQUEST_CHUNK_ROWS) -> Path:
     """Write a synthetic trace in the release layout (§2.2) to ``out_dir``; return its path.
 
     ``scale`` 1.0 = the paper's size (11.9 M cold starts over 5 regions, 31 days); cold starts and
@@ -587,9 +755,16 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
     place. Same arguments -> byte-identical files. An existing ``out_dir`` is refused unless
     ``overwrite``, and even then unless it is empty or holds this generator's manifest
     (:func:`is_generated`): a user's folder is never deleted.
+
+    ``request_rows``: None writes the small default request table (a few requests per pod of the
+    last day, one file per region); an integer N writes exactly N rows over the regions, split by
+    :func:`request_split`, over each region's last-day pods by the pod lifetime model of
+    :func:`_day_pods` (lifetimes do not depend on N), as part files of at most ``chunk_rows`` rows
+    each built, written and freed in turn (memory flat in N). Both are recorded in the manifest.
     """
     regions, parts, series = tuple(regions), tuple(parts), tuple(series)
     _check_args(scale, n_days, regions, parts, series, functions)
+    _check_request_args(request_rows, chunk_rows, parts)
     out_dir = Path(out_dir)
     _check_out_dir(out_dir, overwrite)
     if meta not in ("auto", "public", "synthetic"):
@@ -602,7 +777,7 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
     tmp = cachefiles.temp_sibling(out_dir, folder=True)
     try:
         manifest = _generate_into(tmp, scale, seed, n_days, regions, parts, series, table,
-                                  meta_source, progress, functions)
+                                  meta_source, progress, functions, request_rows, chunk_rows)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
         if out_dir.exists() and overwrite:
             _check_out_dir(out_dir, overwrite)  # still ours (or empty) after generating
@@ -624,7 +799,8 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
 
 def _generate_into(root: Path, scale: float, seed: int, n_days: int, regions: tuple[str, ...],
                    parts: tuple[str, ...], series: tuple[str, ...], table: pl.DataFrame,
-                   meta_source: str, progress: bool, functions: float = 1.0) -> dict:
+                   meta_source: str, progress: bool, functions: float = 1.0,
+                   request_rows: int | None = None, chunk_rows: int = REQUEST_CHUNK_ROWS) -> dict:
     """Write every region of the trace under ``root``; return the manifest (one region at a time:
     :func:`_write_region` writes the files, :func:`_region_manifest` records what it wrote)."""
     bar = tqdm(total=len(regions) * n_days, desc=f"synthetic trace scale={scale:g}",
@@ -637,14 +813,24 @@ def _generate_into(root: Path, scale: float, seed: int, n_days: int, regions: tu
         "function_meta_source": meta_source, "regions": {},
         "note": "synthetic trace calibrated to numbers read from the paper; not the paper's data",
     }
+    per_days = {r: _largest_remainder(int(round(REGION_TARGETS[r].n_cold_starts * scale)),
+                                      day_multipliers(REGION_TARGETS[r]))[:n_days] for r in regions}
+    split: dict[str, int | None] = {r: None for r in regions}
+    if request_rows is not None:
+        split = request_split(request_rows, regions, n_days - 1,
+                              {r: 2 * int(per_days[r][-1]) for r in regions})
+        manifest["request_rows"] = request_rows
+        manifest["request_chunk_rows"] = chunk_rows
     for region in regions:
         fn, r2meta = _region_functions(region, functions, seed, table)
-        per_day = _largest_remainder(int(round(REGION_TARGETS[region].n_cold_starts * scale)),
-                                     day_multipliers(REGION_TARGETS[region]))[:n_days]
-        class_counts, n_requests = _write_region(root, region, scale, seed, n_days, parts, series,
-                                                 fn, per_day, bar)
+        per_day = per_days[region]
+        class_counts, n_requests, n_req_rows = _write_region(
+            root, region, scale, seed, n_days, parts, series, fn, per_day, bar,
+            request_rows=split[region], chunk_rows=chunk_rows)
         manifest["regions"][region] = _region_manifest(region, n_days, fn, per_day, class_counts,
                                                        n_requests if "quantiles" in parts else None)
+        if request_rows is not None:
+            manifest["regions"][region]["request_rows"] = n_req_rows
         if region == "R2" and "runtime_triggerType" in parts and r2meta is not None:
             mdir = root / "runtime_triggerType"
             mdir.mkdir(parents=True)
@@ -667,9 +853,12 @@ def _region_dirs(root: Path, region: str, parts: tuple[str, ...], series: tuple[
 
 
 def _write_region(root: Path, region: str, scale: float, seed: int, n_days: int, parts: tuple[str, ...],
-                  series: tuple[str, ...], fn: "_Functions", per_day: np.ndarray, bar) -> tuple[np.ndarray, float]:
+                  series: tuple[str, ...], fn: "_Functions", per_day: np.ndarray, bar, *,
+                  request_rows: int | None = None, chunk_rows: int = REQUEST_CHUNK_ROWS
+                  ) -> tuple[np.ndarray, float, int]:
     """Write one region day by day (cold starts, series, the last day's request table); return the
-    pool-class counts of its cold starts and its total requests."""
+    pool-class counts of its cold starts, its total requests (series) and its request-table rows
+    (``request_rows`` of them in part files, or the small default table when None)."""
     target = REGION_TARGETS[region]
     mult = day_multipliers(target)
     intensity = diurnal_intensity(target)
@@ -682,6 +871,7 @@ def _write_region(root: Path, region: str, scale: float, seed: int, n_days: int,
     n_requests = 0.0
     prev_last = np.zeros(fn.n)
     offset = 0
+    n_req_rows = 0
     for day in range(n_days):
         n = int(per_day[day])
         events, f = _day_events(region, day, n, fn, seed, offset, pod_base, intensity)
@@ -699,10 +889,16 @@ def _write_region(root: Path, region: str, scale: float, seed: int, n_days: int,
         if "per_request" in parts and day == n_days - 1:
             rdir = root / "per_request" / region
             rdir.mkdir(parents=True)
-            _day_requests(region, day, events, fn, f, seed).write_csv(
-                rdir / f"{region}_part-00000.csv", float_scientific=False)
+            if request_rows is None:
+                req = _day_requests(region, day, events, fn, f, seed)
+                req.write_csv(rdir / f"{region}_part-00000.csv", float_scientific=False)
+                n_req_rows = req.height
+                del req
+            else:
+                n_req_rows = _write_requests(rdir, region, day, events, fn, f, seed, request_rows,
+                                             chunk_rows)
         bar.update(1)
-    return class_counts, n_requests
+    return class_counts, n_requests, n_req_rows
 
 
 def _region_manifest(region: str, n_days: int, fn: "_Functions", per_day: np.ndarray,

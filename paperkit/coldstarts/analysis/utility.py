@@ -59,13 +59,14 @@ def utility_ratios(cs: pl.LazyFrame, req: pl.LazyFrame, day: int = 30, keep_aliv
         )
         .filter(pl.col("cold_start") > 0)
         .select("region", "podID", "funcID", "cold_start", "useful", "ratio", "censored")
-        .collect().sort(["region", "podID"])
+        .collect(engine="streaming").sort(["region", "podID"])
     )
 
 
 def coverage(cs: pl.LazyFrame, ratios: pl.DataFrame, day: int = 30) -> pl.DataFrame:
     """Per region: pods cold-started on ``day``, pods with a ratio, matched share, censored share."""
-    n = cs.filter(pl.col("day") == day).group_by("region").agg(pl.len().alias("pods_day")).collect()
+    n = (cs.filter(pl.col("day") == day).group_by("region").agg(pl.len().alias("pods_day"))
+         .collect(engine="streaming"))
     r = ratios.group_by("region").agg(pl.len().alias("pods_with_ratio"), pl.col("censored").mean().alias("censored_share"))
     return (
         n.join(r, on="region", how="left").with_columns(pl.col("pods_with_ratio").fill_null(0))
@@ -88,3 +89,49 @@ def ratio_summary(ratios: pl.DataFrame, group: str) -> pl.DataFrame:
     per = agg(ratios)
     allr = agg(ratios.with_columns(pl.lit("all").alias(group)))
     return pl.concat([per, allr]).sort(group)
+
+
+def pod_lifetimes(cs: pl.LazyFrame, req: pl.LazyFrame, day: int = 30, keep_alive_s: float = KEEP_ALIVE_S,
+                  trace_end_s: float | None = None) -> pl.DataFrame:
+    """Per pod cold-started on ``day`` with request rows: region, podID, first (first request's
+    ``time_worker``), last_end (end of its last request), lifetime (s, ``last_end - first``),
+    n_requests, censored (``last_end + keep_alive_s`` past ``trace_end_s``, default the end of
+    ``day``). One streaming pass over the request table; sorted by region, podID."""
+    require(cs, ["region", "day", "podID"], "pod_lifetimes(cs)")
+    require(req, ["region", "podID", "time_worker", "totalCost_worker"], "pod_lifetimes(req)")
+    end = float((day + 1) * SECONDS_PER_DAY) if trace_end_s is None else float(trace_end_s)
+    pods = cs.filter(pl.col("day") == day).select("region", "podID").unique()
+    per_pod = (
+        req.select("region", "podID", "time_worker",
+                   (pl.col("time_worker") + pl.col("totalCost_worker").fill_null(0)).alias("t_end"))
+        .group_by("region", "podID")
+        .agg(pl.col("time_worker").min().alias("first"), pl.col("t_end").max().alias("last_end"),
+             pl.len().alias("n_requests"))
+    )
+    return (
+        per_pod.join(pods, on=["region", "podID"], how="semi")
+        .with_columns((pl.col("last_end") - pl.col("first")).clip(lower_bound=0.0).alias("lifetime"),
+                      (pl.col("last_end") + keep_alive_s > end).alias("censored"))
+        .select("region", "podID", "first", "last_end", "lifetime", "n_requests", "censored")
+        .collect(engine="streaming").sort(["region", "podID"])
+    )
+
+
+LIFETIME_QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9, 0.99)
+
+
+def lifetime_summary(lifetimes: pl.DataFrame) -> pl.DataFrame:
+    """Per region and 'all': pods, censored share, requests, and quantiles of the pod lifetime (s)
+    and of the requests per pod (``lifetime_qNN``, ``requests_qNN``), sorted by region."""
+    require(lifetimes, ["region", "lifetime", "n_requests", "censored"], "lifetime_summary")
+
+    def agg(df: pl.DataFrame) -> pl.DataFrame:
+        return df.group_by("region").agg(
+            pl.len().alias("pods"), pl.col("censored").mean().alias("censored_share"),
+            pl.col("n_requests").sum().alias("requests"),
+            *[pl.col("lifetime").quantile(q, interpolation="linear").alias(f"lifetime_q{round(q * 100):02d}")
+              for q in LIFETIME_QUANTILES],
+            *[pl.col("n_requests").cast(pl.Float64).quantile(q, interpolation="linear")
+              .alias(f"requests_q{round(q * 100):02d}") for q in LIFETIME_QUANTILES],
+        )
+    return pl.concat([agg(lifetimes), agg(lifetimes.with_columns(pl.lit("all").alias("region")))]).sort("region")
