@@ -200,6 +200,42 @@ def _rake(w: np.ndarray, margins: list[tuple[np.ndarray, dict[str, float]]],
     return w / w.sum()
 
 
+def _r2_identities(rng: np.random.Generator, r2_table: pl.DataFrame, n: int) -> tuple:
+    """``n`` rows of the Region 2 table (all of them at ``n`` = its height): (rows, funcName,
+    userID, pool, runtime, aggregated trigger) arrays."""
+    rows = np.sort(rng.choice(r2_table.height, n, replace=False))
+    meta = r2_table[rows.tolist()]
+    parts = [s.split("---") for s in meta["funcID"].to_list()]
+    func_name = np.array([int(p[0]) for p in parts])
+    user = np.array([int(p[1]) for p in parts])
+    pool = np.array([p[2] for p in parts], dtype=object)
+    runtime = np.array(meta["runtime"].to_list(), dtype=object)
+    trig = np.array([trigger_category(t) for t in meta["triggerType-invocationType"]], dtype=object)
+    return meta, func_name, user, pool, runtime, trig
+
+
+def _synthetic_identities(rng: np.random.Generator, target: RegionTarget,
+                          n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(funcName, userID, pool) of ``n`` synthetic functions: users with the region's share of
+    single-function users, pools drawn from the Region 2 pool mix (both size classes present)."""
+    sizes: list[int] = []
+    while sum(sizes) < n:
+        sizes.append(1 if rng.random() < target.single_function_users
+                     else 2 + int(rng.geometric(0.3)) - 1)
+    user_ids = rng.choice(np.arange(1, 20 * len(sizes) + 10), len(sizes), replace=False)
+    user = np.repeat(user_ids, sizes)[:n]
+    func_name = rng.choice(np.arange(1, 20 * n + 10), n, replace=False)
+    pools = list(R2_POOL_COUNTS)
+    p = np.array(list(R2_POOL_COUNTS.values()), dtype=float)
+    pool = np.array(pools, dtype=object)[rng.choice(len(pools), n, p=p / p.sum())]
+    size0 = [pool_size_class(x) for x in pool]
+    if "large" not in size0:   # keep both pool-size classes, so the large share is reachable
+        pool[-1] = "pool24-600-512"
+    elif "small" not in size0:
+        pool[-1] = "pool22-300-128"
+    return func_name, user, pool
+
+
 def _region_functions(region: str, functions: float, seed: int,
                       r2_table: pl.DataFrame) -> tuple[_Functions, pl.DataFrame | None]:
     """The region's functions: ``functions`` x the release's population (at least 3)."""
@@ -207,36 +243,13 @@ def _region_functions(region: str, functions: float, seed: int,
     ri = REGIONS.index(region)
     rng = np.random.default_rng(np.random.SeedSequence([seed, ri, 10_000]))
     n = max(int(round(target.n_functions * functions)), MIN_FUNCTIONS)
-    meta = None
     if region == "R2":
         n = min(n, r2_table.height)
-        rows = np.sort(rng.choice(r2_table.height, n, replace=False))
-        meta = r2_table[rows.tolist()]
-        parts = [s.split("---") for s in meta["funcID"].to_list()]
-        func_name = np.array([int(p[0]) for p in parts])
-        user = np.array([int(p[1]) for p in parts])
-        pool = np.array([p[2] for p in parts], dtype=object)
-        runtime = np.array(meta["runtime"].to_list(), dtype=object)
-        trig = np.array([trigger_category(t) for t in meta["triggerType-invocationType"]],
-                        dtype=object)
+        meta, func_name, user, pool, runtime, trig = _r2_identities(rng, r2_table, n)
     else:
-        sizes: list[int] = []
-        while sum(sizes) < n:
-            sizes.append(1 if rng.random() < target.single_function_users
-                         else 2 + int(rng.geometric(0.3)) - 1)
-        user_ids = rng.choice(np.arange(1, 20 * len(sizes) + 10), len(sizes), replace=False)
-        user = np.repeat(user_ids, sizes)[:n]
-        func_name = rng.choice(np.arange(1, 20 * n + 10), n, replace=False)
-        pools = list(R2_POOL_COUNTS)
-        p = np.array(list(R2_POOL_COUNTS.values()), dtype=float)
-        pool = np.array(pools, dtype=object)[rng.choice(len(pools), n, p=p / p.sum())]
-        size0 = [pool_size_class(x) for x in pool]
-        if "large" not in size0:   # keep both pool-size classes, so the large share is reachable
-            pool[-1] = "pool24-600-512"
-        elif "small" not in size0:
-            pool[-1] = "pool22-300-128"
-        runtime = np.array([""] * n, dtype=object)
-        trig = runtime
+        meta = None
+        func_name, user, pool = _synthetic_identities(rng, target, n)
+        runtime = trig = np.array([""] * n, dtype=object)
     cpu_mem = np.array([_pool_cpu_mem(s) for s in pool])
     cpu_cores, mem_mb = cpu_mem[:, 0] / 1000.0, cpu_mem[:, 1].astype(float)
     size = np.array([pool_size_class(s) for s in pool], dtype=object)
