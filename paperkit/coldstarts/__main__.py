@@ -48,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--overwrite", action="store_true",
                    help="replace OUT_DIR if it is empty or a trace written by this generator "
                         "(has SYNTHETIC.json); any other folder is refused")
+    g.add_argument("--request-format", choices=("csv", "zip"), default="csv",
+                   help="with --request-rows: write the request parts as CSV files (default) or "
+                        "packed in zips of 10 like the release (read without unzipping)")
     g.add_argument("--request-rows", type=positive_int, default=None, metavar="N",
                    help="write exactly N per-request rows (day 30, split over the regions, part "
                         f"files of at most {generate.REQUEST_CHUNK_ROWS:,} rows); default: a few "
@@ -84,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         path = generate.generate_trace(args.out_dir, args.scale, args.seed, n_days=args.days,
                                        regions=regions, parts=parts, overwrite=args.overwrite,
                                        progress=sys.stderr.isatty(), meta=args.meta,
-                                       functions=args.functions, request_rows=args.request_rows)
+                                       functions=args.functions, request_rows=args.request_rows,
+                                       request_format=args.request_format)
     except ValueError as exc:
         parser.error(str(exc))
     man = json.loads((path / generate.MANIFEST).read_text())

@@ -63,6 +63,7 @@ class BenchContext:
     seed: int
     parts: tuple[str, ...]
     request_rows: int | None = None
+    request_format: str = "zip"
 
 
 def step_generate(ctx: BenchContext) -> dict:
@@ -215,10 +216,10 @@ def step_requests_generate(ctx: BenchContext) -> dict:
     """Cold starts + ``ctx.request_rows`` request rows (part files) at ``ctx.scale``."""
     path = generate.generate_trace(ctx.data_dir, ctx.scale, ctx.seed, parts=ctx.parts,
                                    request_rows=ctx.request_rows, overwrite=True,
-                                   progress=sys.stderr.isatty())
+                                   progress=sys.stderr.isatty(), request_format=ctx.request_format)
     man = json.loads((path / generate.MANIFEST).read_text())
     return {"rows": sum(r["request_rows"] for r in man["regions"].values()),
-            "parts": len(list((path / "per_request").rglob("*.csv"))),
+            "parts": len(load.request_files(path)), "format": ctx.request_format,
             "request_csv_bytes": _tree_bytes(path / "per_request"), "csv_bytes": _tree_bytes(path)}
 
 
@@ -255,13 +256,13 @@ REQUEST_STEPS = [("requests_generate", step_requests_generate),
                  ("requests_figures", step_requests_figures)]
 
 
-def _one_size(folder: Path, scale: float, seed: int, rows: int) -> dict:
+def _one_size(folder: Path, scale: float, seed: int, rows: int, fmt: str = "zip") -> dict:
     """The three request steps on a fresh trace of ``rows`` request rows; removes the trace and its
     parquet cache afterwards, also on failure (only a folder this generator wrote)."""
     if folder.exists() and not generate.is_generated(folder):
         raise ValueError(f"{folder} exists and was not written by the generator; move it or pass "
                          "another --data-dir")
-    ctx = BenchContext(str(folder), scale, seed, REQUEST_PARTS, rows)
+    ctx = BenchContext(str(folder), scale, seed, REQUEST_PARTS, rows, fmt)
     res: dict = {"rows": rows}
     try:
         for name, _ in REQUEST_STEPS:
@@ -290,8 +291,9 @@ def request_lines(sizes: list[dict]) -> list[str]:
             f"{f['wall_s']:8.1f} {g['peak_rss_mb']:8.0f} {c['peak_rss_mb']:8.0f} {f['peak_rss_mb']:8.0f} "
             f"{s['disk_bytes'] / 1e9:8.2f} {g['wall_s'] / m:8.2f} {c['requests_convert_s'] / m:8.2f} "
             f"{f['wall_s'] / m:8.2f}")
-    lines.append("conv s: the request parts' CSV -> parquet only (the cold starts' conversion is "
-                 "requests_convert.cold_start_convert_s in the JSON)")
+    lines.append("conv s: the request parts -> parquet only (the cold starts' conversion is "
+                 "requests_convert.cold_start_convert_s in the JSON); disk: trace + parquet cache "
+                 "after the conversion")
     if len(sizes) >= 2:
         a, b = sizes[0], sizes[-1]
         growth = (b["requests_figures"]["wall_s"] / a["requests_figures"]["wall_s"]) / (b["rows"] / a["rows"])
@@ -306,12 +308,14 @@ def _size_tag(n: int) -> str:
     return f"{n // 10**6}M" if n % 10**6 == 0 else f"{n // 1000}K" if n % 1000 == 0 else str(n)
 
 
-def run_requests(base: str, scale: float, seed: int, sizes: tuple[int, ...]) -> dict:
+def run_requests(base: str, scale: float, seed: int, sizes: tuple[int, ...],
+                 fmt: str = "zip") -> dict:
     """The request group at each size (``<base>-<rows>`` folders, removed after each size); prints
     the table and writes ``build/bench/coldstarts-requests.json``."""
     load_before = os.getloadavg()
-    done = [_one_size(Path(f"{base}-{rows}"), scale, seed, rows) for rows in sizes]
+    done = [_one_size(Path(f"{base}-{rows}"), scale, seed, rows, fmt) for rows in sizes]
     report = {"paper": "coldstarts", "tier": "measured", "scale": scale, "seed": seed,
+              "request_format": fmt,
               "machine": _machine(), "loadavg_before": [round(x, 2) for x in load_before],
               "loadavg_after": [round(x, 2) for x in os.getloadavg()], "sizes": done}
     out = paths.build_dir() / "bench" / "coldstarts-requests.json"
@@ -340,7 +344,7 @@ def _run_step_child(name: str, ctx: BenchContext) -> dict:
            "--data-dir", ctx.data_dir, "--scale", repr(ctx.scale), "--seed", str(ctx.seed),
            "--parts", ",".join(ctx.parts)]
     if ctx.request_rows is not None:
-        cmd += ["--request-rows", str(ctx.request_rows)]
+        cmd += ["--request-rows", str(ctx.request_rows), "--request-format", ctx.request_format]
     p = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
     if p.returncode != 0:
         raise SystemExit(f"bench step {name} failed (exit {p.returncode})")
@@ -387,11 +391,15 @@ def main(argv: list[str] | None = None) -> int:
                          "optional K or M suffix (default 10M,50M,150M)")
     ap.add_argument("--step", choices=[n for n, _ in STEPS + REQUEST_STEPS], help=argparse.SUPPRESS)
     ap.add_argument("--request-rows", type=positive_int, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--request-format", choices=("zip", "csv"), default="zip",
+                    help="request parts of the 'requests' group: zip (default; packed like the "
+                         "release's zips and read without unzipping) or csv (unzipped)")
     args = ap.parse_args(argv)
     data_dir = args.data_dir or str(paths.cache_dir() / "coldstarts" /
                                     f"bench-scale{args.scale:g}-seed{args.seed}")
     ctx = BenchContext(data_dir, args.scale, args.seed,
-                       tuple(p for p in args.parts.split(",") if p), args.request_rows)
+                       tuple(p for p in args.parts.split(",") if p), args.request_rows,
+                       args.request_format)
     if args.step:
         print(json.dumps(_run_step_here(args.step, ctx)))
         return 0
@@ -417,7 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     if REQUESTS in selected:
         base = (args.data_dir or str(paths.cache_dir() / "coldstarts" /
                                      f"bench-requests-scale{args.scale:g}-seed{args.seed}"))
-        run_requests(base, args.scale, args.seed, args.request_sizes)
+        run_requests(base, args.scale, args.seed, args.request_sizes, args.request_format)
     return 0
 
 

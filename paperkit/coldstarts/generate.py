@@ -57,6 +57,7 @@ import math
 import os
 import shutil
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -676,22 +677,62 @@ def _chunk_requests(region: str, day: int, chunk: int, lo: int, hi: int, pods: _
             .select([pl.col(c).cast(t) for c, t in schema.REQUEST.items()]))
 
 
+PARTS_PER_ZIP = 10               # request parts per zip with request_format="zip" (R1's release zips)
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member time: same arguments, same zip bytes
+
+
+class _PartWriter:
+    """Writes request parts as CSV files, or as CSV members of zips of ``PARTS_PER_ZIP`` parts
+    named like the release's (``R1_00000_00009.zip``), deflated as they are written."""
+
+    def __init__(self, rdir: Path, region: str, n_parts: int, fmt: str) -> None:
+        self.rdir, self.region, self.n_parts, self.fmt = rdir, region, n_parts, fmt
+        self._zip: zipfile.ZipFile | None = None
+
+    def write(self, k: int, df: pl.DataFrame) -> None:
+        name = f"{self.region}_part-{k:05d}.csv"
+        if self.fmt == "csv":
+            df.write_csv(self.rdir / name, float_scientific=False)
+            return
+        if k % PARTS_PER_ZIP == 0:
+            self.close()
+            last = min(k + PARTS_PER_ZIP, self.n_parts) - 1
+            self._zip = zipfile.ZipFile(self.rdir / f"{self.region}_{k:05d}_{last:05d}.zip", "w",
+                                        compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+        info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+        info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+        with self._zip.open(info, "w", force_zip64=True) as fh:
+            df.write_csv(fh, float_scientific=False)
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+            self._zip = None
+
+
 def _write_requests(rdir: Path, region: str, day: int, events: pl.DataFrame, fn: _Functions,
-                    f: np.ndarray, seed: int, n_rows: int, chunk_rows: int) -> int:
+                    f: np.ndarray, seed: int, n_rows: int, chunk_rows: int,
+                    fmt: str = "csv") -> int:
     """Write ``n_rows`` request rows of ``day``'s pods as ``{region}_part-{k:05d}.csv`` files of at
-    most ``chunk_rows`` rows; return the rows written."""
+    most ``chunk_rows`` rows (``fmt="zip"``: as members of zips, see :class:`_PartWriter`);
+    return the rows written."""
     pods = _day_pods(region, day, events, fn, f, seed)
     counts = _request_counts(region, day, pods, n_rows, seed)
     ends = np.cumsum(counts)
     pod_cols = events.select("clusterName", "funcName", "podID", "userID",
                              pl.col("requestID").alias("_event_id"))
     written = 0
-    for chunk, lo in enumerate(range(0, max(n_rows, 1), chunk_rows)):
-        hi = min(lo + chunk_rows, n_rows)
-        df = _chunk_requests(region, day, chunk, lo, hi, pods, pod_cols, ends, counts, fn, seed)
-        df.write_csv(rdir / f"{region}_part-{chunk:05d}.csv", float_scientific=False)
-        written += df.height
-        del df
+    starts = range(0, max(n_rows, 1), chunk_rows)
+    out = _PartWriter(rdir, region, len(starts), fmt)
+    try:
+        for chunk, lo in enumerate(starts):
+            hi = min(lo + chunk_rows, n_rows)
+            df = _chunk_requests(region, day, chunk, lo, hi, pods, pod_cols, ends, counts, fn, seed)
+            out.write(chunk, df)
+            written += df.height
+            del df
+    finally:
+        out.close()
     return written
 
 
@@ -717,7 +758,11 @@ def _check_args(scale: float, n_days: int, regions: tuple[str, ...], parts: tupl
                          f"{', '.join(DEFAULT_SERIES)}")
 
 
-def _check_request_args(request_rows: int | None, chunk_rows: int, parts: tuple[str, ...]) -> None:
+def _check_request_args(request_rows: int | None, chunk_rows: int, parts: tuple[str, ...],
+                        request_format: str = "csv") -> None:
+    if request_format not in ("csv", "zip") or (request_format == "zip" and request_rows is None):
+        raise ValueError(f"request_format must be 'csv' or 'zip' (zip: parts packed like the "
+                         f"release's zips; needs request_rows), got {request_format!r}")
     for name, v in (("request_rows", request_rows), ("chunk_rows", chunk_rows)):
         if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1):
             raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
@@ -755,7 +800,8 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
                    regions: tuple[str, ...] = REGIONS, parts: tuple[str, ...] = ALL_PARTS,
                    series: tuple[str, ...] = DEFAULT_SERIES, overwrite: bool = False,
                    progress: bool = False, meta: str = "auto", functions: float = 1.0,
-                   request_rows: int | None = None, chunk_rows: int = REQUEST_CHUNK_ROWS) -> Path:
+                   request_rows: int | None = None, chunk_rows: int = REQUEST_CHUNK_ROWS,
+                   request_format: str = "csv") -> Path:
     """Write a synthetic trace in the release layout (§2.2) to ``out_dir``; return its path.
 
     ``scale`` 1.0 = the paper's size (11.9 M cold starts over 5 regions, 31 days); cold starts and
@@ -769,15 +815,14 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
     ``overwrite``, and even then unless it is empty or holds this generator's manifest
     (:func:`is_generated`): a user's folder is never deleted.
 
-    ``request_rows``: None writes the small default request table (a few requests per pod of the
-    last day, one file per region); an integer N writes exactly N rows over the regions, split by
-    :func:`request_split`, over each region's last-day pods by the pod lifetime model of
-    :func:`_day_pods` (lifetimes do not depend on N), as part files of at most ``chunk_rows`` rows
-    each built, written and freed in turn (memory flat in N). Both are recorded in the manifest.
+    ``request_rows``: None writes a small request table (a few requests per last-day pod); N writes
+    exactly N rows (:func:`request_split` over regions, :func:`_day_pods` lifetimes independent of
+    N) in parts of at most ``chunk_rows`` rows, each built, written and freed (memory flat in N),
+    as CSV files or (``request_format="zip"``) packed in zips of 10 like the release's.
     """
     regions, parts, series = tuple(regions), tuple(parts), tuple(series)
     _check_args(scale, n_days, regions, parts, series, functions)
-    _check_request_args(request_rows, chunk_rows, parts)
+    _check_request_args(request_rows, chunk_rows, parts, request_format)
     out_dir = Path(out_dir)
     _check_out_dir(out_dir, overwrite)
     if meta not in ("auto", "public", "synthetic"):
@@ -790,7 +835,8 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
     tmp = cachefiles.temp_sibling(out_dir, folder=True)
     try:
         manifest = _generate_into(tmp, scale, seed, n_days, regions, parts, series, table,
-                                  meta_source, progress, functions, request_rows, chunk_rows)
+                                  meta_source, progress, functions, request_rows, chunk_rows,
+                                  request_format)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
         if out_dir.exists() and overwrite:
             _check_out_dir(out_dir, overwrite)  # still ours (or empty) after generating
@@ -813,7 +859,8 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
 def _generate_into(root: Path, scale: float, seed: int, n_days: int, regions: tuple[str, ...],
                    parts: tuple[str, ...], series: tuple[str, ...], table: pl.DataFrame,
                    meta_source: str, progress: bool, functions: float = 1.0,
-                   request_rows: int | None = None, chunk_rows: int = REQUEST_CHUNK_ROWS) -> dict:
+                   request_rows: int | None = None, chunk_rows: int = REQUEST_CHUNK_ROWS,
+                   request_format: str = "csv") -> dict:
     """Write every region of the trace under ``root``; return the manifest (one region at a time:
     :func:`_write_region` writes the files, :func:`_region_manifest` records what it wrote)."""
     bar = tqdm(total=len(regions) * n_days, desc=f"synthetic trace scale={scale:g}",
@@ -834,12 +881,13 @@ def _generate_into(root: Path, scale: float, seed: int, n_days: int, regions: tu
                               {r: 2 * int(per_days[r][-1]) for r in regions})
         manifest["request_rows"] = request_rows
         manifest["request_chunk_rows"] = chunk_rows
+        manifest["request_format"] = request_format
     for region in regions:
         fn, r2meta = _region_functions(region, functions, seed, table)
         per_day = per_days[region]
         class_counts, n_requests, n_req_rows = _write_region(
             root, region, scale, seed, n_days, parts, series, fn, per_day, bar,
-            request_rows=split[region], chunk_rows=chunk_rows)
+            request_rows=split[region], chunk_rows=chunk_rows, request_format=request_format)
         manifest["regions"][region] = _region_manifest(region, n_days, fn, per_day, class_counts,
                                                        n_requests if "quantiles" in parts else None)
         if request_rows is not None:
@@ -867,8 +915,8 @@ def _region_dirs(root: Path, region: str, parts: tuple[str, ...], series: tuple[
 
 def _write_region(root: Path, region: str, scale: float, seed: int, n_days: int, parts: tuple[str, ...],
                   series: tuple[str, ...], fn: "_Functions", per_day: np.ndarray, bar, *,
-                  request_rows: int | None = None, chunk_rows: int = REQUEST_CHUNK_ROWS
-                  ) -> tuple[np.ndarray, float, int]:
+                  request_rows: int | None = None, chunk_rows: int = REQUEST_CHUNK_ROWS,
+                  request_format: str = "csv") -> tuple[np.ndarray, float, int]:
     """Write one region day by day (cold starts, series, the last day's request table); return the
     pool-class counts of its cold starts, its total requests (series) and its request-table rows
     (``request_rows`` of them in part files, or the small default table when None)."""
@@ -909,7 +957,7 @@ def _write_region(root: Path, region: str, scale: float, seed: int, n_days: int,
                 del req
             else:
                 n_req_rows = _write_requests(rdir, region, day, events, fn, f, seed, request_rows,
-                                             chunk_rows)
+                                             chunk_rows, request_format)
         bar.update(1)
     return class_counts, n_requests, n_req_rows
 

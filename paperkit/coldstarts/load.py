@@ -36,9 +36,13 @@ import json
 import os
 import re
 import warnings
+import zipfile
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from paperkit import paths, registry
 from paperkit.coldstarts import cachefiles, generate, rules, schema, validate, widecsv
@@ -179,15 +183,19 @@ def _reusable(csv: Path, out: Path, side: Path, allow_dropped: bool) -> dict[str
     return dropped if (allow_dropped or not dropped) else None
 
 
-def _cached(csv: Path, root: Path, build, *, allow_dropped: bool = True, sink=None
-            ) -> tuple[Path, dict[str, int]]:
+def _cached(csv: Path, root: Path, build, *, allow_dropped: bool = True, sink=None,
+            member: str | None = None) -> tuple[Path, dict[str, int]]:
     """(parquet twin of ``csv``, {reason: rows dropped}); ``build(csv) -> (frame, dropped)``, or
-    instead ``sink(csv, tmp)`` writing the parquet itself (streamed; no rows dropped).
+    instead ``sink(csv, tmp)`` writing the parquet itself (streamed; no rows dropped). For a CSV
+    ``member`` of the zip ``csv``, the twin is ``<zip without .zip>/<member>.parquet`` and the
+    zip's size and mtime are the source stamp.
 
     A cache file built with dropped rows is re-used only when ``allow_dropped``; otherwise it is
     rebuilt, so that the default (raise) mode reports the invalid rows.
     """
     rel = csv.resolve().relative_to(root.resolve())
+    if member is not None:
+        rel = rel.with_suffix("") / member
     out = cache_root(root) / rel.with_suffix(".parquet")
     side = out.with_name(out.name + ".src.json")
     stamp = _src_stamp(csv)
@@ -445,22 +453,70 @@ def _sink_requests(region: str):
     return sink
 
 
-def request_files(data_dir: str | Path) -> list[tuple[str, Path]]:
-    """(region, CSV) of every per-request file (``per_request/R*/**.csv``), sorted."""
+def _arrow_type(dtype: pl.DataType) -> pa.DataType:
+    return {pl.Float64: pa.float64(), pl.Int64: pa.int64(), pl.String: pa.string()}[dtype]
+
+
+def _sink_zip_member(region: str, member: str):
+    """Streamed zip member -> parquet of one request file, without unzipping it to disk: the
+    member is inflated as a stream and parsed in record batches by pyarrow's CSV reader, each
+    batch appended to the parquet file. Same header check as a CSV; a value that does not parse
+    names the zip, the member and the column."""
+    def sink(zpath: Path, tmp: Path) -> None:
+        where = f"{zpath}!{member}"
+        with zipfile.ZipFile(zpath) as zf, zf.open(member) as fh:
+            line = fh.readline().decode("utf-8").rstrip("\r\n")
+            header = [c.strip().strip('"') for c in line.split(",")]
+            schema.check_columns(header, schema.REQUEST, where)
+            names = [c or f"_index{i}" for i, c in enumerate(header)]
+            types = {c: _arrow_type(t) for c, t in schema.REQUEST.items()}
+            out_schema = pa.schema([*types.items(), ("region", pa.string())])
+            try:
+                reader = pacsv.open_csv(fh, read_options=pacsv.ReadOptions(column_names=names),
+                                        convert_options=pacsv.ConvertOptions(
+                                            column_types=types, include_columns=list(types)))
+                with pq.ParquetWriter(tmp, out_schema, compression="zstd",
+                                      compression_level=REQUEST_ZSTD_LEVEL) as w:
+                    for batch in reader:
+                        w.write_batch(batch.append_column(
+                            "region", pa.array([region] * batch.num_rows, pa.string())))
+            except pa.ArrowInvalid as exc:
+                m = re.search(r"column #(\d+)", str(exc))
+                col = f"column {names[int(m.group(1))]!r}: " if m and int(m.group(1)) < len(names) else ""
+                raise ValueError(f"{where}: {col}{str(exc).splitlines()[0]}; fix the value or "
+                                 "delete the row (the zip may be damaged: download it again)") from None
+    return sink
+
+
+def request_files(data_dir: str | Path) -> list[tuple[str, Path, str | None]]:
+    """(region, file, zip member or None) of every per-request table, sorted: the CSVs
+    (``per_request/R*/**.csv``) and the CSV members of the release's zips
+    (``per_request/R*/*.zip``, read without unzipping)."""
     root = _as_dir(data_dir)
-    files = [(d.name, f) for d in _region_dirs(root / "per_request") for f in sorted(d.rglob("*.csv"))]
-    if not files:
-        raise ValueError(f"no per_request/R*/*.csv under {root}; the request tables are a separate "
-                         f"download; {_hint(root, 'huawei-requests')}")
-    return files
+    out: list[tuple[str, Path, str | None]] = []
+    for d in _region_dirs(root / "per_request"):
+        out += [(d.name, f, None) for f in sorted(d.rglob("*.csv"))]
+        for z in sorted(d.rglob("*.zip")):
+            try:
+                with zipfile.ZipFile(z) as zf:
+                    members = sorted(n for n in zf.namelist() if n.endswith(".csv"))
+            except zipfile.BadZipFile:
+                raise ValueError(f"{z}: not a readable zip; download it again") from None
+            out += [(d.name, z, m) for m in members]
+    if not out:
+        raise ValueError(f"no per_request/R*/*.csv or *.zip under {root}; the request tables are "
+                         f"a separate download; {_hint(root, 'huawei-requests')}")
+    return out
 
 
 def scan_requests(data_dir: str | Path) -> pl.LazyFrame:
-    """Lazy per-request rows (§2.5, day 30 only in the release) + ``region``. Each CSV is converted
-    once, streamed, into the parquet cache."""
+    """Lazy per-request rows (§2.5, day 30 only in the release) + ``region``. Each CSV, or CSV
+    member of a zip, is converted once, streamed, into the parquet cache."""
     root = _as_dir(data_dir)
-    return pl.scan_parquet([_cached(f, root, None, sink=_sink_requests(r))[0]
-                            for r, f in request_files(root)])
+    return pl.scan_parquet([
+        _cached(f, root, None, member=m,
+                sink=_sink_requests(r) if m is None else _sink_zip_member(r, m))[0]
+        for r, f, m in request_files(root)])
 
 
 # ---------------------------------------------------------------------------------------------

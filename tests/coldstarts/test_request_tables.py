@@ -191,3 +191,60 @@ def test_bench_request_sizes_option_is_strict(capsys):
     with pytest.raises(SystemExit) as exc:
         bench.main(["--steps", "requests", "--request-sizes", "1.5M"])
     assert exc.value.code == 2 and "--request-sizes" in capsys.readouterr().err
+
+
+# -- the release's zips, read without unzipping -----------------------------------------------
+def _gen_zip(path, rows=20_000, chunk=1_500, seed=4):
+    return generate.generate_trace(path, SCALE, seed, n_days=2, regions=REGIONS, parts=PARTS,
+                                   request_rows=rows, chunk_rows=chunk, request_format="zip")
+
+
+def test_zipped_parts_read_like_the_csv_parts(req_trace, tmp_path, cs_cache):
+    """Parts packed in zips of 10 (the release's naming) give the same rows as the CSV parts."""
+    z = _gen_zip(tmp_path / "z", chunk=3_000)
+    names = sorted(p.name for p in (z / "per_request" / "R2").iterdir())
+    assert names and all(re.fullmatch(r"R2_\d{5}_\d{5}\.zip", n) for n in names)
+    assert not list((z / "per_request").rglob("*.csv"))          # nothing unzipped on disk
+    key = ["region", "time_worker", "requestID"]
+    a = load.scan_requests(req_trace).collect().sort(key)
+    b = load.scan_requests(z).collect().sort(key)
+    assert a.height == b.height == 20_000 and a.equals(b)
+    members = load.request_files(z)
+    assert {m for _, _, m in members} >= {"R2_part-00000.csv"} and len(members) == len(
+        load.request_files(req_trace))
+
+
+def test_zips_are_deterministic_and_split_by_ten(tmp_path, cs_cache):
+    a, b = _gen_zip(tmp_path / "a"), _gen_zip(tmp_path / "b")
+    za = sorted((a / "per_request").rglob("*.zip"))
+    assert [p.read_bytes() for p in za] == [p.read_bytes() for p in sorted((b / "per_request").rglob("*.zip"))]
+    import zipfile
+    sizes = [len(zipfile.ZipFile(p).namelist()) for p in za if p.parent.name == "R2"]
+    assert sizes[0] == 10 and sum(sizes) > 10    # 1,500-row parts: more than one zip
+
+
+def test_a_bad_value_in_a_zip_member_names_zip_member_and_fix(tmp_path, cs_cache):
+    import zipfile
+    root = tmp_path / "t"
+    (root / "per_request" / "R2").mkdir(parents=True)
+    head = ",".join(schema.REQUEST)
+    good = ["2592000.5", "2592000.4", "ab" * 32, "1", "7", "pool22-300-128-0000000001", "3",
+            *["0.1"] * 8, "0.2", "100.5", "12.0"]
+    bad = list(good)
+    bad[3] = "x"                                            # clusterName must be an integer
+    with zipfile.ZipFile(root / "per_request" / "R2" / "R2_00000_00000.zip", "w") as zf:
+        zf.writestr("part-00000.csv", head + "\n" + ",".join(good) + "\n" + ",".join(bad) + "\n")
+    with pytest.raises(ValueError) as e:
+        load.scan_requests(root).collect()
+    msg = str(e.value)
+    assert "R2_00000_00000.zip!part-00000.csv" in msg and "fix the value or delete the row" in msg
+    with zipfile.ZipFile(root / "per_request" / "R2" / "R2_00000_00000.zip", "w") as zf:
+        zf.writestr("part-00000.csv", head.replace("podID", "pod") + "\n" + ",".join(good) + "\n")
+    with pytest.raises(ValueError, match=r"R2_00000_00000\.zip!part-00000\.csv: missing column 'podID'"):
+        load.scan_requests(root)
+
+
+def test_request_format_zip_needs_request_rows(tmp_path):
+    with pytest.raises(ValueError, match="request_format"):
+        generate.generate_trace(tmp_path / "x", SCALE, 0, n_days=1, regions=REGIONS, parts=PARTS,
+                                request_format="zip")
