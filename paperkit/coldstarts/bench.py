@@ -35,6 +35,7 @@ Timings are of this machine (tier ``measured``); say which machine when quoting 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -404,6 +405,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(_run_step_here(args.step, ctx)))
         return 0
     selected = _selected_steps(args.steps)
+    if "peer_duckdb" in selected and importlib.util.find_spec("duckdb") is None:
+        raise ValueError("the peer steps need DuckDB, the benchmark's optional dependency: "
+                         "`.venv/bin/pip install -e .[bench]` (or run --steps requests)")
     results = {}
     for name in selected:
         if name == REQUESTS:

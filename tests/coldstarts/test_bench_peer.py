@@ -21,3 +21,13 @@ def test_the_report_ends_with_the_paperkit_duckdb_line():
     lines = bench.peer_lines(res)
     assert lines[0] == "paperkit/pandas time ratio: 0.12, memory ratio: 0.25"
     assert re.fullmatch(r"paperkit/duckdb time ratio: 0\.10, memory ratio: 0\.50", lines[-1])
+
+
+def test_peer_steps_without_duckdb_stop_first_with_the_fix(monkeypatch, exit_2, tmp_path):
+    """No half-run benchmark: without DuckDB the peer steps are refused before anything runs."""
+    real = bench.importlib.util.find_spec
+    monkeypatch.setattr(bench.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "duckdb" else real(name, *a))
+    monkeypatch.setattr(bench, "_run_step_child", lambda *a, **k: pytest.fail("ran a step"))
+    err = exit_2(bench.main, ["--steps", "peer", "--data-dir", str(tmp_path / "t")])
+    assert "pip install -e .[bench]" in err and not (tmp_path / "t").exists()
