@@ -92,8 +92,9 @@ def test_papers_have_the_role_modules(paper):
 
 
 def test_nothing_in_the_repository_refers_outside_it():
-    """A fresh clone must work with nothing beside it: no tracked file names ../shared."""
-    out = subprocess.run(["git", "-C", str(paths.ROOT), "grep", "-n", "-I", "-e", "../shared",
-                          "--", ".", ":!tests/test_shape.py"],
+    """A fresh clone must work with nothing beside it: no tracked file (this one included) names
+    the reference folder that sits beside the checkout on the developers' machine."""
+    outside = "/".join(["..", "shared"])   # built, so that this file does not name it either
+    out = subprocess.run(["git", "-C", str(paths.ROOT), "grep", "-n", "-I", "-F", "-e", outside],
                          capture_output=True, text=True).stdout
     assert out == ""
