@@ -502,6 +502,28 @@ def _write_series(path: Path, day: int, cells: Cells, cols: list[str], integer: 
         fh.write(buf.tobytes())
 
 
+def _request_columns(rng: np.random.Generator, time_worker: np.ndarray, exe: np.ndarray,
+                     fn: _Functions, fr: np.ndarray) -> dict[str, np.ndarray]:
+    """The per-request columns that follow from a row's start (s), execution time (s) and
+    function: frontend time, the cost split, CPU (cores), memory (MB), body size (bytes). One
+    model for the default table and the tables at a given size (same draws, same order)."""
+    n = len(time_worker)
+    return {
+        "time_worker": time_worker,
+        "time_frontend": np.round(time_worker - rng.uniform(0.001, 0.02, n), 3),
+        "totalCost_worker": np.round(exe, 6), "workerCost": np.round(0.95 * exe, 6),
+        "runtimeCost": np.round(0.9 * exe, 6), "totalCost_frontend": np.round(exe + 0.01, 6),
+        "frontendCost": np.round(rng.uniform(0.001, 0.005, n), 6),
+        "busCost": np.round(rng.uniform(0.0005, 0.002, n), 6),
+        "readBodyCost": np.round(rng.uniform(0.0, 0.001, n), 6),
+        "writeRspCost": np.round(rng.uniform(0.0, 0.001, n), 6),
+        "cpu_usage": np.round(np.minimum(fn.cpu_use[fr] * np.exp(0.2 * rng.standard_normal(n)),
+                                         fn.cpu_cores[fr]), 4),
+        "memory_usage": np.round(rng.uniform(0.2, 0.8, n) * fn.mem_mb[fr], 3),
+        "requestBodySize": np.round(rng.lognormal(6.0, 1.5, n)),
+    }
+
+
 def _day_requests(region: str, day: int, events: pl.DataFrame, fn: _Functions, f: np.ndarray,
                   seed: int) -> pl.DataFrame:
     """Per-request rows of day-30 pods: the cold-start request plus a few warm ones."""
@@ -523,24 +545,13 @@ def _day_requests(region: str, day: int, events: pl.DataFrame, fn: _Functions, f
     ev_ids = events["requestID"].to_numpy()
     ids = np.where(pos == 0, ev_ids[row_ev], pl.Series(req_ids).cast(pl.String).to_numpy())
     df = pl.DataFrame({
-        "time_worker": time_worker,
-        "time_frontend": np.round(time_worker - rng.uniform(0.001, 0.02, n), 3),
+        **_request_columns(rng, time_worker, exe, fn, fr),
         "requestID": ids.astype(str),
         "clusterName": events["clusterName"].to_numpy()[row_ev],
         "funcName": events["funcName"].to_numpy()[row_ev],
         "podID": events["podID"].to_numpy()[row_ev].astype(str),
         "userID": events["userID"].to_numpy()[row_ev],
-        "totalCost_worker": np.round(exe, 6), "workerCost": np.round(0.95 * exe, 6),
-        "runtimeCost": np.round(0.9 * exe, 6), "totalCost_frontend": np.round(exe + 0.01, 6),
-        "frontendCost": np.round(rng.uniform(0.001, 0.005, n), 6),
-        "busCost": np.round(rng.uniform(0.0005, 0.002, n), 6),
-        "readBodyCost": np.round(rng.uniform(0.0, 0.001, n), 6),
-        "writeRspCost": np.round(rng.uniform(0.0, 0.001, n), 6),
-        "cpu_usage": np.round(np.minimum(fn.cpu_use[fr] * np.exp(0.2 * rng.standard_normal(n)),
-                                         fn.cpu_cores[fr]), 4),
-        "memory_usage": np.round(np.minimum(rng.uniform(0.2, 0.8, n) * fn.mem_mb[fr], fn.mem_mb[fr]), 3),
-        "requestBodySize": np.round(rng.lognormal(6.0, 1.5, n)),
-    }, schema=schema.REQUEST)
+    }).select([pl.col(c).cast(t) for c, t in schema.REQUEST.items()])
     return df.sort("time_worker", maintain_order=True)
 
 
@@ -657,18 +668,7 @@ def _chunk_requests(region: str, day: int, chunk: int, lo: int, hi: int, pods: _
     new_ids = _fast_hex_ids(rng, n)
     strings = pod_cols.select(pl.all().gather(p))
     df = pl.DataFrame({
-        "time_worker": time_worker,
-        "time_frontend": np.round(time_worker - rng.uniform(0.001, 0.02, n), 3),
-        "totalCost_worker": np.round(exe, 6), "workerCost": np.round(0.95 * exe, 6),
-        "runtimeCost": np.round(0.9 * exe, 6), "totalCost_frontend": np.round(exe + 0.01, 6),
-        "frontendCost": np.round(rng.uniform(0.001, 0.005, n), 6),
-        "busCost": np.round(rng.uniform(0.0005, 0.002, n), 6),
-        "readBodyCost": np.round(rng.uniform(0.0, 0.001, n), 6),
-        "writeRspCost": np.round(rng.uniform(0.0, 0.001, n), 6),
-        "cpu_usage": np.round(np.minimum(fn.cpu_use[fr] * np.exp(0.2 * rng.standard_normal(n)),
-                                         fn.cpu_cores[fr]), 4),
-        "memory_usage": np.round(rng.uniform(0.2, 0.8, n) * fn.mem_mb[fr], 3),
-        "requestBodySize": np.round(rng.lognormal(6.0, 1.5, n)),
+        **_request_columns(rng, time_worker, exe, fn, fr),
         "_first": first,
     })
     return (pl.concat([df, strings], how="horizontal")

@@ -234,6 +234,17 @@ class _TooManyFields(Exception):
     """A row of the CSV has more fields than its header (internal: read again, ragged)."""
 
 
+def _dtype_error(csv: Path, header: list[str], exc: Exception) -> ValueError:
+    """The error for a value of ``csv`` that does not parse as its released dtype, naming the
+    column when polars' message does."""
+    msg = str(exc)
+    col = next((c for c in header if f'"{c}"' in msg or f"'{c}'" in msg or f"`{c}`" in msg), None)
+    where = f"column {col!r}" if col else "a column"
+    return ValueError(f"{csv}: {where} does not parse as the released dtype "
+                      f"({exc.__class__.__name__}: {msg.splitlines()[0]}); fix the value or "
+                      "delete the row")
+
+
 def _read_rows(csv: Path, dtypes: dict[str, pl.DataType], header: list[str], *,
                ragged: bool = False) -> pl.DataFrame:
     """Read ``csv`` with the released dtypes; the field count comes from the header (short rows
@@ -249,12 +260,7 @@ def _read_rows(csv: Path, dtypes: dict[str, pl.DataType], header: list[str], *,
             pl.exceptions.InvalidOperationError) as exc:
         if not ragged and "more fields" in str(exc):
             raise _TooManyFields from None
-        col = next((c for c in header if f'"{c}"' in str(exc) or f"'{c}'" in str(exc)
-                    or f"`{c}`" in str(exc)), None)
-        where = f"column {col!r}" if col else "a column"
-        raise ValueError(f"{csv}: {where} does not parse as the released dtype "
-                         f"({exc.__class__.__name__}: {str(exc).splitlines()[0]}); fix the value "
-                         "or delete the row") from None
+        raise _dtype_error(csv, header, exc) from None
 
 
 def _drop_index(df: pl.DataFrame) -> pl.DataFrame:
@@ -444,12 +450,7 @@ def _sink_requests(region: str):
                 raise ValueError(f"{csv}: a row has more fields than the header's {len(header)}; "
                                  "fix or delete that row (the file may be damaged: extract it "
                                  "again)") from None
-            col = next((c for c in header if f'"{c}"' in str(exc) or f"'{c}'" in str(exc)
-                        or f"`{c}`" in str(exc)), None)
-            where = f"column {col!r}" if col else "a column"
-            raise ValueError(f"{csv}: {where} does not parse as the released dtype "
-                             f"({exc.__class__.__name__}: {str(exc).splitlines()[0]}); fix the "
-                             "value or delete the row") from None
+            raise _dtype_error(csv, header, exc) from None
     return sink
 
 
