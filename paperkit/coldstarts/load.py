@@ -466,8 +466,7 @@ def _sink_zip_member(region: str, member: str):
     def sink(zpath: Path, tmp: Path) -> None:
         where = f"{zpath}!{member}"
         with zipfile.ZipFile(zpath) as zf, zf.open(member) as fh:
-            line = fh.readline().decode("utf-8").rstrip("\r\n")
-            header = [c.strip().strip('"') for c in line.split(",")]
+            header = schema.parse_header(fh.readline().decode("utf-8"))
             schema.check_columns(header, schema.REQUEST, where)
             names = [c or f"_index{i}" for i, c in enumerate(header)]
             types = {c: _arrow_type(t) for c, t in schema.REQUEST.items()}

@@ -104,6 +104,11 @@ def read_header(path: Path) -> list[str]:
         line = f.readline()
     if not line.strip():
         raise ValueError(f"{path}: empty file, expected a CSV header")
+    return parse_header(line)
+
+
+def parse_header(line: str) -> list[str]:
+    """Column names of one CSV header line (surrounding spaces and quotes removed)."""
     return [c.strip().strip('"') for c in line.rstrip("\r\n").split(",")]
 
 

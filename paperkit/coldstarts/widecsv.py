@@ -34,7 +34,7 @@ def _body(raw: bytes, csv: Path) -> tuple[list[str], np.ndarray]:
     head = raw[: end if end >= 0 else len(raw)].decode("utf-8")
     if not head.strip():
         raise ValueError(f"{csv}: empty file, expected a CSV header")
-    names = [c.strip().strip('"') for c in head.split(",")]
+    names = schema.parse_header(head)
     stop = len(raw)
     while stop > end + 1 and raw[stop - 1] == _NL:   # trailing blank lines
         stop -= 1
