@@ -21,7 +21,7 @@ Returned frames:
 - :func:`scan_cold_starts`: the released columns (§2.3) + ``region`` (str "R1".."R5"); ``day`` is the
   released column (0..30).
 - :func:`scan_series`: per-minute series in **long form** ``region, day, time, funcID, value``,
-  one row per non-empty cell of the wide release file (read sparsely by :mod:`.widecsv`) (an absent row = empty cell: 0 for counts,
+  one row per non-empty cell of the wide release file, read sparsely by :mod:`.widecsv` (an absent row = empty cell: 0 for counts,
   no data for statistics). :func:`series_functions` gives every funcID column, including all-empty
   ones (Fig. 1's function count).
 - :func:`scan_requests`: per-request rows (§2.5) + ``region``.
