@@ -57,8 +57,8 @@ class History:
     ``minutes``/``requests``: its non-empty minutes (ascending) and their request counts;
     ``idle_start_s``/``idle_s``: its idle gaps at one pod (no request in flight) that separate
     busy stretches, ascending in start time; ``short_idle_per_day``: per day, how many further
-    idle gaps it had inside a minute-to-minute busy stretch (each shorter than
-    ``replay.REGULAR_FROM``'s spacing, 60/30 = 2 s: bin 0 of any histogram of minutes)."""
+    idle gaps it had between evenly spaced requests inside one minute (each shorter than 30 s:
+    bin 0 of a histogram of minutes; listing them would cost one number per request)."""
 
     region: str
     func_id: str

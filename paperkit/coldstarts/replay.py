@@ -11,10 +11,13 @@ e (``totalCost_avg``, s). Where the arrivals fall inside the minute is modelled 
 - **storage events** (OBS-A): a burst, all r requests at one instant, uniform in the minute (an
   upload of r objects);
 - **API gateway, HTTP, workflow and every other trigger**: Poisson arrivals, i.e. given r, r
-  uniform order statistics. For r >= :data:`REGULAR_FROM` the order statistics are replaced by
-  their expectations (even spacing): with 30 or more arrivals in a minute the largest Poisson
-  spacing is below 10 s (the shortest keep-alive studied) with probability about 0.9, so a pod
-  rarely idles long enough inside the minute to matter, and the minute costs O(1) to simulate;
+  uniform order statistics. One request is exactly that (uniform in the minute). For r >= 2 the
+  order statistics are replaced by their expectations, even spacing (60 s - e) / r, with a
+  uniform random phase: the minute then costs O(1) to replay whatever its r. Inside a minute
+  this misses the clumps of a Poisson stream (two requests close together may need two pods;
+  a spacing above a short keep-alive may cost a cold start); ``exact_poisson_below`` replays
+  minutes with fewer requests with the exact order statistics instead (the notebook measures
+  the difference);
 - **unknown trigger** (every function outside Region 2, where the release has no trigger table,
   and Region 2's ``unknown`` rows): treated as a timer if its series looks like one (at least 3
   non-empty minutes, the same count in each, and >= 90 % of the gaps between them equal), else as
@@ -36,10 +39,20 @@ import numpy as np
 import polars as pl
 
 from paperkit.coldstarts import load, rules
-from paperkit.coldstarts.platform import MINUTE_US, US, Explicit, Regular, Workload
+from paperkit.coldstarts.levels import CellTable
+from paperkit.coldstarts import platform
+from paperkit.coldstarts.platform import (MINUTE_US, US, ColdStartLatency, Explicit, SimResult,
+                                          Workload)
+from paperkit.coldstarts.policies import KeepAlivePolicy
 
-REGULAR_FROM = 30
-"""Poisson minutes with at least this many requests are evenly spaced (see the module doc)."""
+EXACT_POISSON_BELOW = 2
+"""Poisson minutes with 2 <= r < this many requests get explicit uniform order statistics; the
+others are evenly spaced with a random phase (module doc). The default, 2, makes every minute
+closed form: the release's ~80 M non-empty minutes carry ~300 M requests in minutes of 2 to 29,
+which a per-request path cannot replay in a minute on two cores."""
+
+CHUNK_CELLS = 6_000_000
+"""Minutes per chunk of functions in :func:`simulate` (bounds the memory, ~2 GB a chunk)."""
 
 FALLBACK_EXEC_S = 0.035
 """Execution time where a region has none: the R2/R3 median of Fig. 3b (the paper, p.4)."""
@@ -122,63 +135,82 @@ def _fill_exec(functions: pl.DataFrame, func: np.ndarray, e: np.ndarray) -> np.n
     return out
 
 
-def plan(cells: Cells, seed: int = 0) -> Workload:
-    """Arrival times of every cell (module doc) -> the platform's workload."""
-    rng = np.random.default_rng(seed)
-    n_f = cells.functions.height
-    u_f = rng.random(n_f)                             # each timer's offset in its minute
-    model = np.array([MODELS.index(m) for m in cells.functions["model"].to_list()], np.int64)
-    mod = model[cells.func] if cells.func.size else np.zeros(0, np.int64)
-    long = cells.e_us >= MINUTE_US
-    win = np.where(long, MINUTE_US, MINUTE_US - cells.e_us)
-    u_c = rng.random(cells.func.size)                 # each burst's instant
-    d = np.where(mod == 1, 0, win // cells.r)
-    a = cells.minute * MINUTE_US + np.where(
-        mod == 0, np.floor(u_f[cells.func] * d), np.where(mod == 1, np.floor(u_c * win), d // 2)
-    ).astype(np.int64)
-    random = (mod == 2) & (cells.r < REGULAR_FROM)
-    explicit = random | long
-    ex_parts = [_random_arrivals(cells, np.flatnonzero(random), win, rng),
-                _even_arrivals(cells, np.flatnonzero(long & ~random), a, d)]
-    reg = np.flatnonzero(~explicit)
-    reach = _reached(cells, ex_parts, reg, a)
-    ex_parts.append(_even_arrivals(cells, reg[reach], a, d))
-    reg = reg[~reach]
-    f, t, e = (np.concatenate([p[i] for p in ex_parts]) for i in range(3))
-    o = np.lexsort((t, f))
-    co = np.searchsorted(cells.func, np.arange(n_f + 1)).astype(np.int64)
-    return Workload(cells.functions, cells.n_minutes,
-                    Regular(cells.func[reg], cells.minute[reg], a[reg], d[reg], cells.r[reg],
-                            cells.e_us[reg]),
-                    Explicit(f[o], t[o], e[o]), co, cells.minute, cells.r)
+def uniform(seed: int, stream: int, *keys: np.ndarray) -> np.ndarray:
+    """Uniform [0, 1) numbers from a counter-based hash (splitmix64) of (seed, stream, keys):
+    the same function and minute get the same number however the functions are chunked."""
+    x = np.full(np.broadcast_shapes(*(np.shape(k) for k in keys)),
+                (seed * 0x9E3779B97F4A7C15 + stream * 0xD1B54A32D192ED03) % 2 ** 64, np.uint64)
+    for k in keys:
+        x = _mix(x ^ np.asarray(k).astype(np.uint64))
+    return (x >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
 
 
-def _random_arrivals(c: Cells, idx: np.ndarray, win: np.ndarray, rng) -> tuple[np.ndarray, ...]:
-    owner = np.repeat(idx, c.r[idx])
-    t = c.minute[owner] * MINUTE_US + np.floor(rng.random(owner.size) * win[owner]).astype(np.int64)
-    return c.func[owner], t, c.e_us[owner]
+def _mix(z: np.ndarray) -> np.ndarray:
+    z = z + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
 
 
-def _even_arrivals(c: Cells, idx: np.ndarray, a: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, ...]:
-    owner = np.repeat(idx, c.r[idx])
-    base = np.cumsum(c.r[idx]) - c.r[idx]
-    i = np.arange(owner.size, dtype=np.int64) - np.repeat(base, c.r[idx])
-    return c.func[owner], a[owner] + i * d[owner], c.e_us[owner]
+def plan(cells: Cells, seed: int = 0, *, exact_poisson_below: int = EXACT_POISSON_BELOW,
+         func_offset: int = 0) -> Workload:
+    """Arrival times of every cell (module doc) -> the platform's workload. Functions with a
+    minute of 60 s or more of execution become free requests (their requests outlast their
+    minute); the other minutes are regular (closed form) or, for Poisson minutes with
+    2 <= r < ``exact_poisson_below``, random (explicit order statistics). ``func_offset``: the
+    global index of ``cells``' first function (chunks draw the same numbers as the whole)."""
+    c = cells
+    n_f = c.functions.height
+    gf = c.func + func_offset
+    model = np.array([MODELS.index(m) for m in c.functions["model"].to_list()], np.int64)
+    mod = model[c.func] if c.func.size else np.zeros(0, np.int64)
+    long_f = np.zeros(n_f, bool)
+    long_f[c.func[c.e_us >= MINUTE_US]] = True
+    win = np.maximum(np.where(c.e_us >= MINUTE_US, MINUTE_US, MINUTE_US - c.e_us), 1)
+    d = np.where(mod == 1, 0, win // c.r)
+    u = np.where(mod == 0, uniform(seed, 1, gf), uniform(seed, 2, gf, c.minute))
+    a = c.minute * MINUTE_US + np.floor(u * np.where(mod == 1, win, d)).astype(np.int64)
+    random = (mod == 2) & (c.r >= 2) & (c.r < exact_poisson_below)
+    t = _sorted_uniform(c, random, win, seed, func_offset)
+    keep = ~long_f[c.func]
+    owner = np.repeat(np.arange(c.func.size), np.where(random, c.r, 0))
+    table = CellTable(c.func[keep], c.minute[keep], c.r[keep], c.e_us[keep], a[keep], d[keep],
+                      random[keep], t[keep[owner]])
+    co = np.searchsorted(c.func, np.arange(n_f + 1)).astype(np.int64)
+    return Workload(c.functions, c.n_minutes, table, _free(c, ~keep, random, a, d, t, owner),
+                    co, c.minute, c.r)
 
 
-def _reached(c: Cells, parts: list, reg: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """Which regular cells (indices ``reg``) start before an earlier explicit request has ended
-    (only a request of 60 s or more can reach into a later minute)."""
-    f, t, e = (np.concatenate([p[i] for p in parts]) for i in range(3))
-    if not f.size or not reg.size:
-        return np.zeros(reg.size, bool)
-    span = (c.n_minutes + 2) * MINUTE_US + int(e.max())
-    o = np.lexsort((t, f))
-    start = f[o] * span + t[o]
-    reach = np.maximum.accumulate(start + e[o])
-    s = c.func[reg] * span + a[reg]
-    pos = np.searchsorted(start, s, side="left")
-    return np.where(pos > 0, reach[np.maximum(pos - 1, 0)], -1) > s
+def _sorted_uniform(c: Cells, random: np.ndarray, win: np.ndarray, seed: int, off: int
+                    ) -> np.ndarray:
+    """The random cells' arrivals: r sorted uniform points in the cell's window (integer us),
+    cells in order (one sort of cell index + uniform fraction)."""
+    idx = np.flatnonzero(random)
+    r = c.r[idx]
+    n = int(r.sum())
+    if not n:
+        return np.zeros(0, np.int64)
+    owner = np.repeat(np.arange(idx.size, dtype=np.int64), r)
+    k = np.arange(n, dtype=np.int64) - np.repeat(np.cumsum(r) - r, r)
+    cell = idx[owner]
+    key = np.sort(owner + uniform(seed, 3, c.func[cell] + off, c.minute[cell], k) * 0.999999)
+    w = win[cell]
+    return c.minute[cell] * MINUTE_US + np.minimum(np.floor((key - owner) * w).astype(np.int64),
+                                                   w - 1)
+
+
+def _free(c: Cells, sel: np.ndarray, random: np.ndarray, a: np.ndarray, d: np.ndarray,
+          t: np.ndarray, owner: np.ndarray) -> Explicit:
+    """All requests of the cells ``sel`` (functions with a long minute), sorted by (func, t)."""
+    reg = np.flatnonzero(sel & ~random)
+    ro = np.repeat(reg, c.r[reg])
+    i = np.arange(ro.size, dtype=np.int64) - np.repeat(np.cumsum(c.r[reg]) - c.r[reg], c.r[reg])
+    rt = sel[owner] if owner.size else np.zeros(0, bool)
+    f = np.concatenate([c.func[ro], c.func[owner[rt]]])
+    tt = np.concatenate([a[ro] + i * d[ro], t[rt]])
+    e = np.concatenate([c.e_us[ro], c.e_us[owner[rt]]])
+    o = np.lexsort((tt, f))
+    return Explicit(f[o], tt[o], e[o])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -216,3 +248,44 @@ def trace_cells(data_dir: str | Path) -> Cells:
     n_minutes = max(n_minutes, -(-n_minutes // 1440) * 1440)
     return make_cells(fn, req["f"].to_numpy(), (req["time"] // 60).to_numpy(),
                       req["value"].to_numpy(), req["e"].cast(pl.Float64).to_numpy(), n_minutes)
+
+
+# ------------------------------------------------------------------------------------------------
+# replay in chunks of functions
+def chunks(cells: Cells, chunk_cells: int = CHUNK_CELLS) -> list[tuple[int, int]]:
+    """[f0, f1) ranges of functions, each with at most ``chunk_cells`` minutes (a bigger function
+    alone)."""
+    co = np.searchsorted(cells.func, np.arange(cells.functions.height + 1))
+    out, f0 = [], 0
+    while f0 < cells.functions.height:
+        f1 = int(np.searchsorted(co, co[f0] + chunk_cells, side="right")) - 1
+        f1 = min(max(f1, f0 + 1), cells.functions.height)
+        out.append((f0, f1))
+        f0 = f1
+    return out
+
+
+def subset(cells: Cells, f0: int, f1: int) -> Cells:
+    """The cells of functions [f0, f1), renumbered from 0."""
+    lo, hi = np.searchsorted(cells.func, [f0, f1])
+    return Cells(cells.functions.slice(f0, f1 - f0), cells.n_minutes, cells.func[lo:hi] - f0,
+                 cells.minute[lo:hi], cells.r[lo:hi], cells.e_us[lo:hi])
+
+
+def simulate(cells: Cells, policy: KeepAlivePolicy, seed: int = 0, *,
+             exact_poisson_below: int = EXACT_POISSON_BELOW, chunk_cells: int = CHUNK_CELLS,
+             latency: ColdStartLatency | None = None, events: bool = False) -> SimResult:
+    """Replay cells under a policy, chunk by chunk of functions (functions are independent, and
+    the arrival times do not depend on the chunking): one :class:`platform.SimResult`."""
+    pf, ev = [], []
+    for f0, f1 in chunks(cells, chunk_cells):
+        w = plan(subset(cells, f0, f1), seed, exact_poisson_below=exact_poisson_below,
+                 func_offset=f0)
+        res = platform.simulate(w, policy, latency=latency, events=events)
+        pf.append(res.per_function)
+        if events:
+            ev.append(res.cold_starts)
+    per_function = pl.concat(pf).sort("region", "funcID")
+    cold = (pl.concat(ev).sort("region", "funcID", "t_s").with_columns(
+        pod=pl.int_range(pl.len(), dtype=pl.Int64)) if events else None)
+    return SimResult(policy.name, per_function, cold)
