@@ -11,13 +11,16 @@ e (``totalCost_avg``, s). Where the arrivals fall inside the minute is modelled 
 - **storage events** (OBS-A): a burst, all r requests at one instant, uniform in the minute (an
   upload of r objects);
 - **API gateway, HTTP, workflow and every other trigger**: Poisson arrivals, i.e. given r, r
-  uniform order statistics. One request is exactly that (uniform in the minute). For r >= 2 the
-  order statistics are replaced by their expectations, even spacing (60 s - e) / r, with a
-  uniform random phase: the minute then costs O(1) to replay whatever its r. Inside a minute
-  this misses the clumps of a Poisson stream (two requests close together may need two pods;
-  a spacing above a short keep-alive may cost a cold start); ``exact_poisson_below`` replays
-  minutes with fewer requests with the exact order statistics instead (the notebook measures
-  the difference);
+  uniform order statistics. The first and last arrivals are drawn exactly (the minimum and the
+  maximum of r uniforms), the r - 2 between them evenly spaced. Whether a pod survives from one
+  minute to the next depends only on the last arrival of one minute and the first of the next,
+  so the gaps across minutes have their Poisson distribution, and the minute costs O(1) to
+  replay whatever its r. Inside the minute the even spacing misses the clumps of a Poisson
+  stream: two requests closer than an execution time need two pods, and a second pod that then
+  idles past the keep-alive is a cold start (the churn of moderately busy functions). So minutes
+  with fewer than ``exact_poisson_below`` requests are replayed with all r order statistics; by
+  default as many minutes, quietest first, as :data:`EXACT_BUDGET` requests allow (all of a
+  small trace);
 - **unknown trigger** (every function outside Region 2, where the release has no trigger table,
   and Region 2's ``unknown`` rows): treated as a timer if its series looks like one (at least 3
   non-empty minutes, the same count in each, and >= 90 % of the gaps between them equal), else as
@@ -45,11 +48,12 @@ from paperkit.coldstarts.platform import (MINUTE_US, US, ColdStartLatency, Expli
                                           Workload)
 from paperkit.coldstarts.policies import KeepAlivePolicy
 
-EXACT_POISSON_BELOW = 2
-"""Poisson minutes with 2 <= r < this many requests get explicit uniform order statistics; the
-others are evenly spaced with a random phase (module doc). The default, 2, makes every minute
-closed form: the release's ~80 M non-empty minutes carry ~300 M requests in minutes of 2 to 29,
-which a per-request path cannot replay in a minute on two cores."""
+EXACT_BUDGET = 20_000_000
+"""Requests replayed with all their order statistics (``exact_poisson_below=None``): Poisson
+minutes with 2 <= r < r_cut get explicit arrivals, r_cut the largest count whose minutes hold at
+most this many requests in all. A small trace is then replayed exactly; the release (~10^10
+requests) exactly in its quieter minutes. The per-request path costs about 1 s per million
+requests here, so the budget keeps the release's replay within a minute."""
 
 CHUNK_CELLS = 6_000_000
 """Minutes per chunk of functions in :func:`simulate` (bounds the memory, ~2 GB a chunk)."""
@@ -89,17 +93,25 @@ def arrival_model(trigger: str | None, periodic: bool) -> str:
 
 
 def periodic_functions(func: np.ndarray, minute: np.ndarray, r: np.ndarray, n_f: int) -> np.ndarray:
-    """Per function: at least 3 non-empty minutes, one count in all, >= 90 % equal minute gaps."""
-    df = pl.DataFrame({"f": func, "m": minute, "r": r})
-    gaps = df.with_columns(g=pl.col("m").diff().over("f")).drop_nulls("g")
-    mode = gaps.group_by("f", "g").len().group_by("f").agg(top=pl.col("len").max(),
-                                                           n_g=pl.col("len").sum())
-    per = df.group_by("f").agg(n=pl.len(), same=pl.col("r").n_unique() == 1).join(
-        mode, on="f", how="left").filter(
-        (pl.col("n") >= 3) & pl.col("same") & (pl.col("top") >= PERIODIC_SHARE * pl.col("n_g")))
+    """Per function (cells sorted by func, minute): at least 3 non-empty minutes, one count in
+    all, and >= 90 % of the gaps between them equal (the most common gap)."""
     out = np.zeros(n_f, bool)
-    out[per["f"].to_numpy()] = True
-    return out
+    co = np.searchsorted(func, np.arange(n_f + 1))
+    n = np.diff(co)
+    has = np.flatnonzero(n > 0)
+    if not has.size:
+        return out
+    same = np.minimum.reduceat(r, co[has]) == np.maximum.reduceat(r, co[has])
+    cand = np.zeros(n_f, bool)
+    cand[has[same & (n[has] >= 3)]] = True
+    sel = cand[func]
+    f, m = func[sel], minute[sel]
+    inner = np.flatnonzero(f[1:] == f[:-1])
+    key = f[inner + 1] * (int(minute.max(initial=0)) + 2) + (m[inner + 1] - m[inner])
+    uk, cnt = np.unique(key, return_counts=True)
+    top = np.zeros(n_f, np.int64)
+    np.maximum.at(top, uk // (int(minute.max(initial=0)) + 2), cnt)
+    return cand & (top >= PERIODIC_SHARE * np.maximum(n - 1, 1))
 
 
 def make_cells(functions: pl.DataFrame, func: np.ndarray, minute: np.ndarray, r: np.ndarray,
@@ -112,10 +124,17 @@ def make_cells(functions: pl.DataFrame, func: np.ndarray, minute: np.ndarray, r:
         raise ValueError("request counts must be whole numbers >= 0")
     if np.any((minute < 0) | (minute >= n_minutes)):
         raise ValueError(f"minutes must lie in [0, {n_minutes})")
+    if np.any((func < 0) | (func >= functions.height)):
+        raise ValueError(f"function indices must lie in [0, {functions.height})")
     keep = r > 0
     func, minute, r, exec_s = func[keep], minute[keep], r[keep].astype(np.int64), exec_s[keep]
-    o = np.lexsort((minute, func))
-    func, minute, r, exec_s = func[o], minute[o], r[o], _fill_exec(functions, func[o], exec_s[o])
+    key = func * n_minutes + minute
+    if np.any(np.diff(key) <= 0):
+        o = np.argsort(key, kind="stable")
+        if np.any(np.diff(key[o]) == 0):
+            raise ValueError("one (function, minute) appears twice; give one count per minute")
+        func, minute, r, exec_s = func[o], minute[o], r[o], exec_s[o]
+    exec_s = _fill_exec(functions, func, exec_s)
     per = periodic_functions(func, minute, r, functions.height)
     trig = functions["trigger"].to_list()
     fn = functions.with_columns(model=pl.Series([arrival_model(t, p) for t, p in zip(trig, per)],
@@ -125,14 +144,18 @@ def make_cells(functions: pl.DataFrame, func: np.ndarray, minute: np.ndarray, r:
 
 
 def _fill_exec(functions: pl.DataFrame, func: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """Missing (NaN) execution times: the function's median, else its region's, else
+    :data:`FALLBACK_EXEC_S`."""
+    if np.any(e[np.isfinite(e)] < 0) or np.any(np.isinf(e)):
+        raise ValueError("execution times must be finite and >= 0 seconds")
+    miss = np.isnan(e)
+    if not miss.any():
+        return e
     df = pl.DataFrame({"f": func, "e": e}).with_columns(
         region=functions["region"].gather(func), e=pl.col("e").fill_nan(None))
     df = df.with_columns(pl.col("e").fill_null(pl.col("e").median().over("f")))
     df = df.with_columns(pl.col("e").fill_null(pl.col("e").median().over("region")))
-    out = df["e"].fill_null(FALLBACK_EXEC_S).to_numpy()
-    if np.any(out < 0) or not np.all(np.isfinite(out)):
-        raise ValueError("execution times must be finite and >= 0 seconds")
-    return out
+    return df["e"].fill_null(FALLBACK_EXEC_S).to_numpy()
 
 
 def uniform(seed: int, stream: int, *keys: np.ndarray) -> np.ndarray:
@@ -152,14 +175,29 @@ def _mix(z: np.ndarray) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
-def plan(cells: Cells, seed: int = 0, *, exact_poisson_below: int = EXACT_POISSON_BELOW,
+def exact_cut(cells: Cells, budget: int = EXACT_BUDGET) -> int:
+    """The largest r_cut such that the Poisson minutes with 2 <= r < r_cut hold at most
+    ``budget`` requests."""
+    model = np.array([MODELS.index(m) for m in cells.functions["model"].to_list()], np.int64)
+    r = cells.r[(model[cells.func] == 2) & (cells.r >= 2)] if cells.r.size else cells.r
+    if not r.size:
+        return 2
+    cum = np.cumsum(np.bincount(np.minimum(r, budget + 1), weights=r))   # requests with r' <= r
+    ok = np.flatnonzero(cum <= budget)
+    return int(ok[-1]) + 1 if ok.size else 2
+
+
+def plan(cells: Cells, seed: int = 0, *, exact_poisson_below: int | None = None,
          func_offset: int = 0) -> Workload:
     """Arrival times of every cell (module doc) -> the platform's workload. Functions with a
     minute of 60 s or more of execution become free requests (their requests outlast their
     minute); the other minutes are regular (closed form) or, for Poisson minutes with
-    2 <= r < ``exact_poisson_below``, random (explicit order statistics). ``func_offset``: the
-    global index of ``cells``' first function (chunks draw the same numbers as the whole)."""
+    2 <= r < ``exact_poisson_below`` (default :func:`exact_cut`), random (explicit order
+    statistics). ``func_offset``: the global index of ``cells``' first function (chunks draw the
+    same numbers as the whole)."""
     c = cells
+    if exact_poisson_below is None:
+        exact_poisson_below = exact_cut(c)
     n_f = c.functions.height
     gf = c.func + func_offset
     model = np.array([MODELS.index(m) for m in c.functions["model"].to_list()], np.int64)
@@ -167,9 +205,7 @@ def plan(cells: Cells, seed: int = 0, *, exact_poisson_below: int = EXACT_POISSO
     long_f = np.zeros(n_f, bool)
     long_f[c.func[c.e_us >= MINUTE_US]] = True
     win = np.maximum(np.where(c.e_us >= MINUTE_US, MINUTE_US, MINUTE_US - c.e_us), 1)
-    d = np.where(mod == 1, 0, win // c.r)
-    u = np.where(mod == 0, uniform(seed, 1, gf), uniform(seed, 2, gf, c.minute))
-    a = c.minute * MINUTE_US + np.floor(u * np.where(mod == 1, win, d)).astype(np.int64)
+    a, d = _placement(c, mod, gf, win, seed)
     random = (mod == 2) & (c.r >= 2) & (c.r < exact_poisson_below)
     t = _sorted_uniform(c, random, win, seed, func_offset)
     keep = ~long_f[c.func]
@@ -179,6 +215,27 @@ def plan(cells: Cells, seed: int = 0, *, exact_poisson_below: int = EXACT_POISSO
     co = np.searchsorted(c.func, np.arange(n_f + 1)).astype(np.int64)
     return Workload(c.functions, c.n_minutes, table, _free(c, ~keep, random, a, d, t, owner),
                     co, c.minute, c.r)
+
+
+def _placement(c: Cells, mod: np.ndarray, gf: np.ndarray, win: np.ndarray, seed: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """First arrival ``a`` (absolute us) and spacing ``d`` of every cell. Timer: the function's
+    offset u in [0, 1) of the spacing win // r. Burst: d = 0 at a uniform instant. Poisson: the
+    first and last arrivals are the minimum and maximum of r uniforms (drawn exactly: the
+    maximum is V^(1/r); given it, the minimum of the other r - 1 is max (1 - W^(1/(r-1)))), and
+    the r - 2 between them evenly spaced."""
+    r = c.r
+    v, w2 = uniform(seed, 2, gf, c.minute), uniform(seed, 4, gf, c.minute)
+    hi = v ** (1.0 / r)
+    lo = np.where(r >= 2, hi * (1.0 - w2 ** (1.0 / np.maximum(r - 1, 1))), hi)
+    lo_us = np.minimum(np.floor(lo * win), win - 1).astype(np.int64)
+    hi_us = np.minimum(np.floor(hi * win), win - 1).astype(np.int64)
+    d_poisson = np.where(r >= 2, (hi_us - lo_us) // np.maximum(r - 1, 1), win)
+    d_timer = win // r
+    u_t = uniform(seed, 1, gf)
+    off = np.select([mod == 0, mod == 1], [np.floor(u_t * d_timer), np.floor(v * win)], lo_us)
+    d = np.select([mod == 0, mod == 1], [d_timer, 0], d_poisson)
+    return c.minute * MINUTE_US + off.astype(np.int64), d.astype(np.int64)
 
 
 def _sorted_uniform(c: Cells, random: np.ndarray, win: np.ndarray, seed: int, off: int
@@ -273,11 +330,13 @@ def subset(cells: Cells, f0: int, f1: int) -> Cells:
 
 
 def simulate(cells: Cells, policy: KeepAlivePolicy, seed: int = 0, *,
-             exact_poisson_below: int = EXACT_POISSON_BELOW, chunk_cells: int = CHUNK_CELLS,
+             exact_poisson_below: int | None = None, chunk_cells: int = CHUNK_CELLS,
              latency: ColdStartLatency | None = None, events: bool = False) -> SimResult:
     """Replay cells under a policy, chunk by chunk of functions (functions are independent, and
     the arrival times do not depend on the chunking): one :class:`platform.SimResult`."""
     pf, ev = [], []
+    if exact_poisson_below is None:
+        exact_poisson_below = exact_cut(cells)
     for f0, f1 in chunks(cells, chunk_cells):
         w = plan(subset(cells, f0, f1), seed, exact_poisson_below=exact_poisson_below,
                  func_offset=f0)
