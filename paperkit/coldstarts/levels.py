@@ -158,22 +158,28 @@ def _with_tangled(func, r, e, t, owner, tangled, m, s, f, simple) -> RandomTable
 @dataclass(frozen=True)
 class CellTable:
     """Minutes sorted by (func, minute), every request ending inside its minute: r requests of
-    e us; a regular cell has arrivals a + i d; a random cell (``random``) has its arrivals in
-    ``t`` (flat, sorted inside each cell, cells in order)."""
+    ``e_us`` each; a regular cell has arrivals a_us + i d_us; a random cell (``random``) has its
+    arrivals in ``t_us`` (flat, sorted inside each cell, cells in order)."""
 
     func: np.ndarray
     minute: np.ndarray
+    a_us: np.ndarray
+    d_us: np.ndarray
     r: np.ndarray
-    e: np.ndarray
-    a: np.ndarray
-    d: np.ndarray
-    random: np.ndarray
-    t: np.ndarray
+    e_us: np.ndarray
+    random: np.ndarray = None
+    t_us: np.ndarray = None
+
+    def __post_init__(self) -> None:
+        if self.random is None:
+            object.__setattr__(self, "random", np.zeros(self.func.size, bool))
+        if self.t_us is None:
+            object.__setattr__(self, "t_us", np.zeros(0, np.int64))
 
     @staticmethod
     def empty() -> "CellTable":
         z = np.zeros(0, np.int64)
-        return CellTable(z, z, z, z, z, z, np.zeros(0, bool), z)
+        return CellTable(z, z, z, z, z, z)
 
 
 class _Levels:
@@ -181,9 +187,9 @@ class _Levels:
 
     def __init__(self, c: CellTable):
         self.c = c
-        self.q = np.where(c.d == 0, c.r, np.minimum(c.r, -(-c.e // np.maximum(c.d, 1))))
+        self.q = np.where(c.d_us == 0, c.r, np.minimum(c.r, -(-c.e_us // np.maximum(c.d_us, 1))))
         rnd = np.flatnonzero(c.random)
-        self.rt = random_table(c.func[rnd], c.r[rnd], c.e[rnd], c.t)
+        self.rt = random_table(c.func[rnd], c.r[rnd], c.e_us[rnd], c.t_us)
         self.rank = np.cumsum(c.random) - 1
         self.m = self.q.copy()
         self.m[rnd] = self.rt.m
@@ -196,14 +202,14 @@ class _Levels:
 
     def s(self, i: np.ndarray, L: np.ndarray) -> np.ndarray:
         c = self.c
-        reg = c.a[i] + (L - 1) * c.d[i]
+        reg = c.a_us[i] + (L - 1) * c.d_us[i]
         if not self.rt.s.size:
             return reg
         return np.where(c.random[i], self.rt.s[self._row(i, L)] if self.rt.s.size else 0, reg)
 
     def f(self, i: np.ndarray, L: np.ndarray) -> np.ndarray:
         c = self.c
-        reg = c.a[i] + (c.r[i] - L) * c.d[i] + c.e[i]
+        reg = c.a_us[i] + (c.r[i] - L) * c.d_us[i] + c.e_us[i]
         if not self.rt.f.size:
             return reg
         return np.where(c.random[i], self.rt.f[self._row(i, L)] if self.rt.f.size else 0, reg)
@@ -242,9 +248,9 @@ def _boundaries(lv: _Levels, sg: dict) -> tuple[dict, Gaps]:
     both = ~c.random[k] & ~c.random[j]
     kr, jr = k[both], j[both]
     bnd = {"func": c.func[kr], "day": c.minute[kr] // MINUTES_PER_DAY,
-           "c0": c.a[jr] - c.d[jr] - c.a[kr] - c.r[kr] * c.d[kr] - c.e[kr],
-           "S": c.d[kr] + c.d[jr], "M": np.minimum(m[kr], m[jr]), "a_next": c.a[jr],
-           "d_next": c.d[jr]}
+           "c0": c.a_us[jr] - c.d_us[jr] - c.a_us[kr] - c.r[kr] * c.d_us[kr] - c.e_us[kr],
+           "S": c.d_us[kr] + c.d_us[jr], "M": np.minimum(m[kr], m[jr]), "a_next": c.a_us[jr],
+           "d_next": c.d_us[jr]}
     km, jm = k[~both], j[~both]
     o, L = ranges(np.ones(km.size, np.int64), np.minimum(m[km], m[jm]))
     fk = lv.f(km[o], L)
@@ -255,7 +261,7 @@ def _inner(c: CellTable, q: np.ndarray) -> dict:
     """Regular cells' in-minute gaps: r - q gaps of q d - e at the top level."""
     i = np.flatnonzero(~c.random & (c.r > q))
     return {"func": c.func[i], "day": c.minute[i] // MINUTES_PER_DAY, "count": c.r[i] - q[i],
-            "g": q[i] * c.d[i] - c.e[i], "a": c.a[i], "d": c.d[i], "q": q[i], "r": c.r[i],
+            "g": q[i] * c.d_us[i] - c.e_us[i], "a": c.a_us[i], "d": c.d_us[i], "q": q[i], "r": c.r[i],
             "q1": q[i] == 1}
 
 

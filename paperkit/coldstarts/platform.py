@@ -51,6 +51,8 @@ import numpy as np
 import polars as pl
 
 from paperkit.coldstarts.levels import CellTable, Gaps, Spans, cell_structure, free_spans, ranges
+
+Regular = CellTable
 from paperkit.coldstarts.policies import Decision, Fixed, History, KeepAlivePolicy
 
 US = 1_000_000
@@ -63,7 +65,7 @@ MINUTES_PER_DAY = 1440
 # inputs
 @dataclass(frozen=True)
 class Explicit:
-    """Free requests sorted by (func, t_us): arrival ``t_us``, execution ``e_us`` >= 1 (requests
+    """Explicit requests sorted by (func, t_us): arrival ``t_us``, execution ``e_us`` >= 1 (requests
     that may run past their minute; replayed request by request)."""
 
     func: np.ndarray
@@ -79,15 +81,15 @@ class Explicit:
 @dataclass(frozen=True)
 class Workload:
     """What the platform replays. ``functions``: one row per function (row i = function i) with
-    region, funcID, trigger (aggregated category or null), memory_mb. ``cells``: minutes whose
-    requests end inside them (:class:`levels.CellTable`); ``free``: the requests of the other
-    functions. ``cell_*``: every function's per-minute request counts (CSR by function:
+    region, funcID, trigger (aggregated category or null), memory_mb. ``regular``: minutes
+    whose requests end inside them (:class:`levels.CellTable`: evenly spaced, or random);
+    ``explicit``: the requests of the other functions (which may run past their minute). ``cell_*``: every function's per-minute request counts (CSR by function:
     ``cell_offsets``), what a policy's History shows."""
 
     functions: pl.DataFrame
     n_minutes: int
-    cells: CellTable
-    free: Explicit
+    regular: CellTable
+    explicit: Explicit
     cell_offsets: np.ndarray
     cell_minute: np.ndarray
     cell_requests: np.ndarray
@@ -121,14 +123,14 @@ def workload_from_arrivals(functions: pl.DataFrame, offsets: np.ndarray, t_s: np
 def as_explicit(w: Workload) -> Workload:
     """The same workload with every minute spelled out request by request (regular: t = a + i d):
     what the closed form stands for; for tests and small traces."""
-    c, fr = w.cells, w.free
+    c, fr = w.regular, w.explicit
     reg = np.flatnonzero(~c.random)
     owner = np.repeat(reg, c.r[reg])
     i = np.arange(owner.size, dtype=np.int64) - np.repeat(np.cumsum(c.r[reg]) - c.r[reg], c.r[reg])
     rnd = np.flatnonzero(c.random)
     f = np.concatenate([fr.func, c.func[owner], np.repeat(c.func[rnd], c.r[rnd])])
-    t = np.concatenate([fr.t_us, c.a[owner] + i * c.d[owner], c.t])
-    e = np.concatenate([fr.e_us, c.e[owner], np.repeat(c.e[rnd], c.r[rnd])])
+    t = np.concatenate([fr.t_us, c.a_us[owner] + i * c.d_us[owner], c.t_us])
+    e = np.concatenate([fr.e_us, c.e_us[owner], np.repeat(c.e_us[rnd], c.r[rnd])])
     o = np.lexsort((t, f))
     return Workload(w.functions, w.n_minutes, CellTable.empty(), Explicit(f[o], t[o], e[o]),
                     w.cell_offsets, w.cell_minute, w.cell_requests)
@@ -139,8 +141,8 @@ def as_explicit(w: Workload) -> Workload:
 @dataclass(frozen=True)
 class Structure:
     """Idle gaps of a workload, found once (:mod:`.levels`): listed gaps (between runs of a level,
-    and those next to a random minute), first spans (the first cold start of each level), last
-    spans (the tail) and the closed-form groups of regular minutes (``bnd``: adjacent-minute
+    and those next to a random minute), first spans (the first cold start of each level) and
+    last spans (the tail), both sorted by (func, level) and the closed-form groups of regular minutes (``bnd``: adjacent-minute
     boundaries; ``inner``: in-minute top-level gaps)."""
 
     workload: Workload
@@ -153,6 +155,24 @@ class Structure:
     inner: dict
     busy_us: np.ndarray
     requests: np.ndarray
+    first_level: np.ndarray
+
+    # the listed gaps as flat arrays (the names of the first version)
+    @property
+    def gap_func(self) -> np.ndarray:
+        return self.gaps.func
+
+    @property
+    def gap_level(self) -> np.ndarray:
+        return self.gaps.level
+
+    @property
+    def gap_start(self) -> np.ndarray:
+        return self.gaps.start
+
+    @property
+    def gap_len(self) -> np.ndarray:
+        return self.gaps.length
 
 
 def _between(sp: Spans) -> tuple[Gaps, np.ndarray, np.ndarray]:
@@ -169,22 +189,22 @@ def _between(sp: Spans) -> tuple[Gaps, np.ndarray, np.ndarray]:
 
 def prepare(w: Workload) -> Structure:
     """The policy-independent level structure of a workload (see the module docstring)."""
-    c, fr = w.cells, w.free
+    c, fr = w.regular, w.explicit
     n_f = w.functions.height
     cs = cell_structure(c)
     span = (w.n_minutes + 2) * MINUTE_US + int(fr.e_us.max(initial=0))
     blocks = [cs["runs"], free_spans(fr.func, fr.t_us, fr.e_us, span)]
     between = [_between(b) for b in blocks]
     gaps = Gaps.cat([g for g, _, _ in between] + [cs["gaps"]])
-    first = [(b.func[f], b.start[f]) for b, (_, f, _) in zip(blocks, between)]
-    last = [(b.func[x], b.end[x]) for b, (_, _, x) in zip(blocks, between)]
+    ff, fl, ft, lf, le = (np.concatenate(x) for x in zip(*[
+        (b.func[f], b.level[f], b.start[f], b.func[x], b.end[x])
+        for b, (_, f, x) in zip(blocks, between)]))
+    o = np.lexsort((fl, ff))                   # groups by (func, level); first and last align
     busy = (np.bincount(fr.func, fr.e_us.astype(float), n_f)
-            + np.bincount(c.func, (c.r * c.e).astype(float), n_f))
+            + np.bincount(c.func, (c.r * c.e_us).astype(float), n_f))
     req = np.bincount(fr.func, minlength=n_f) + np.bincount(c.func, c.r.astype(float), n_f)
-    return Structure(w, gaps, np.concatenate([x[0] for x in first]),
-                     np.concatenate([x[1] for x in first]), np.concatenate([x[0] for x in last]),
-                     np.concatenate([x[1] for x in last]), cs["bnd"], cs["inner"],
-                     busy, req.astype(np.int64))
+    return Structure(w, gaps, ff[o], ft[o], lf[o], le[o], cs["bnd"], cs["inner"], busy,
+                     req.astype(np.int64), fl[o])
 
 
 # ------------------------------------------------------------------------------------------------

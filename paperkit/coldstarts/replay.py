@@ -210,7 +210,7 @@ def plan(cells: Cells, seed: int = 0, *, exact_poisson_below: int | None = None,
     t = _sorted_uniform(c, random, win, seed, func_offset)
     keep = ~long_f[c.func]
     owner = np.repeat(np.arange(c.func.size), np.where(random, c.r, 0))
-    table = CellTable(c.func[keep], c.minute[keep], c.r[keep], c.e_us[keep], a[keep], d[keep],
+    table = CellTable(c.func[keep], c.minute[keep], a[keep], d[keep], c.r[keep], c.e_us[keep],
                       random[keep], t[keep[owner]])
     co = np.searchsorted(c.func, np.arange(n_f + 1)).astype(np.int64)
     return Workload(c.functions, c.n_minutes, table, _free(c, ~keep, random, a, d, t, owner),

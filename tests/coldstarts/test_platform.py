@@ -78,7 +78,7 @@ class Windows:
 
 def _check_against_reference(w: P.Workload, pre_s: float, ka_s: float) -> None:
     res = P.simulate(w, Windows(pre_s, ka_s), events=True).per_function
-    ex = P.as_explicit(w).free
+    ex = P.as_explicit(w).explicit
     for i in range(w.functions.height):
         sel = ex.func == i
         cold, idle, pre = reference(list(ex.t_us[sel]), list(ex.e_us[sel]), round(pre_s * P.US),
