@@ -305,7 +305,8 @@ def _tails(st: Structure, P: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, np.
 
 @dataclass(frozen=True)
 class SimResult:
-    """Per-function metrics (``per_function``: region, funcID, trigger, requests, cold_starts,
+    """Per-function metrics (``per_function``: region, funcID, trigger, [model: the replay's arrival
+    model], requests, cold_starts,
     prewarms, pods (= pods started: cold starts + pre-warms), idle_pod_s, idle_gb_s, busy_pod_s,
     added_latency_s; sorted by region, funcID) and, when asked for, the cold-start events
     (``cold_starts``: region, funcID, t_s, pod; sorted by region, funcID, t_s)."""
@@ -377,7 +378,8 @@ def evaluate(st: Structure, policy: KeepAlivePolicy, *, latency: ColdStartLatenc
     lat = (latency or PooledLogNormal()).mean_s(w.functions)
     mem_gb = w.functions["memory_mb"].to_numpy().astype(float) / 1024.0
     idle_s = idle_us / US
-    pf = w.functions.select("region", "funcID", "trigger").with_columns(
+    keep = ["region", "funcID", "trigger"] + (["model"] if "model" in w.functions.columns else [])
+    pf = w.functions.select(keep).with_columns(
         requests=pl.Series(st.requests, dtype=pl.Int64),
         cold_starts=pl.Series(np.round(cold_n).astype(np.int64)),
         prewarms=pl.Series(np.round(pre_n).astype(np.int64)),

@@ -46,7 +46,7 @@ from paperkit.coldstarts.levels import CellTable
 from paperkit.coldstarts import platform
 from paperkit.coldstarts.platform import (MINUTE_US, US, ColdStartLatency, Explicit, SimResult,
                                           Workload)
-from paperkit.coldstarts.policies import KeepAlivePolicy
+from paperkit.coldstarts.policies import Fixed, KeepAlivePolicy
 
 EXACT_BUDGET = 20_000_000
 """Requests replayed with all their order statistics (``exact_poisson_below=None``): Poisson
@@ -348,3 +348,26 @@ def simulate(cells: Cells, policy: KeepAlivePolicy, seed: int = 0, *,
     cold = (pl.concat(ev).sort("region", "funcID", "t_s").with_columns(
         pod=pl.int_range(pl.len(), dtype=pl.Int64)) if events else None)
     return SimResult(policy.name, per_function, cold)
+
+
+def release_check(data_dir: str | Path, seed: int = 0) -> pl.DataFrame:
+    """The fixed 60 s replay of a trace beside what the trace itself records, per region:
+    simulated cold starts vs the sum of its ``num_cold_starts`` series, and simulated pod-minutes
+    (busy + idle pod-seconds / 60) vs the sum of its ``num_pods`` series (pods counted in each
+    minute). Null where the trace lacks the series. The platform check for a user with the
+    release (notebooks/coldstarts/README.md)."""
+    res = simulate(trace_cells(data_dir), Fixed(), seed).per_function
+    sim = res.group_by("region").agg(
+        sim_cold_starts=pl.col("cold_starts").sum(),
+        sim_pod_minutes=((pl.col("busy_pod_s") + pl.col("idle_pod_s")) / 60.0).sum())
+    have = load.available_series(data_dir)
+    for name, col in (("num_cold_starts", "obs_cold_starts"), ("num_pods", "obs_pod_minutes")):
+        if name in have:
+            obs = (load.scan_series(data_dir, name).group_by("region")
+                   .agg(pl.col("value").sum().alias(col)).collect(engine="in-memory"))
+            sim = sim.join(obs, on="region", how="left")
+        else:
+            sim = sim.with_columns(pl.lit(None, pl.Float64).alias(col))
+    return sim.with_columns(
+        cold_start_ratio=pl.col("sim_cold_starts") / pl.col("obs_cold_starts"),
+        pod_minute_ratio=pl.col("sim_pod_minutes") / pl.col("obs_pod_minutes")).sort("region")

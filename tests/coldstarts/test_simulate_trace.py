@@ -205,3 +205,13 @@ def test_simulate_refuses_a_missing_or_empty_folder(tmp_path, capsys):
             cli.main(["simulate", str(d)])
         assert exc.value.code == 2
         assert "error" in capsys.readouterr().err
+
+
+def test_release_check_compares_with_the_recorded_series(unseen):
+    root, truth = unseen
+    chk = replay.release_check(root)
+    assert chk["region"].to_list() == list(FUNCTIONS)
+    assert chk["obs_cold_starts"].to_list() == [
+        float(truth.filter(pl.col("region") == r)["cold_truth"].sum()) for r in FUNCTIONS]
+    assert ((chk["cold_start_ratio"] - 1).abs() < 0.05).all()
+    assert chk["obs_pod_minutes"].null_count() == len(FUNCTIONS)     # no num_pods series here
