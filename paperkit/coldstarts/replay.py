@@ -55,8 +55,8 @@ most this many requests in all. A small trace is then replayed exactly; the rele
 requests) exactly in its quieter minutes. The per-request path costs about 1 s per million
 requests here, so the budget keeps the release's replay within a minute."""
 
-CHUNK_CELLS = 6_000_000
-"""Minutes per chunk of functions in :func:`simulate` (bounds the memory, ~2 GB a chunk)."""
+CHUNK_CELLS = 4_000_000
+"""Minutes per chunk of functions in :func:`simulate` (bounds the memory, ~1.5 GB a chunk)."""
 
 FALLBACK_EXEC_S = 0.035
 """Execution time where a region has none: the R2/R3 median of Fig. 3b (the paper, p.4)."""
@@ -119,15 +119,19 @@ def make_cells(functions: pl.DataFrame, func: np.ndarray, minute: np.ndarray, r:
     """Cells from flat arrays (any order; zero-request cells dropped; exec_s NaN = missing) and a
     function table (region, funcID, trigger, memory_mb). Adds the ``model`` column."""
     func, minute = np.asarray(func, np.int64), np.asarray(minute, np.int64)
-    r, exec_s = np.asarray(r, float), np.asarray(exec_s, float)
-    if np.any(~np.isfinite(r)) or np.any(r < 0) or np.any(r != np.round(r)):
+    r, exec_s = np.asarray(r), np.asarray(exec_s, float)
+    if r.dtype.kind == "f" and (np.any(~np.isfinite(r)) or np.any(r != np.round(r))):
+        raise ValueError("request counts must be whole numbers >= 0")
+    if r.dtype.kind not in "fiu" or np.any(r < 0):
         raise ValueError("request counts must be whole numbers >= 0")
     if np.any((minute < 0) | (minute >= n_minutes)):
         raise ValueError(f"minutes must lie in [0, {n_minutes})")
     if np.any((func < 0) | (func >= functions.height)):
         raise ValueError(f"function indices must lie in [0, {functions.height})")
+    r = r.astype(np.int64, copy=False)
     keep = r > 0
-    func, minute, r, exec_s = func[keep], minute[keep], r[keep].astype(np.int64), exec_s[keep]
+    if not keep.all():
+        func, minute, r, exec_s = func[keep], minute[keep], r[keep], exec_s[keep]
     key = func * n_minutes + minute
     if np.any(np.diff(key) <= 0):
         o = np.argsort(key, kind="stable")
@@ -288,23 +292,32 @@ def function_table(data_dir: str | Path) -> pl.DataFrame:
 
 
 def trace_cells(data_dir: str | Path) -> Cells:
-    """The ``requests`` and ``totalCost_avg`` series of a trace as :class:`Cells`."""
+    """The ``requests`` and ``totalCost_avg`` series of a trace as :class:`Cells` (read region by
+    region, funcIDs turned into indices before the join, so the release's ~10^8 non-empty
+    minutes fit in memory)."""
     fn = function_table(data_dir)
     idx = fn.select("region", "funcID").with_row_index("f")
-    req = (load.scan_series(data_dir, "requests").select("region", "funcID", "time", "value")
-           .collect(engine="in-memory"))
     have_exec = "totalCost_avg" in load.available_series(data_dir)
-    if have_exec:
-        ex = (load.scan_series(data_dir, "totalCost_avg").select(
-            "region", "funcID", "time", e=pl.col("value")).collect(engine="in-memory"))
-        req = req.join(ex, on=["region", "funcID", "time"], how="left")
-    else:
-        req = req.with_columns(e=pl.lit(None, pl.Float64))
-    req = req.join(idx, on=["region", "funcID"], how="inner")
-    n_minutes = int(req["time"].max() // 60 + 1) if req.height else 1
-    n_minutes = max(n_minutes, -(-n_minutes // 1440) * 1440)
-    return make_cells(fn, req["f"].to_numpy(), (req["time"] // 60).to_numpy(),
-                      req["value"].to_numpy(), req["e"].cast(pl.Float64).to_numpy(), n_minutes)
+    req_all = load.scan_series(data_dir, "requests")
+    ex_all = load.scan_series(data_dir, "totalCost_avg") if have_exec else None
+    parts, n_minutes = [], 1
+    for region in fn["region"].unique(maintain_order=True).to_list():
+        ids = idx.filter(pl.col("region") == region).lazy()
+        req = (req_all.filter(pl.col("region") == region).join(ids, on=["region", "funcID"])
+               .select("f", m=pl.col("time") // 60, r=pl.col("value")))
+        if ex_all is not None:
+            ex = (ex_all.filter(pl.col("region") == region).join(ids, on=["region", "funcID"])
+                  .select("f", m=pl.col("time") // 60, e=pl.col("value")))
+            req = req.join(ex, on=["f", "m"], how="left")
+        else:
+            req = req.with_columns(e=pl.lit(None, pl.Float64))
+        part = req.collect(engine="in-memory")
+        n_minutes = max(n_minutes, int(part["m"].max() or 0) + 1)
+        parts.append(part)
+    df = pl.concat(parts)
+    n_minutes = -(-n_minutes // 1440) * 1440
+    return make_cells(fn, df["f"].to_numpy(), df["m"].to_numpy(), df["r"].to_numpy(),
+                      df["e"].cast(pl.Float64).fill_null(float("nan")).to_numpy(), n_minutes)
 
 
 # ------------------------------------------------------------------------------------------------
