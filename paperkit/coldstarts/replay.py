@@ -35,6 +35,7 @@ its minutes, else its region's median, else :data:`FALLBACK_EXEC_S`.
 """
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,12 +49,12 @@ from paperkit.coldstarts.platform import (MINUTE_US, US, ColdStartLatency, Expli
                                           Workload)
 from paperkit.coldstarts.policies import Fixed, KeepAlivePolicy
 
-EXACT_BUDGET = 20_000_000
+EXACT_BUDGET = 5_000_000
 """Requests replayed with all their order statistics (``exact_poisson_below=None``): Poisson
 minutes with 2 <= r < r_cut get explicit arrivals, r_cut the largest count whose minutes hold at
 most this many requests in all. A small trace is then replayed exactly; the release (~10^10
 requests) exactly in its quieter minutes. The per-request path costs about 1 s per million
-requests here, so the budget keeps the release's replay within a minute."""
+requests on this machine, so the budget keeps the release's replay within a minute."""
 
 CHUNK_CELLS = 4_000_000
 """Minutes per chunk of functions in :func:`simulate` (bounds the memory, ~1.5 GB a chunk)."""
@@ -291,11 +292,17 @@ def function_table(data_dir: str | Path) -> pl.DataFrame:
             .sort("region", "funcID"))
 
 
-def trace_cells(data_dir: str | Path) -> Cells:
+def trace_cells(data_dir: str | Path, functions: float = 1.0) -> Cells:
     """The ``requests`` and ``totalCost_avg`` series of a trace as :class:`Cells` (read region by
     region, funcIDs turned into indices before the join, so the release's ~10^8 non-empty
-    minutes fit in memory)."""
+    minutes fit in memory). ``functions`` < 1 keeps that share of each region's functions, drawn
+    by a hash of the funcID (the same functions every run), at their full rates."""
+    if not (functions > 0 and functions <= 1):
+        raise ValueError(f"functions={functions!r}: give a share in (0, 1]")
     fn = function_table(data_dir)
+    if functions < 1:
+        h = np.array([zlib.crc32(f.encode()) for f in fn["funcID"].to_list()], np.uint64)
+        fn = fn.filter(pl.Series(uniform(0, 9, h) < functions))
     idx = fn.select("region", "funcID").with_row_index("f")
     have_exec = "totalCost_avg" in load.available_series(data_dir)
     req_all = load.scan_series(data_dir, "requests")

@@ -215,3 +215,16 @@ def test_release_check_compares_with_the_recorded_series(unseen):
         float(truth.filter(pl.col("region") == r)["cold_truth"].sum()) for r in FUNCTIONS]
     assert ((chk["cold_start_ratio"] - 1).abs() < 0.05).all()
     assert chk["obs_pod_minutes"].null_count() == len(FUNCTIONS)     # no num_pods series here
+
+
+def test_a_share_of_functions_is_the_same_every_run(unseen):
+    root, truth = unseen
+    a, b = replay.trace_cells(root, 0.5), replay.trace_cells(root, 0.5)
+    assert a.functions.equals(b.functions) and np.array_equal(a.r, b.r)
+    assert 0 < a.functions.height < truth.height
+    full = replay.trace_cells(root).functions.join(a.functions, on=["region", "funcID"],
+                                                   how="semi")
+    assert full.height == a.functions.height                       # a subset, at full rates
+    for bad in (0.0, -1.0, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="share"):
+            replay.trace_cells(root, bad)
