@@ -10,14 +10,20 @@ given; argparse prefixes the option name and exits with status 2::
     ap.add_argument("--lp-share", type=fraction)                # --lp-share: expected a number in [0, 1], ...
     ap.add_argument("--scale", type=real(0, 1, lo_open=True))   # ... in (0, 1], got '0'
 
-:func:`exit_on_bad_input` wraps a ``main``: a ``ValueError``/``KeyError`` raised by the package for
-bad input (an unknown profile name, a parameter outside the model's range) becomes
-``error: <message>`` on stderr and exit status 2, like argparse's own errors, instead of a traceback.
+:func:`exit_on_bad_input` is the one top-level handler of every command line: a
+:class:`UserError`, ``ValueError`` or ``KeyError`` raised for bad input (an unknown profile name, a
+parameter outside the model's range) or an ``OSError`` on a path (missing, unreadable, read-only)
+becomes one line ``error: <message>`` on stderr and exit status 2, like argparse's own errors,
+instead of a traceback; any other exception is a bug and keeps its traceback.
+
+:func:`safe_name` is the one rule for output names (``--name``, ``--machine``, ``CARD=``): one plain
+name component, never absolute, climbing or carrying a separator or shell text.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import functools
 import math
 import re
@@ -26,7 +32,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 __all__ = ["strict_int", "strict_real", "integer", "real", "positive_int", "non_negative_int", "positive_float",
-           "non_negative_float", "fraction", "torch_device", "exit_on_bad_input"]
+           "non_negative_float", "fraction", "torch_device", "exit_on_bad_input", "UserError",
+           "safe_name", "output_name", "one_line"]
 
 _INT = re.compile(r"[+-]?[0-9]+")
 _REAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
@@ -138,22 +145,79 @@ def torch_device(text: str) -> str:
     return text
 
 
+class UserError(Exception):
+    """Bad input from the person running a command (a file, a flag, a make variable): its
+    message is one line naming the input and the fix. :func:`exit_on_bad_input` prints it and
+    exits 2; anything else that is not a user or environment error keeps its traceback."""
+
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,99}")
+
+
+def safe_name(what: str, text: str) -> str:
+    """``text`` if it is one plain output name (a letter or digit, then letters, digits,
+    ``._+-``; at most 100 characters): never absolute, never ``..``, no separator, no shell
+    text. Else :class:`UserError` naming ``what`` (the flag or make variable)."""
+    if not isinstance(text, str) or not _NAME.fullmatch(text):
+        raise UserError(f"{what}={text!r}: an output name must be one plain name (letters, digits "
+                        "and . _ + -, starting with a letter or digit; no '/', '..' or spaces), "
+                        "e.g. h100")
+    return text
+
+
+def output_name(flag: str) -> Callable[[str], str]:
+    """argparse ``type=`` for an output name flag (``--name``, ``--machine``): :func:`safe_name`."""
+    def parse(text: str) -> str:
+        try:
+            return safe_name(flag, text)
+        except UserError as exc:
+            raise argparse.ArgumentTypeError(str(exc).split(": ", 1)[1]) from None
+    parse.__name__ = "name"
+    return parse
+
+
+_OS_FIX = {
+    errno.EACCES: "make it readable/writable, or choose another location (PAPERKIT_DATA_DIR for "
+                  "caches, PAPERKIT_BUILD_DIR for outputs)",
+    errno.EROFS: "that file system is read-only: choose another location (PAPERKIT_DATA_DIR for "
+                 "caches, PAPERKIT_BUILD_DIR for outputs)",
+    errno.ENOENT: "check the path (it or a folder above it does not exist)",
+    errno.EISDIR: "it is a folder: give a file there",
+    errno.ENOTDIR: "a part of that path is a file: give a folder there",
+    errno.EEXIST: "it already exists: remove it or choose another name",
+    errno.ENOSPC: "the disk is full: free space or choose another location",
+}
+_OS_FIX[errno.EPERM] = _OS_FIX[errno.EACCES]
+
+
 def _message(exc: BaseException) -> str:
     if type(exc) is KeyError:  # str(KeyError('x')) is "'x'": say what it is
         return f"unknown key {exc.args[0]!r}" if exc.args else "unknown key"
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        fix = _OS_FIX.get(exc.errno or 0, "check that path and its permissions")
+        return f"{where}{exc.strerror}; {fix}"
     return str(exc)
 
 
+def one_line(text: str) -> str:
+    """``text`` with its lines joined by ``; `` (an error is one line)."""
+    return "; ".join(x.strip() for x in str(text).splitlines() if x.strip())
+
+
 def exit_on_bad_input(main: F) -> F:
-    """Decorate a command-line ``main``: ``ValueError``/``KeyError`` -> ``error: <message>`` on
-    stderr and ``SystemExit(2)`` (argparse's status for usage errors), no traceback."""
+    """Decorate a command-line ``main``, its one top-level handler: a user or environment error
+    (:class:`UserError`, ``ValueError``, ``KeyError``, ``OSError`` such as a missing, unreadable
+    or read-only path) -> ``error: <one line naming the input and the fix>`` on stderr and
+    ``SystemExit(2)`` (argparse's status for usage errors), no traceback. Any other exception is
+    a bug and keeps its traceback."""
 
     @functools.wraps(main)
     def wrapper(*args, **kwargs):
         try:
             return main(*args, **kwargs)
-        except (ValueError, KeyError) as exc:
-            print(f"error: {_message(exc)}", file=sys.stderr)
+        except (UserError, ValueError, KeyError, OSError) as exc:
+            print(f"error: {one_line(_message(exc))}", file=sys.stderr)
             raise SystemExit(2) from None
 
     return wrapper  # type: ignore[return-value]

@@ -43,6 +43,7 @@ import pooch
 import requests
 
 from paperkit import atomic, paths, provenance
+from paperkit.cli import UserError, exit_on_bad_input
 
 log = logging.getLogger(__name__)
 
@@ -355,6 +356,7 @@ def derive_once(src: Path | None, dst: Path, build: Callable[[Path], None]) -> P
     return dst
 
 
+@exit_on_bad_input
 def main(argv: list[str] | None = None) -> int:
     """``python -m paperkit.registry [GROUP ...]``: download and verify every file of the named
     groups (the committed files are downloaded again and checked against the same sha256)."""
@@ -365,10 +367,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("groups", nargs="*", default=["default"],
                     help=f"groups to fetch (default: default; known: {', '.join(groups)})")
     ap.add_argument("--list", action="store_true", help="list the files and where they are")
+    ap.add_argument("--from-make", action="store_true", help="the groups came from make's GROUPS=")
     args = ap.parse_args(argv)
     bad = [g for g in args.groups if g not in groups]
     if bad:
-        ap.error(f"unknown group(s) {', '.join(bad)}; known: {', '.join(groups)}")
+        what = f"GROUPS={' '.join(args.groups)!r}: " if args.from_make else ""
+        raise UserError(f"{what}unknown group(s) {', '.join(map(repr, bad))}; known: "
+                        f"{', '.join(groups)}")
     if args.list:
         for e in sorted(reg.entries.values(), key=lambda e: e.name):
             where = reg.local_path(e.name)
