@@ -26,6 +26,7 @@ import argparse
 import errno
 import functools
 import math
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from typing import TypeVar
 
 __all__ = ["strict_int", "strict_real", "integer", "real", "positive_int", "non_negative_int", "positive_float",
            "non_negative_float", "fraction", "torch_device", "exit_on_bad_input", "UserError",
-           "safe_name", "output_name", "one_line"]
+           "safe_name", "output_name", "output_dir", "choice_list", "one_line"]
 
 _INT = re.compile(r"[+-]?[0-9]+")
 _REAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
@@ -170,9 +171,45 @@ def output_name(flag: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         try:
             return safe_name(flag, text)
-        except UserError as exc:
-            raise argparse.ArgumentTypeError(str(exc).split(": ", 1)[1]) from None
+        except UserError:
+            raise argparse.ArgumentTypeError(
+                f"expected one plain name (letters, digits and . _ + -, starting with a letter or "
+                f"digit; no '/', '..' or spaces), e.g. h100; got {text!r}") from None
     parse.__name__ = "name"
+    return parse
+
+
+def choice_list(choices: tuple[str, ...]) -> Callable[[str], tuple[str, ...]]:
+    """argparse ``type=`` for a comma-separated list of distinct ``choices`` (at least one): an
+    empty item (``R1,,R2``, ``,``), a repeated or an unknown one is refused, naming it."""
+    def parse(text: str) -> tuple[str, ...]:
+        items = [t.strip() for t in text.split(",")]
+        if not text.strip() or any(not t for t in items):
+            raise argparse.ArgumentTypeError(f"expected a comma-separated list of "
+                                             f"{', '.join(choices)} without empty items, got {text!r}")
+        bad = [t for t in items if t not in choices]
+        if bad:
+            raise argparse.ArgumentTypeError(f"unknown {bad[0]!r} in {text!r}; choose from "
+                                             f"{', '.join(choices)}")
+        dup = sorted({t for t in items if items.count(t) > 1})
+        if dup:
+            raise argparse.ArgumentTypeError(f"{dup[0]!r} is listed twice in {text!r}; list it once")
+        return tuple(items)
+    parse.__name__ = "list"
+    return parse
+
+
+def output_dir(flag: str) -> Callable[[str], str]:
+    """argparse ``type=`` for an output folder flag: refuses an empty value and a path that exists
+    and is not a folder (the text is returned; the folder is created by whoever writes)."""
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError("expected a folder, got an empty value")
+        if os.path.exists(text) and not os.path.isdir(text):
+            raise argparse.ArgumentTypeError(f"{text!r} is a file, not a folder; give a folder "
+                                             "(it is created when missing)")
+        return text
+    parse.__name__ = "folder"
     return parse
 
 
@@ -190,13 +227,25 @@ _OS_FIX = {
 _OS_FIX[errno.EPERM] = _OS_FIX[errno.EACCES]
 
 
+def _env_hint(filename: object) -> str:
+    """Which PAPERKIT_* variable chose the folder holding ``filename`` ('' when none did)."""
+    from paperkit import paths  # light; imported late to keep this module dependency-free
+
+    name = os.fspath(filename) if isinstance(filename, (str, os.PathLike)) else ""
+    for var, folder in (("PAPERKIT_DATA_DIR", paths.cache_dir()),
+                        ("PAPERKIT_BUILD_DIR", paths.build_dir())):
+        if name and (name == str(folder) or name.startswith(str(folder) + os.sep)):
+            return f" ({var}={folder}: point {var} at a writable folder)"
+    return ""
+
+
 def _message(exc: BaseException) -> str:
     if type(exc) is KeyError:  # str(KeyError('x')) is "'x'": say what it is
         return f"unknown key {exc.args[0]!r}" if exc.args else "unknown key"
     if isinstance(exc, OSError) and exc.strerror:
         where = f"{exc.filename}: " if exc.filename is not None else ""
         fix = _OS_FIX.get(exc.errno or 0, "check that path and its permissions")
-        return f"{where}{exc.strerror}; {fix}"
+        return f"{where}{exc.strerror}; {fix}{_env_hint(exc.filename)}"
     return str(exc)
 
 
@@ -205,19 +254,30 @@ def one_line(text: str) -> str:
     return "; ".join(x.strip() for x in str(text).splitlines() if x.strip())
 
 
+def _one_line_usage_error(self: argparse.ArgumentParser, message: str) -> None:
+    """argparse's ``error`` without the usage lines: ``<prog>: error: <message>``, exit 2
+    (``--help`` still shows the usage)."""
+    self.exit(2, f"{self.prog}: error: {one_line(message)} (see --help)\n")
+
+
 def exit_on_bad_input(main: F) -> F:
     """Decorate a command-line ``main``, its one top-level handler: a user or environment error
     (:class:`UserError`, ``ValueError``, ``KeyError``, ``OSError`` such as a missing, unreadable
     or read-only path) -> ``error: <one line naming the input and the fix>`` on stderr and
     ``SystemExit(2)`` (argparse's status for usage errors), no traceback. Any other exception is
-    a bug and keeps its traceback."""
+    a bug and keeps its traceback. While ``main`` runs, argparse's own errors are one line too
+    (no usage block)."""
 
     @functools.wraps(main)
     def wrapper(*args, **kwargs):
+        saved = argparse.ArgumentParser.error
+        argparse.ArgumentParser.error = _one_line_usage_error  # type: ignore[method-assign]
         try:
             return main(*args, **kwargs)
         except (UserError, ValueError, KeyError, OSError) as exc:
             print(f"error: {one_line(_message(exc))}", file=sys.stderr)
             raise SystemExit(2) from None
+        finally:
+            argparse.ArgumentParser.error = saved  # type: ignore[method-assign]
 
     return wrapper  # type: ignore[return-value]

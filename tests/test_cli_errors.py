@@ -1,0 +1,138 @@
+"""The one rule for output names and the one top-level handler of the command lines: a user or
+environment error is one line naming the input and the fix (exit 2); a bug keeps its traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from paperkit import cli, paths
+
+HOSTILE_NAMES = ["../x", "/tmp/x", "a/b", "a\\b", "..", ".", ".hidden", "", "x;y", "x y",
+                 "$(touch p)", "-rf", "a" * 101, "x\n"]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_safe_name_refuses(name):
+    with pytest.raises(cli.UserError, match=r"^--name=.*one plain name"):
+        cli.safe_name("--name", name)
+
+
+@pytest.mark.parametrize("name", ["h100", "cpu", "H200_sxm-2026.11", "a" * 100, "9x"])
+def test_safe_name_accepts(name):
+    assert cli.safe_name("CARD", name) == name
+
+
+def _run(*args: str, env: dict | None = None, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=120,
+                          cwd=cwd or paths.ROOT,
+                          env={**os.environ, "PYTHONPATH": str(paths.ROOT), **(env or {})})
+
+
+def _one_line_error(p: subprocess.CompletedProcess, *words: str) -> None:
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert "Traceback" not in p.stderr and p.stderr.count("\n") == 1, p.stderr
+    assert all(w in p.stderr for w in words), p.stderr
+
+
+@pytest.mark.parametrize("name", ["../x", "/tmp/abs", "a/b"])
+def test_profile_cpu_name_never_leaves_out(tmp_path, name):
+    out = tmp_path / "out"
+    p = _run("-m", "paperkit.fuyou", "profile-cpu", "--out", str(out), "--name", name, "--mb", "1")
+    _one_line_error(p, "--name", repr(name), "plain name")
+    assert not any(tmp_path.rglob("*")) and not os.path.exists("/tmp/abs_profile.json")
+
+
+def test_profile_cpu_out_a_file(tmp_path):
+    f = tmp_path / "f"
+    f.write_text("x")
+    p = _run("-m", "paperkit.fuyou", "profile-cpu", "--out", str(f), "--mb", "1")
+    _one_line_error(p, "--out", str(f), "is a file, not a folder")
+
+
+def test_handler_turns_os_errors_into_one_line(tmp_path, capsys):
+    @cli.exit_on_bad_input
+    def main():
+        open(tmp_path / "missing" / "x.csv")
+
+    with pytest.raises(SystemExit) as exc:
+        main()
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.count("\n") == 1
+    assert str(tmp_path / "missing" / "x.csv") in err and "check the path" in err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads and writes anything")
+def test_handler_names_permission_fix(tmp_path, capsys):
+    d = tmp_path / "ro"
+    d.mkdir(mode=0o500)
+
+    @cli.exit_on_bad_input
+    def main():
+        (d / "x").write_text("x")
+
+    with pytest.raises(SystemExit):
+        main()
+    assert "PAPERKIT_DATA_DIR" in capsys.readouterr().err
+
+
+def test_handler_keeps_a_bugs_traceback():
+    @cli.exit_on_bad_input
+    def main():
+        raise TypeError("a bug")
+
+    with pytest.raises(TypeError):
+        main()
+
+
+def test_handler_makes_argparse_errors_one_line(capsys):
+    import argparse
+
+    @cli.exit_on_bad_input
+    def main(argv):
+        ap = argparse.ArgumentParser(prog="prog")
+        ap.add_argument("--n", type=cli.positive_int)
+        ap.parse_args(argv)
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--n", "x"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err == ("prog: error: argument --n: expected an integer >= 1, "
+                                          "got 'x' (see --help)\n")
+    assert argparse.ArgumentParser.error is not cli._one_line_usage_error  # restored
+
+
+def test_unwritable_cache_names_paperkit_data_dir(tmp_path):
+    p = _run("-m", "paperkit.coldstarts", "generate", str(tmp_path / "t"), "--scale", "0.001",
+             "--days", "1", "--regions", "R5", "--parts", "cold_start",
+             env={"PAPERKIT_DATA_DIR": "/proc/paperkit-cache"})
+    # generating writes no cache; summarizing it does
+    p = _run("-m", "paperkit.coldstarts", "summarize", str(tmp_path / "t"),
+             env={"PAPERKIT_DATA_DIR": "/proc/paperkit-cache"})
+    _one_line_error(p, "/proc/paperkit-cache", "PAPERKIT_DATA_DIR")
+
+
+def test_generate_into_proc_is_one_line():
+    p = _run("-m", "paperkit.coldstarts", "generate", "/proc/x", "--scale", "0.001", "--days", "1",
+             "--regions", "R5", "--parts", "cold_start")
+    _one_line_error(p, "/proc/x")
+
+
+@pytest.mark.parametrize("flag,value,words", [
+    ("--regions", "R1,R1", ["'R1' is listed twice"]),
+    ("--regions", "R1,,R2", ["without empty items"]),
+    ("--regions", "R9", ["unknown 'R9'"]),
+    ("--parts", ",", ["without empty items"]),
+    ("--parts", "cold_start,nope", ["unknown 'nope'"]),
+])
+def test_generate_lists_are_strict(tmp_path, capsys, flag, value, words):
+    from paperkit.coldstarts.__main__ import main
+    with pytest.raises(SystemExit) as exc:
+        main(["generate", str(tmp_path / "x"), flag, value])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.count("\n") == 1 and flag in err
+    assert all(w in err for w in words), err
+    assert not (tmp_path / "x").exists()
