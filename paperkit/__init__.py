@@ -5,7 +5,7 @@ Core modules (each with one job):
 - :mod:`paperkit.paths`    -- every location, resolved from the repository root.
 - :mod:`paperkit.figures`  -- one seaborn theme; byte-deterministic PNG + PDF output.
 - :mod:`paperkit.claims`   -- each paper's claims (one TOML file per paper), verdicts, JSON.
-- :mod:`paperkit.registry` -- public data sets: download (pooch, sha256), mirror, cache.
+- :mod:`paperkit.registry` -- public data sets: download (streamed, size + sha256 + format checked), mirror, cache.
 - :mod:`paperkit.runner`   -- papermill runner: parameter checks, atomic outputs, timings.
 - :mod:`paperkit.report`   -- build/report.md and build/report.html from the claims JSON.
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from paperkit import atomic, paths
+from paperkit.cli import exit_on_bad_input
 from paperkit.params import (ParameterError, coerce, notebook_params, parse_assignments,
                              split_makeflags)
 
@@ -298,6 +299,7 @@ def _dispatch(args: argparse.Namespace, words: list[str]) -> int:
     return 0
 
 
+@exit_on_bad_input
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     words: list[str] = []

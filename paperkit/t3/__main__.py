@@ -5,6 +5,8 @@ import argparse
 import json
 import sys
 
+import polars as pl
+
 from paperkit.cli import exit_on_bad_input, positive_float, positive_int
 from paperkit.t3 import CONFIGS, model
 from paperkit.t3.fit import fit_contention, write_fitted
@@ -56,8 +58,9 @@ def main(argv: list[str] | None = None) -> int:
                 ap.error("--measured needs --llc-mb and --link-gbps (not measurable on one GPU)")
             try:
                 hw = profile_from_measurement(args.measured, llc_mb=args.llc_mb, link_gbps=args.link_gbps)
-            except ValueError as exc:
-                ap.error(f"--measured: {exc}")
+            except (ValueError, OSError, pl.exceptions.PolarsError) as exc:
+                ap.error(f"--measured {args.measured}: {str(exc).splitlines()[0]}; give the "
+                         "parquet written by `python -m paperkit.t3.calibrate`")
         else:
             hw = load_profile(args.hardware)
         if args.cu_split is not None:
