@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import errno
 import functools
+import json
 import math
 import os
 import re
@@ -34,7 +35,8 @@ from typing import TypeVar
 
 __all__ = ["strict_int", "strict_real", "integer", "real", "positive_int", "non_negative_int", "positive_float",
            "non_negative_float", "fraction", "torch_device", "exit_on_bad_input", "UserError",
-           "safe_name", "output_name", "output_dir", "choice_list", "one_line"]
+           "safe_name", "output_name", "output_dir", "choice_list", "one_line", "json_line",
+           "finite_or_null"]
 
 _INT = re.compile(r"[+-]?[0-9]+")
 _REAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
@@ -247,6 +249,23 @@ def _message(exc: BaseException) -> str:
         fix = _OS_FIX.get(exc.errno or 0, "check that path and its permissions")
         return f"{where}{exc.strerror}; {fix}{_env_hint(exc.filename)}"
     return str(exc)
+
+
+def finite_or_null(obj):
+    """``obj`` (JSON-like: dicts, lists, numbers, text) with NaN and infinities replaced by None,
+    so that it prints as valid JSON (``null``; a bare ``NaN`` is not JSON)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite_or_null(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite_or_null(v) for v in obj]
+    return obj
+
+
+def json_line(obj) -> str:
+    """One line of valid JSON (sorted keys; NaN/inf as ``null``, see :func:`finite_or_null`)."""
+    return json.dumps(finite_or_null(obj), sort_keys=True, allow_nan=False)
 
 
 def one_line(text: str) -> str:

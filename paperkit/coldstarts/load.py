@@ -197,6 +197,10 @@ def _reusable(csv: Path, out: Path, side: Path, allow_dropped: bool) -> dict[str
         cachefiles.note(f"parquet cache {out} {why}; rebuilding it from {csv}")
         return None
     dropped = rec.get("dropped") or {}
+    if not (isinstance(dropped, dict) and all(isinstance(v, int) for v in dropped.values())):
+        cachefiles.note(f"parquet cache record {side} was edited (its 'dropped' is not a table "
+                        f"of counts); rebuilding {out.name} from {csv}")
+        return None
     return dropped if (allow_dropped or not dropped) else None
 
 
@@ -252,11 +256,31 @@ def _dtype_error(csv: Path, header: list[str], exc: Exception) -> ValueError:
     """The error for a value of ``csv`` that does not parse as its released dtype, naming the
     column when polars' message does."""
     msg = str(exc)
+    line = _repeated_header(csv, header)
+    if line is not None:
+        return ValueError(f"{csv}: line {line} repeats the header (files joined together?); "
+                          "delete that line")
+    if "utf-8" in msg.lower() or "utf8" in msg.lower():
+        return ValueError(f"{csv} {schema.not_text_problem(csv)}")
     col = next((c for c in header if f'"{c}"' in msg or f"'{c}'" in msg or f"`{c}`" in msg), None)
     where = f"column {col!r}" if col else "a column"
     return ValueError(f"{csv}: {where} does not parse as the released dtype "
                       f"({exc.__class__.__name__}: {msg.splitlines()[0]}); fix the value or "
                       "delete the row")
+
+
+def _repeated_header(csv: Path, header: list[str]) -> int | None:
+    """The 1-based line number of the first copy of the header after line 1, or None (read only
+    on the error path)."""
+    try:
+        with open(csv, encoding="utf-8", errors="replace", newline="") as f:
+            next(f, None)
+            for i, line in enumerate(f, start=2):
+                if schema.parse_header(line) == header:
+                    return i
+    except OSError:
+        return None
+    return None
 
 
 def _read_rows(csv: Path, dtypes: dict[str, pl.DataType], header: list[str], *,
@@ -336,12 +360,23 @@ def _read_cold_start(csv: Path, header: list[str]) -> tuple[pl.DataFrame, pl.Ser
     return df.select(list(schema.COLD_START)), fields
 
 
+def _unterminated(csv: Path) -> bool:
+    """True when ``csv`` has rows and does not end with a newline (its last row may be cut)."""
+    with open(csv, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        if f.tell() == 0:
+            return False
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) != b"\n"
+
+
 def _build_cold_start(region: str, on_invalid: str = "raise"):
     def build(csv: Path) -> tuple[pl.DataFrame, dict[str, int]]:
         header = schema.check_header(csv, schema.COLD_START)
         df, fields = _read_cold_start(csv, header)
         df, dropped = validate.validate_cold_starts(df, csv, file_day=file_day(csv), fields=fields,
-                                                    n_fields=len(header), on_invalid=on_invalid)
+                                                    n_fields=len(header), on_invalid=on_invalid,
+                                                    unterminated=_unterminated(csv))
         return df.with_columns(region=pl.lit(region, pl.String)), dropped
     return build
 
@@ -409,9 +444,11 @@ def _series_files(root: Path, name: str) -> list[tuple[str, Path]]:
     return out
 
 
-def _build_series(region: str):
+def _build_series(region: str, name: str):
     def build(csv: Path) -> pl.DataFrame:
-        return (widecsv.read_wide_long(csv).with_columns(region=pl.lit(region, pl.String))
+        counts = name in schema.COUNT_SERIES
+        return (widecsv.read_wide_long(csv, counts=counts)
+                .with_columns(region=pl.lit(region, pl.String))
                 .select(list(schema.SERIES_LONG)))
     return build
 
@@ -421,7 +458,7 @@ def scan_series(data_dir: str | Path, name: str) -> pl.LazyFrame:
     "cpu_usage_avg"): columns region, day, time (s since start of the trace, minute start),
     funcID, value; only non-empty cells."""
     root = _as_dir(data_dir)
-    pq = [cached_parquet(f, root, _build_series(r)) for r, f in _series_files(root, name)]
+    pq = [cached_parquet(f, root, _build_series(r, name)) for r, f in _series_files(root, name)]
     return pl.scan_parquet(pq)
 
 

@@ -4,7 +4,9 @@ same-size edit with the old mtime restored, symlinked day files and region folde
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -128,3 +130,119 @@ def test_symlinked_day_files_and_region_folders_are_followed(cs_cache, tiny_trac
             + pl.read_csv(src / "R1" / "day_01.csv").height)
     assert got.filter(pl.col("region") == "R1").height == want
     assert all(p.parent == load.cache_root(root) for p in _files(load.cache_root(root)))
+
+
+# -- silent wrong results and weak messages on cold-start and series files --------------------
+def _one_day(tiny_trace: Path, tmp_path: Path, edit) -> tuple[Path, Path]:
+    """A trace with one cold-start day file of the tiny trace, passed through ``edit(bytes)``."""
+    root = tmp_path / "t"
+    (root / "cold_start" / "R5").mkdir(parents=True)
+    csv = root / "cold_start" / "R5" / "day_01.csv"
+    csv.write_bytes(edit((tiny_trace / "cold_start" / "R5" / "day_01.csv").read_bytes()))
+    return root, csv
+
+
+def _set_field(raw: bytes, line: int, col: str, value: str) -> bytes:
+    lines = raw.split(b"\n")
+    i = list(schema.COLD_START).index(col)
+    f = lines[line - 1].split(b",")
+    f[i] = value.encode()
+    lines[line - 1] = b",".join(f)
+    return b"\n".join(lines)
+
+
+def test_a_cold_start_longer_than_a_day_is_an_error_naming_the_row(cs_cache, tiny_trace, tmp_path):
+    def edit(raw):
+        raw = _set_field(raw, 3, "totalCost_cold_start", "1e308")
+        return _set_field(raw, 3, "podAllocationCost", "1e308")
+    root, _ = _one_day(tiny_trace, tmp_path, edit)
+    with pytest.raises(load.InvalidRowsError, match=r"day_01\.csv: 1 invalid row.*line 3: "
+                                                    r"totalCost_cold_start is 1e\+308 s, longer "
+                                                    r"than a day"):
+        load.scan_cold_starts(root)
+    # exactly a day is allowed by the bound (it fails only the component sum here)
+    root2, _ = _one_day(tiny_trace, tmp_path / "b",
+                        lambda raw: _set_field(raw, 3, "podAllocationCost", "86400"))
+    with pytest.raises(load.InvalidRowsError, match="components do not add up") as exc:
+        load.scan_cold_starts(root2)
+    assert "longer than a day" not in str(exc.value)
+
+
+def test_a_file_cut_inside_its_last_field_is_refused(cs_cache, tiny_trace, tmp_path):
+    root, csv = _one_day(tiny_trace, tmp_path, lambda raw: raw.rstrip(b"\n")[:-6])
+    n = csv.read_bytes().count(b"\n") + 1
+    with pytest.raises(load.InvalidRowsError, match=rf"line {n}: podID '[^']*' is not "
+                                                    r"<pool>-<10-digit id>"):
+        load.scan_cold_starts(root)
+    with pytest.warns(load.InvalidRowsWarning, match="last line cut"):
+        got = load.scan_cold_starts(root, on_invalid="drop").collect()
+    assert got.height == n - 2  # the cut row dropped, no phantom pool
+    # a complete last row without a final newline is fine
+    root2, _ = _one_day(tiny_trace, tmp_path / "b", lambda raw: raw.rstrip(b"\n"))
+    assert load.scan_cold_starts(root2).collect().height == n - 1
+
+
+def test_bom_header_is_read(cs_cache, tiny_trace, tmp_path):
+    root, _ = _one_day(tiny_trace, tmp_path, lambda raw: b"\xef\xbb\xbf" + raw)
+    want = pl.read_csv(tiny_trace / "cold_start" / "R5" / "day_01.csv").height
+    assert load.scan_cold_starts(root).collect().height == want
+
+
+@pytest.mark.parametrize("edit,words", [
+    (lambda raw: __import__("gzip").compress(raw), "is gzip-compressed"),
+    (lambda raw: raw.decode().replace("day", "d\u00e4y", 1).encode("latin-1"), "not UTF-8 text"),
+    (lambda raw: raw + raw.split(b"\n")[0] + b"\n" + raw.split(b"\n")[1] + b"\n",
+     "repeats the header"),
+])
+def test_damaged_day_files_name_the_file(cs_cache, tiny_trace, tmp_path, edit, words):
+    root, csv = _one_day(tiny_trace, tmp_path, edit)
+    with pytest.raises(ValueError, match=words) as exc:
+        load.scan_cold_starts(root)
+    assert str(csv) in str(exc.value) and "\n" not in str(exc.value)
+    if words == "repeats the header":
+        n = (tiny_trace / "cold_start" / "R5" / "day_01.csv").read_bytes().count(b"\n") + 1
+        assert f"line {n} repeats the header" in str(exc.value)
+
+
+def _series_trace(tmp_path: Path, name: str, rows: list[str]) -> Path:
+    root = tmp_path / "s"
+    d = root / "quantiles" / "R1" / name
+    d.mkdir(parents=True)
+    (d / "day_03.csv").write_text("day,time,f---1---pool1-300-128,g---2---pool1-300-128\n"
+                                  + "\n".join(rows) + "\n")
+    return root
+
+
+@pytest.mark.parametrize("name,row,words", [
+    ("requests", "3,259200,-1000000,", "line 3, column 'f---1---pool1-300-128': -1000000.0 is not "
+                                       "a non-negative integer count"),
+    ("requests", "3,259200,,inf", "column 'g---2---pool1-300-128': inf is not a non-negative"),
+    ("requests", "3,259200,1.5,", "1.5 is not a non-negative integer count"),
+    ("requests", "99,259200,1,", "line 3, column 'day': 99.0 is not a day in 0..30"),
+    ("requests", "3,-60,1,", "column 'time': -60.0 is not a time >= 0 s"),
+    ("cpu_usage_avg", "3,259200,nan,-0.5", "-0.5 is not a finite non-negative value"),
+    ("cpu_usage_avg", "3,259200,1e400,", "inf is not a finite non-negative value"),
+])
+def test_series_values_are_validated(cs_cache, tmp_path, name, row, words):
+    root = _series_trace(tmp_path, name, ["3,259140,2,1", row])
+    with pytest.raises(ValueError, match=re.escape(words)):
+        load.scan_series(root, name).collect()
+
+
+def test_valid_series_still_load(cs_cache, tmp_path):
+    root = _series_trace(tmp_path, "cpu_usage_avg", ["3,259140,0.25,", "3,259200,,0"])
+    got = load.scan_series(root, "cpu_usage_avg").collect()
+    assert got.select("day", "time", "value").rows() == [(3, 259140, 0.25), (3, 259200, 0.0)]
+
+
+def test_an_edited_cache_sidecar_is_rebuilt(cs_cache, tiny_trace, tmp_path, capsys):
+    root, csv = _one_day(tiny_trace, tmp_path, lambda raw: raw)
+    want = load.scan_cold_starts(root).collect()
+    side = load.cache_file(root, csv).with_name(load.cache_file(root, csv).name + ".src.json")
+    rec = json.loads(side.read_text())
+    rec["dropped"] = "oops"
+    side.write_text(json.dumps(rec))
+    capsys.readouterr()
+    assert load.scan_cold_starts(root).collect().equals(want)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(side) in err and "was edited" in err
