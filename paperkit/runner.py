@@ -85,7 +85,8 @@ def resolve(notebooks: list[Path], assignments: dict[str, str]) -> dict[Path, di
                              f"valid parameters here: {listing}")
     out: dict[Path, dict[str, Any]] = {}
     for nb, ps in declared.items():
-        out[nb] = {n: coerce(v, ps[n].type, name=n) for n, v in assignments.items() if n in ps}
+        out[nb] = {n: coerce(v, ps[n].type, name=n, items=ps[n].items)
+                   for n, v in assignments.items() if n in ps}
     return out
 
 

@@ -164,3 +164,27 @@ def test_campaign_card_must_be_a_plain_name(monkeypatch, card, capsys):
         campaign.main(["polca", card])
     err = capsys.readouterr().err
     assert exc.value.code == 2 and err.count("\n") == 1 and "CARD" in err
+
+
+@pytest.mark.parametrize("value,words", [("nan,128", "every item must be an int"),
+                                         ("128,,256", "without empty items")])
+def test_list_parameters_are_strict_in_a_real_make_run(tmp_path, value, words):
+    p = subprocess.run(["make", "--no-print-directory", "nb", "NB=fuyou/02_capacity_cost",
+                        f"CPU_MEMS={value}", f"PAPERKIT_BUILD_DIR={tmp_path / 'b'}"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert p.returncode != 0 and f"CPU_MEMS={value!r}" in p.stderr and words in p.stderr, p.stderr
+    assert not (tmp_path / "b" / "notebooks").exists()
+
+
+def test_list_parameter_types():
+    from paperkit.params import ParameterError, coerce
+    assert coerce("1,2.5", "list[float]", name="x") == [1.0, 2.5]
+    assert coerce("8,16", "list[int]", name="x") == [8, 16]
+    assert coerce("8,16", "str", name="x", items="int") == "8,16"
+    assert coerce("8,,16", "str", name="x") == "8,,16"  # a plain str is never split
+    for bad, t, items in (("1,inf", "list[float]", ""), ("1.5", "list[int]", ""),
+                          ("", "list[str]", ""), ("a,", "list[str]", ""), ("nan", "str", "float"),
+                          ("1,nan", "str", "int")):
+        with pytest.raises(ParameterError, match="X="):
+            coerce(bad, t, name="x", items=items)
