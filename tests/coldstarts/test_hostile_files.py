@@ -246,3 +246,22 @@ def test_an_edited_cache_sidecar_is_rebuilt(cs_cache, tiny_trace, tmp_path, caps
     assert load.scan_cold_starts(root).collect().equals(want)
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(side) in err and "was edited" in err
+
+
+@pytest.mark.parametrize("added", ["notes.txt", "cold_start/R5/mine.csv", "cold_start/R5/x/y"])
+def test_overwrite_refuses_a_file_the_manifest_does_not_list(cs_cache, tmp_path, added):
+    from paperkit.coldstarts import __main__ as cs_main, generate
+    out = tmp_path / "g"
+    args = ["generate", str(out), "--scale", "0.0005", "--days", "1", "--regions", "R5",
+            "--parts", "cold_start", "--functions", "0.002", "--overwrite"]
+    assert cs_main.main(args) == 0
+    assert cs_main.main(args) == 0  # a generated trace alone is replaced
+    f = out / added
+    f.parent.mkdir(parents=True, exist_ok=True)
+    f.write_text("mine")
+    with pytest.raises(SystemExit) as exc:
+        cs_main.main(args)
+    assert exc.value.code == 2 and f.read_text() == "mine"
+    with pytest.raises(ValueError, match=rf"does not list, e\.g\. {re.escape(added)} "):
+        generate.generate_trace(out, 0.0005, 0, n_days=1, regions=("R5",), parts=("cold_start",),
+                                functions=0.002, overwrite=True)
