@@ -136,3 +136,27 @@ def test_generate_lists_are_strict(tmp_path, capsys, flag, value, words):
     assert exc.value.code == 2 and err.count("\n") == 1 and flag in err
     assert all(w in err for w in words), err
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("damage", ["missing", "altered"])
+def test_missing_or_altered_public_file_is_one_line(tmp_path, monkeypatch, capsys, damage):
+    import shutil
+
+    from paperkit import registry
+    from paperkit.coldstarts import __main__ as cs_main, schema
+
+    public = tmp_path / "public"
+    shutil.copytree(paths.public_dir(), public)
+    f = public / schema.REGISTRY_META_NAME
+    if damage == "missing":
+        f.unlink()
+    else:
+        f.write_bytes(f.read_bytes().replace(b"1", b"2", 1))
+    monkeypatch.setattr(registry, "_default", registry.Registry(public=public, mirror=False))
+    with pytest.raises(SystemExit) as exc:
+        cs_main.main(["generate", str(tmp_path / "g"), "--scale", "0.0005", "--days", "1",
+                      "--regions", "R5", "--parts", "cold_start"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert schema.REGISTRY_META_NAME in err and "git checkout" in err
+    assert not (tmp_path / "g").exists()
