@@ -28,7 +28,8 @@ def fake(tmp_path):
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True)
     py = venv / "bin" / "python"
-    py.write_text('#!/bin/sh\nfor a in "$@"; do printf \'%s\\0\' "$a"; done >> "$ARGLOG"\n'
+    py.write_text('#!/bin/sh\nprintf \'env:MPLBACKEND=%s\\0\' "$MPLBACKEND" >> "$ARGLOG"\n'
+                  'for a in "$@"; do printf \'%s\\0\' "$a"; done >> "$ARGLOG"\n'
                   'printf \'\\n\' >> "$ARGLOG"\n')
     py.chmod(0o755)
     (venv / ".paperkit-installed").touch()
@@ -77,6 +78,8 @@ def test_lists_are_split_into_words_never_run(fake, target, var):
     assert not fake.sentinel.exists(), p.stderr
     assert calls[-1][-5:] == ["one;touch", str(fake.sentinel), "*", "$(touch",
                               f"{fake.sentinel})"], calls
+    if target == "unit":  # the recipe's environment still reaches python
+        assert calls[-1][0] == "env:MPLBACKEND=Agg"
 
 
 def test_lab_dir_is_one_argument(fake):
