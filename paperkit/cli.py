@@ -33,6 +33,8 @@ import sys
 from collections.abc import Callable
 from typing import TypeVar
 
+from paperkit import paths
+
 __all__ = ["strict_int", "strict_real", "integer", "real", "positive_int", "non_negative_int", "positive_float",
            "non_negative_float", "fraction", "torch_device", "exit_on_bad_input", "UserError",
            "safe_name", "output_name", "output_dir", "choice_list", "one_line", "json_line",
@@ -231,8 +233,6 @@ _OS_FIX[errno.EPERM] = _OS_FIX[errno.EACCES]
 
 def _env_hint(filename: object) -> str:
     """Which PAPERKIT_* variable chose the folder holding ``filename`` ('' when none did)."""
-    from paperkit import paths  # light; imported late to keep this module dependency-free
-
     name = os.fspath(filename) if isinstance(filename, (str, os.PathLike)) else ""
     for var, folder in (("PAPERKIT_DATA_DIR", paths.cache_dir()),
                         ("PAPERKIT_BUILD_DIR", paths.build_dir())):
