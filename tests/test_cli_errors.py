@@ -4,8 +4,6 @@ environment error is one line naming the input and the fix (exit 2); a bug keeps
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 
@@ -26,31 +24,31 @@ def test_safe_name_accepts(name):
     assert cli.safe_name("CARD", name) == name
 
 
-def _run(*args: str, env: dict | None = None, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=120,
-                          cwd=cwd or paths.ROOT,
-                          env={**os.environ, "PYTHONPATH": str(paths.ROOT), **(env or {})})
-
-
-def _one_line_error(p: subprocess.CompletedProcess, *words: str) -> None:
-    assert p.returncode == 2, (p.returncode, p.stderr)
-    assert "Traceback" not in p.stderr and p.stderr.count("\n") == 1, p.stderr
-    assert all(w in p.stderr for w in words), p.stderr
+def _in_process(main, argv, capsys) -> str:
+    """Run a CLI ``main`` in this process; its stderr, after checking exit 2, one line."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    return err
 
 
 @pytest.mark.parametrize("name", ["../x", "/tmp/abs", "a/b"])
-def test_profile_cpu_name_never_leaves_out(tmp_path, name):
+def test_profile_cpu_name_never_leaves_out(tmp_path, capsys, name):
+    from paperkit.fuyou.__main__ import main
     out = tmp_path / "out"
-    p = _run("-m", "paperkit.fuyou", "profile-cpu", "--out", str(out), "--name", name, "--mb", "1")
-    _one_line_error(p, "--name", repr(name), "plain name")
+    err = _in_process(main, ["profile-cpu", "--out", str(out), "--name", name, "--mb", "1"], capsys)
+    assert "--name" in err and repr(name) in err and "plain name" in err
     assert not any(tmp_path.rglob("*")) and not os.path.exists("/tmp/abs_profile.json")
 
 
-def test_profile_cpu_out_a_file(tmp_path):
+def test_profile_cpu_out_a_file(tmp_path, capsys):
+    from paperkit.fuyou.__main__ import main
     f = tmp_path / "f"
     f.write_text("x")
-    p = _run("-m", "paperkit.fuyou", "profile-cpu", "--out", str(f), "--mb", "1")
-    _one_line_error(p, "--out", str(f), "is a file, not a folder")
+    err = _in_process(main, ["profile-cpu", "--out", str(f), "--mb", "1"], capsys)
+    assert "--out" in err and str(f) in err and "is a file, not a folder" in err
 
 
 def test_handler_turns_os_errors_into_one_line(tmp_path, capsys):
@@ -105,20 +103,22 @@ def test_handler_makes_argparse_errors_one_line(capsys):
     assert argparse.ArgumentParser.error is not cli._one_line_usage_error  # restored
 
 
-def test_unwritable_cache_names_paperkit_data_dir(tmp_path):
-    p = _run("-m", "paperkit.coldstarts", "generate", str(tmp_path / "t"), "--scale", "0.001",
-             "--days", "1", "--regions", "R5", "--parts", "cold_start",
-             env={"PAPERKIT_DATA_DIR": "/proc/paperkit-cache"})
-    # generating writes no cache; summarizing it does
-    p = _run("-m", "paperkit.coldstarts", "summarize", str(tmp_path / "t"),
-             env={"PAPERKIT_DATA_DIR": "/proc/paperkit-cache"})
-    _one_line_error(p, "/proc/paperkit-cache", "PAPERKIT_DATA_DIR")
+def test_unwritable_cache_names_paperkit_data_dir(tmp_path, monkeypatch, capsys):
+    from paperkit.coldstarts import generate
+    from paperkit.coldstarts.__main__ import main
+    monkeypatch.setenv("PAPERKIT_DATA_DIR", str(tmp_path / "cache"))
+    generate.generate_trace(tmp_path / "t", 0.0005, 0, n_days=1, regions=("R5",),
+                            parts=("cold_start",), functions=0.002)
+    monkeypatch.setenv("PAPERKIT_DATA_DIR", "/proc/paperkit-cache")
+    err = _in_process(main, ["summarize", str(tmp_path / "t")], capsys)
+    assert "/proc/paperkit-cache" in err and "PAPERKIT_DATA_DIR" in err
 
 
-def test_generate_into_proc_is_one_line():
-    p = _run("-m", "paperkit.coldstarts", "generate", "/proc/x", "--scale", "0.001", "--days", "1",
-             "--regions", "R5", "--parts", "cold_start")
-    _one_line_error(p, "/proc/x")
+def test_generate_into_proc_is_one_line(capsys):
+    from paperkit.coldstarts.__main__ import main
+    err = _in_process(main, ["generate", "/proc/x", "--scale", "0.0005", "--days", "1",
+                             "--regions", "R5", "--parts", "cold_start"], capsys)
+    assert "OUT_DIR /proc/x" in err and "choose a writable folder" in err
 
 
 @pytest.mark.parametrize("flag,value,words", [
