@@ -265,3 +265,14 @@ def test_overwrite_refuses_a_file_the_manifest_does_not_list(cs_cache, tmp_path,
     with pytest.raises(ValueError, match=rf"does not list, e\.g\. {re.escape(added)} "):
         generate.generate_trace(out, 0.0005, 0, n_days=1, regions=("R5",), parts=("cold_start",),
                                 functions=0.002, overwrite=True)
+
+
+def test_digest_memo_sees_a_same_size_edit_with_mtime_restored(tmp_path):
+    from paperkit.coldstarts import cachefiles
+    f = tmp_path / "x.bin"
+    f.write_bytes(b"aaaa")
+    st = f.stat()
+    first = cachefiles.file_digest(f)
+    f.write_bytes(b"bbbb")
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert cachefiles.file_digest(f) != first
