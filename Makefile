@@ -162,6 +162,9 @@ gpu-t3: $(STAMP)  ## T3 GEMM / chunking / contention calibration
 	@$(PY) -m paperkit.campaign t3
 
 clean:  ## remove build/ (keeps .venv and downloaded data)
+	$(if $(or $(filter /,$(BUILD)),$(filter $(BUILD)/%,$(CURDIR)/ $(HOME)/)),$(error \
+	  PAPERKIT_BUILD_DIR=$(BUILD): clean would delete the repository, your home or a folder \
+	  above them; point PAPERKIT_BUILD_DIR at a build folder))
 	rm -rf "$$PAPERKIT_BUILD_DIR"
 
 distclean: clean  ## also remove .venv and data/cache

@@ -97,6 +97,9 @@ def test_lab_dir_is_one_argument(fake):
     (["bench-x;touch {s}"], "bench-x;touch"),
     (["help", "VENV=v;touch {s}"], "VENV="),
     (["help", "PAPERKIT_BUILD_DIR=/tmp/a b"], "PAPERKIT_BUILD_DIR="),
+    (["clean", "PAPERKIT_BUILD_DIR=/"], "clean would delete"),
+    (["clean", f"PAPERKIT_BUILD_DIR={ROOT}"], "clean would delete"),
+    (["clean", f"PAPERKIT_BUILD_DIR={ROOT.parent}"], "clean would delete"),
 ])
 def test_illegal_values_stop_before_any_recipe_line(fake, words, named):
     words = [w.format(s=fake.sentinel) for w in words]
