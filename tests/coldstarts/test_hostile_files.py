@@ -220,6 +220,9 @@ def _series_trace(tmp_path: Path, name: str, rows: list[str]) -> Path:
     ("requests", "3,259200,,inf", "column 'g---2---pool1-300-128': inf is not a non-negative"),
     ("requests", "3,259200,1.5,", "1.5 is not a non-negative integer count"),
     ("requests", "99,259200,1,", "line 3, column 'day': 99.0 is not a day in 0..30"),
+    ("requests", "31,259200,1,", "line 3, column 'day': 31.0 is not a day in 0..30"),
+    ("requests", "-1,259200,1,", "line 3, column 'day': -1.0 is not a day in 0..30"),
+    ("requests", "3.5,259200,1,", "line 3, column 'day': 3.5 is not a day in 0..30"),
     ("requests", "3,-60,1,", "column 'time': -60.0 is not a time >= 0 s"),
     ("cpu_usage_avg", "3,259200,nan,-0.5", "-0.5 is not a finite non-negative value"),
     ("cpu_usage_avg", "3,259200,1e400,", "inf is not a finite non-negative value"),
@@ -234,6 +237,9 @@ def test_valid_series_still_load(cs_cache, tmp_path):
     root = _series_trace(tmp_path, "cpu_usage_avg", ["3,259140,0.25,", "3,259200,,0"])
     got = load.scan_series(root, "cpu_usage_avg").collect()
     assert got.select("day", "time", "value").rows() == [(3, 259140, 0.25), (3, 259200, 0.0)]
+    root = _series_trace(tmp_path / "b", "requests", ["0,0,0,", "30,2591940,,7"])
+    got = load.scan_series(root, "requests").collect()
+    assert got.select("day", "value").rows() == [(0, 0.0), (30, 7.0)]
 
 
 def test_an_edited_cache_sidecar_is_rebuilt(cs_cache, tiny_trace, tmp_path, capsys):
