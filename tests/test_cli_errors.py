@@ -160,3 +160,10 @@ def test_missing_or_altered_public_file_is_one_line(tmp_path, monkeypatch, capsy
     assert exc.value.code == 2 and err.count("\n") == 1 and "Traceback" not in err
     assert schema.REGISTRY_META_NAME in err and "git checkout" in err
     assert not (tmp_path / "g").exists()
+
+
+def test_json_line_is_valid_json_for_non_finite_numbers():
+    import json
+    line = cli.json_line({"b": [float("nan"), 1.5], "a": float("inf"), "c": {"d": -float("inf")}})
+    assert line == '{"a": null, "b": [null, 1.5], "c": {"d": null}}'
+    assert json.loads(line) == {"a": None, "b": [None, 1.5], "c": {"d": None}}

@@ -18,8 +18,8 @@ import sys
 import warnings
 from pathlib import Path
 
-from paperkit.cli import (UserError, choice_list, exit_on_bad_input, integer, non_negative_int,
-                          positive_int, real)
+from paperkit.cli import (UserError, choice_list, exit_on_bad_input, integer, json_line,
+                          non_negative_int, positive_int, real)
 from paperkit.coldstarts import N_DAYS, REGIONS, generate
 from paperkit.coldstarts.summarize import summarize
 
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"warning: {w.message}", file=sys.stderr)
         if isinstance(out, ValueError):
             parser.error(str(out))
-        print(json.dumps(out, sort_keys=True))
+        print(json_line(out))
         return 0
     try:
         path = generate.generate_trace(args.out_dir, args.scale, args.seed, n_days=args.days,

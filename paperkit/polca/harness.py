@@ -18,7 +18,6 @@ CLI: ``python -m paperkit.polca.harness --out DIR [--toy] [--budget-s 540]``.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import time
 from dataclasses import dataclass, replace
@@ -30,7 +29,7 @@ from torch import nn
 
 from paperkit import measured
 from paperkit.campaign import cuda_problem
-from paperkit.cli import UserError, exit_on_bad_input, output_dir, positive_float
+from paperkit.cli import UserError, exit_on_bad_input, json_line, output_dir, positive_float
 from paperkit.polca.sampler import PowerSampler
 
 
@@ -395,7 +394,7 @@ def main(argv: list[str] | None = None) -> None:
     if why:  # the full campaign on a CPU runs for hours and takes all the memory
         raise UserError(f"{why}; run the campaign on a machine with an NVIDIA GPU, or --toy")
     cfg = CampaignConfig.tiny() if a.toy else CampaignConfig(toy=False, budget_s=a.budget_s)
-    print(json.dumps(campaign(Path(a.out), cfg), sort_keys=True))
+    print(json_line(campaign(Path(a.out), cfg)))
 
 
 if __name__ == "__main__":

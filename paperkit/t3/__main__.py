@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 import polars as pl
 
-from paperkit.cli import exit_on_bad_input, positive_float, positive_int
+from paperkit.cli import exit_on_bad_input, json_line, positive_float, positive_int
 from paperkit.t3 import CONFIGS, model
 from paperkit.t3.fit import fit_contention, write_fitted
 from paperkit.t3.hardware import DEFAULT_PROFILE, load_profile, profile_names
@@ -76,8 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             write_fitted(out)
     else:
         out = {"profiles": profile_names()}
-    json.dump(out, sys.stdout, sort_keys=True)
-    sys.stdout.write("\n")
+    print(json_line(out))
     return 0
 
 
