@@ -49,7 +49,7 @@ def demo_build(build_dir, tmp_path, monkeypatch):
     tab.record("A", 1.02, tier="modelled")
     tab.record("B", 3.0, tier="modelled")
     tab.write()
-    for name, size in (("fig01_wide", (21, 3)), ("own_small", (3, 2))):
+    for name, size in (("fig01_wide", (15, 3)), ("own_small", (3, 2))):
         fig, ax = plt.subplots(figsize=size)
         ax.plot([0, 1])
         figures.save(fig, name, paper="demo", tier="modelled")
