@@ -106,6 +106,7 @@ def execute(nb: Path, out: Path, params: dict[str, Any], *, log_output: bool = F
     :class:`NotebookFailed` naming the notebook and the failing cell.
     """
     import papermill as pm  # noqa: PLC0415 -- third-party, imported only when notebooks run
+    os.environ["PAPERKIT_BATCH"] = "1"  # the kernel writes to PAPERKIT_BUILD_DIR (paperkit/__init__)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = atomic.temp_name(out).with_suffix(".ipynb")
     t0 = time.perf_counter()

@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from paperkit import claims, figures, report  # noqa: E402
+from paperkit import claims, figures, paths, report  # noqa: E402
 
 BROWSER = next((b for b in ("chromium", "chromium-browser", "google-chrome")
                 if shutil.which(b)), None)
@@ -31,6 +31,13 @@ def render(page) -> dict:
     found = re.search(r"<pre id=\"selfcheck\">(.*?)</pre>", out.stdout, re.S)
     assert found, out.stdout[-2000:] + out.stderr[-2000:]
     return json.loads(html.unescape(found.group(1)))
+
+
+@pytest.fixture(autouse=True)
+def demo_claims_file(tmp_path, monkeypatch):
+    """The report re-judges every record against ``data/claims/<paper>.toml``: the demo
+    paper's claims file lives in the test's folder."""
+    monkeypatch.setattr(paths, "claims_file", lambda paper: tmp_path / f"{paper}.toml")
 
 
 @pytest.fixture
@@ -50,7 +57,7 @@ def demo_build(build_dir, tmp_path, monkeypatch):
     tab.record("B", 3.0, tier="modelled")
     tab.write()
     for name, size in (("fig01_wide", (15, 3)), ("own_small", (3, 2))):
-        fig, ax = plt.subplots(figsize=size)
+        fig, ax = plt.subplots(figsize=size, layout="constrained")
         ax.plot([0, 1])
         figures.save(fig, name, paper="demo", tier="modelled")
         plt.close(fig)
