@@ -61,7 +61,7 @@ from typing import Any
 import pandas as pd
 from IPython.display import display
 
-from paperkit import atomic, claimtext, paths, provenance
+from paperkit import atomic, claimtext, paths, provenance, tables
 from paperkit.figures import check_tier
 
 VERDICTS = ("match", "off", "not checkable", "needs real data")
@@ -585,7 +585,5 @@ class ClaimsTable:
     def show(self) -> None:
         """Write the JSON file and display the table (call it last in the notebook)."""
         self.write()
-        with pd.option_context("display.max_colwidth", None, "display.width", 250,
-                               "display.max_columns", None, "display.max_rows", 500):
-            display(self.frame())
+        display(tables.Table(self.frame(), wide=("claim", "note"), index=True))
         print(self.summary())
