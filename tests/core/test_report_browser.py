@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 import subprocess
 
 import matplotlib
@@ -16,15 +15,11 @@ import pytest  # noqa: E402
 
 from paperkit import claims, figures, paths, report  # noqa: E402
 
-BROWSER = next((b for b in ("chromium", "chromium-browser", "google-chrome")
-                if shutil.which(b)), None)
-pytestmark = pytest.mark.skipif(BROWSER is None, reason="no Chromium on this machine "
-                                "(apt-get install chromium to run the browser check)")
 
 
-def render(page) -> dict:
+def render(page, browser: str) -> dict:
     """Load ``page`` in headless Chromium and return the report's own self-check."""
-    out = subprocess.run([shutil.which(BROWSER), "--headless", "--no-sandbox", "--disable-gpu",
+    out = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
                           "--allow-file-access-from-files", "--virtual-time-budget=8000",
                           "--dump-dom", page.as_uri() + "#selfcheck"],
                          capture_output=True, text=True, timeout=120, check=True)
@@ -65,9 +60,9 @@ def demo_build(build_dir, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("embed", [False, True])
-def test_toc_figures_and_claims_are_visible(demo_build, embed):
+def test_toc_figures_and_claims_are_visible(demo_build, embed, chromium):
     _, page = report.write(demo_build, embed=embed)
-    seen = render(page)
+    seen = render(page, chromium)
     assert seen["toc"] and seen["tocLinks"] >= 4
     assert [i["src"] for i in seen["images"]] == ["fig01_wide", "own_small"]
     assert all(i["ok"] for i in seen["images"]), seen["images"]
@@ -76,9 +71,9 @@ def test_toc_figures_and_claims_are_visible(demo_build, embed):
     assert all(t["ok"] for t in seen["tables"]), seen["tables"]
 
 
-def test_a_broken_figure_link_is_seen(demo_build):
+def test_a_broken_figure_link_is_seen(demo_build, chromium):
     """The check can fail: a figure whose file does not load is reported as not shown."""
     _, page = report.write(demo_build)
     page.write_text(page.read_text().replace("fig01_wide.png", "missing.png"))
-    seen = render(page)
+    seen = render(page, chromium)
     assert [i["ok"] for i in seen["images"]] == [False, True]
