@@ -579,6 +579,32 @@ def write(build: Path | None = None, *, embed: bool = False) -> tuple[Path, Path
     return md, htm
 
 
+# ------------------------------------------------------------------------------ README snapshot
+SNAPSHOT_BEGIN = "<!-- scoreboard:begin (python -m paperkit.report --readme) -->"
+SNAPSHOT_END = "<!-- scoreboard:end -->"
+
+
+def snapshot(data: dict[str, dict]) -> str:
+    """The scoreboard as the README shows it: the table, the off count, the run's commit."""
+    heads = headlines(data)
+    commits = sorted({row[1] for row in run_facts(data)})
+    lines = _md_table(_scoreboard_rows(heads), SCORE_HEADER)
+    lines += [f"{len(off_checks(data))} checks are off; from a `make reproduce` at "
+              f"{', '.join(commits) or 'no commit'} (details in `build/report.html`)."]
+    return "\n".join(lines)
+
+
+def update_readme(readme: Path, data: dict[str, dict]) -> None:
+    """Replace the text between the README's snapshot markers with :func:`snapshot`."""
+    text = readme.read_text(encoding="utf-8")
+    if text.count(SNAPSHOT_BEGIN) != 1 or text.count(SNAPSHOT_END) != 1:
+        raise ValueError(f"{readme} needs one {SNAPSHOT_BEGIN!r} line and one "
+                         f"{SNAPSHOT_END!r} line around the scoreboard")
+    head, rest = text.split(SNAPSHOT_BEGIN)
+    _, tail = rest.split(SNAPSHOT_END)
+    atomic.write_text(readme, f"{head}{SNAPSHOT_BEGIN}\n{snapshot(data)}\n{SNAPSHOT_END}{tail}")
+
+
 # ------------------------------------------------------------------------------ compare
 def _claims_by_key(build: Path) -> tuple[dict[tuple[str, str], dict], dict[str, dict]]:
     rows, params = {}, {}
@@ -619,6 +645,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="refuse (exit 1, no report) unless build/ is one complete, coherent run")
     ap.add_argument("--self-contained", action="store_true",
                     help="embed the figures in report.html (one file to send; larger)")
+    ap.add_argument("--readme", action="store_true",
+                    help="write build/'s scoreboard into README.md between its markers")
     ap.add_argument("compare", nargs="*", metavar="compare A B",
                     help="list the claims that changed between build folders A and B")
     args = ap.parse_args(argv)
@@ -633,6 +661,14 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(lines) if lines else "no claim changed value, verdict or role")
         return 0
     build = paths.build_dir()
+    if args.readme:
+        try:
+            update_readme(paths.ROOT / "README.md", collect(build))
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print("README.md: scoreboard snapshot updated from " + _shown(build))
+        return 0
     for stale in ("report.md", "report.html"):  # a report that fails leaves no old one behind
         (build / stale).unlink(missing_ok=True)
     data, findings = collect_all(build)

@@ -183,3 +183,15 @@ def test_make_refuses_a_jobs_value_that_is_not_a_number(tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert out.returncode != 0 and "JOBS must be a whole number" in out.stderr
     assert not Path("/tmp/pwned-wt19").exists()
+
+
+def test_the_readme_snapshot_is_computed_from_the_build(built, tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n{report.SNAPSHOT_BEGIN}\nold numbers\n{report.SNAPSHOT_END}\nrest\n")
+    report.update_readme(readme, report.collect(built))
+    text = readme.read_text()
+    assert "old numbers" not in text and text.endswith(f"{report.SNAPSHOT_END}\nrest\n")
+    assert "| demo | 0 of 1 (0%) |" in text and "1 checks are off" in text
+    readme.write_text("# no markers\n")
+    with pytest.raises(ValueError, match="needs one"):
+        report.update_readme(readme, report.collect(built))
