@@ -195,3 +195,31 @@ def test_the_readme_snapshot_is_computed_from_the_build(built, tmp_path):
     readme.write_text("# no markers\n")
     with pytest.raises(ValueError, match="needs one"):
         report.update_readme(readme, report.collect(built))
+
+
+def test_the_data_paper_is_scored_apart_and_says_what_synthetic_checks_measure(build_dir,
+                                                                               tmp_path,
+                                                                               monkeypatch):
+    (tmp_path / "model.toml").write_text(TOML)
+    (tmp_path / "dataset.toml").write_text('paper_kind = "data"\n' + TOML)
+    monkeypatch.setattr(paths, "claims_file", lambda paper: tmp_path / f"{paper}.toml")
+    for paper, tier, value in (("model", "modelled", 1.0), ("dataset", "synthetic", 3.0)):
+        tab = claims.ClaimsTable(paper, f"01_{paper}")
+        tab.record("A", value, tier=tier)
+        tab.write()
+    data = report.collect(build_dir)
+    heads = report.headlines(data)
+    assert "overall" not in heads
+    assert heads["model papers"]["members"] == ["model"]
+    assert (heads["model papers"]["checks"], heads["model papers"]["matched"]) == (1, 1)
+    assert (heads["data paper"]["checks"], heads["data paper"]["matched"]) == (1, 0)
+    assert heads["data paper"]["measures"].startswith("checks run on the synthetic trace")
+    assert "generator" in heads["dataset"]["measures"]
+    md, _ = report.write(build_dir)
+    assert "| data paper (dataset) | 0 of 1 (0%) |" in md.read_text()
+    assert "[dataset:A](#dataset-01_dataset-A)" in md.read_text()
+
+
+def test_every_committed_claims_file_declares_a_known_kind():
+    kinds = {p: claims.load_meta(p).kind for p in ("coldstarts", "polca", "fuyou", "t3")}
+    assert kinds == {"coldstarts": "data", "polca": "model", "fuyou": "model", "t3": "model"}
