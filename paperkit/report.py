@@ -607,12 +607,13 @@ def update_readme(readme: Path, data: dict[str, dict]) -> None:
 
 # ------------------------------------------------------------------------------ compare
 def _claims_by_key(build: Path) -> tuple[dict[tuple[str, str], dict], dict[str, dict]]:
+    """Re-judged records by (paper, id) and parameters by notebook; damaged records skipped."""
     rows, params = {}, {}
-    for f in sorted((Path(build) / "claims").glob("*.json")):
-        doc = json.loads(f.read_text(encoding="utf-8"))
-        params[doc["notebook"]] = doc.get("run", {}).get("parameters", {})
-        for r in doc["claims"]:
-            rows[(doc["paper_name"], r["id"])] = r
+    for paper, doc in buildrecords.read(Path(build))[0].items():
+        for nb, cdoc in sorted(doc["claims"].items()):
+            params[nb] = cdoc.get("run", {}).get("parameters", {})
+            for r in cdoc["claims"]:
+                rows[(paper, r["id"])] = r
     return rows, params
 
 

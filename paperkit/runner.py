@@ -155,11 +155,20 @@ def _forget(paper: str, nb: Path) -> None:
     (paths.claims_dir() / f"{nb.stem}.json").unlink(missing_ok=True)
     (build / "timings" / f"{paper}__{nb.stem}.json").unlink(missing_ok=True)
     for sidecar in sorted(paths.figures_dir(paper).glob("*.json")):
-        if json.loads(sidecar.read_text(encoding="utf-8")).get("notebook") == nb.stem:
+        if _sidecar_notebook(sidecar) == nb.stem:
             for f in sidecar.parent.glob(f"{sidecar.stem}.*"):
                 f.unlink(missing_ok=True)
     for stale in ("report.md", "report.html"):
         (build / stale).unlink(missing_ok=True)
+
+
+def _sidecar_notebook(sidecar: Path) -> str | None:
+    """The notebook a figure sidecar names (None when it is damaged: it is left alone)."""
+    try:
+        doc = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return doc.get("notebook") if isinstance(doc, dict) else None
 
 
 def _failed(paper: str, nb: Path, state: str, message: str) -> None:

@@ -223,3 +223,10 @@ def test_the_data_paper_is_scored_apart_and_says_what_synthetic_checks_measure(b
 def test_every_committed_claims_file_declares_a_known_kind():
     kinds = {p: claims.load_meta(p).kind for p in ("coldstarts", "polca", "fuyou", "t3")}
     assert kinds == {"coldstarts": "data", "polca": "model", "fuyou": "model", "t3": "model"}
+
+
+def test_compare_skips_a_damaged_build_record(built, tmp_path):
+    other = tmp_path / "other"
+    shutil.copytree(built, other)
+    (other / "claims" / "02_bad.json").write_text("{not json")
+    assert report.compare(built, other) == []

@@ -206,3 +206,13 @@ def test_the_runner_marks_its_kernels_as_batch_runs(tmp_path, monkeypatch):
     with pytest.raises(runner.NotebookFailed, match="stop here"):
         runner.execute(tmp_path / "x.ipynb", tmp_path / "out" / "x.ipynb", {})
     assert seen == {"batch": "1"}
+
+
+def test_a_damaged_figure_sidecar_does_not_stop_the_cleanup(build_dir):
+    figs = paths.figures_dir("demo")
+    figs.mkdir(parents=True)
+    (figs / "bad.json").write_text("garbage")
+    (figs / "mine.json").write_text('{"notebook": "01_x"}')
+    (figs / "mine.png").write_bytes(b"png")
+    runner._forget("demo", Path("01_x.ipynb"))
+    assert (figs / "bad.json").exists() and not (figs / "mine.png").exists()
