@@ -90,8 +90,9 @@ def to_html(build: Path | None = None) -> str:
         for r in (r for r in rows if r["paper"] == paper):
             cells = [f"<a href='{e(r['path'])}'>{e(r['notebook'])}</a>"]
             cells += [e(r[c]) for c in COLUMNS[1:]]
-            parts.append("<tr>" + "".join(f"<td style='text-align:left'>{c}</td>"
-                                          for c in cells) + "</tr>")
+            styles = ["text-align:left"] * (len(cells) - 1) + ["white-space:nowrap"]
+            parts.append("<tr>" + "".join(f"<td style='{st}'>{c}</td>"
+                                          for st, c in zip(styles, cells)) + "</tr>")
         parts.append("</table>")
     return "".join(parts)
 
