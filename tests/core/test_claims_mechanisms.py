@@ -182,3 +182,29 @@ def test_source_tags_are_read_from_brackets():
     assert claimtext.source_tags("[text p.3], [fig, approx]") == ["text", "fig", "approx"]
     assert claimtext.source_tags("[A][S1][SS]") == ["A", "S1", "SS"]
     assert claimtext.source_tags("v2 abstract") == []
+
+
+@pytest.mark.parametrize("head,match", [
+    ("[source_tags]\nX = 3\n", "source_tags"), ('source_tags = "x"\n', "source_tags"),
+    ('unverified_tags = "REC"\n', "unverified_tags"), ("unverified_tags = [1]\n", "unverified_tags"),
+])
+def test_hostile_top_level_fields_are_refused(tmp_path, head, match):
+    f = tmp_path / "demo.toml"
+    f.write_text(head + _claim("A", "a", 1.0))
+    with pytest.raises(claims.ClaimsFileError, match=match):
+        claims.load_meta("demo", f)
+
+
+@pytest.mark.parametrize("extra,match", [("quantity = 3", "quantity"),
+                                         ('same_as = ["A"]', "same_as"),
+                                         ("trivial = [[0]]", "trivial")])
+def test_hostile_claim_fields_are_refused(tmp_path, extra, match):
+    with pytest.raises(claims.ClaimsFileError, match=match):
+        _load(tmp_path, _claim("A", "a", 1.0) + _claim("B", "b", 1.0, extra=extra))
+
+
+@pytest.mark.parametrize("text", ["< 1e308 %", "over 99999999999999999999999 million",
+                                  "between 5 and 1 x", "1,2,3-4,5 %", "< nan %", "-" * 10000])
+def test_stated_form_survives_odd_text(text):
+    claimtext.stated_form(text, 0.05, "fraction")  # no exception, whatever it returns
+    assert claimtext.stated_form(text, None, "x") is None
