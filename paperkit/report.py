@@ -488,7 +488,8 @@ def _html_paper(paper: str, doc: dict, head: dict, build: Path, embed: bool) -> 
 
 def _html_toc(data: dict[str, dict]) -> str:
     e = html.escape
-    items = ["<li><a href='#scoreboard'>Scoreboard and roles</a></li>"]
+    items = ["<li><a href='#run'>Run</a></li>",
+             "<li><a href='#scoreboard'>Scoreboard and roles</a></li>"]
     for paper, doc in data.items():
         subs = "".join(f"<li><a href='#{e(sec['anchor'])}'>"
                        f"{e(sec['meta'].get('paper_figure') or sec['png'].stem) if sec['kind'] == 'figure' else 'other claims: ' + e(sec['notebook'])}"
