@@ -8,6 +8,9 @@ Core modules (each with one job):
 - :mod:`paperkit.registry` -- public data sets: download (pooch, sha256), mirror, cache.
 - :mod:`paperkit.runner`   -- papermill runner: parameter checks, atomic outputs, timings.
 - :mod:`paperkit.report`   -- build/report.md and build/report.html from the claims JSON.
+- :mod:`paperkit.figlayout`, :mod:`paperkit.claimtext`, :mod:`paperkit.buildrecords`,
+  :mod:`paperkit.tables`, :mod:`paperkit.notebookindex` -- the layout check, claim wording,
+  untrusted build records, notebook tables, the landing notebook's index.
 
 Per-paper packages: :mod:`paperkit.coldstarts`, :mod:`paperkit.polca`,
 :mod:`paperkit.fuyou`, :mod:`paperkit.t3`.
