@@ -419,7 +419,8 @@ SELF_CHECK_JS = """if (location.hash === '#selfcheck') { window.addEventListener
   function shown(el) { var r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; }
   var toc = document.getElementById('toc');
   var imgs = Array.prototype.map.call(document.querySelectorAll('figure img'), function (i) {
-    return {src: i.getAttribute('alt'), ok: i.complete && i.naturalWidth > 0 && shown(i)}; });
+    return {src: i.getAttribute('alt'), ok: i.complete && i.naturalWidth > 0 && shown(i),
+            width: Math.round(i.getBoundingClientRect().width)}; });
   var tables = Array.prototype.map.call(document.querySelectorAll('table.claims'), function (t) {
     return {id: t.id, ok: shown(t) && t.rows.length > 1}; });
   var pre = document.createElement('pre'); pre.id = 'selfcheck';

@@ -66,6 +66,9 @@ def test_toc_figures_and_claims_are_visible(demo_build, embed, chromium):
     assert seen["toc"] and seen["tocLinks"] >= 4
     assert [i["src"] for i in seen["images"]] == ["fig01_wide", "own_small"]
     assert all(i["ok"] for i in seen["images"]), seen["images"]
+    wide, small = seen["images"]
+    assert abs(small["width"] - 3 * 96) <= 2  # its physical size (+ border), not the page width
+    assert wide["width"] < 15 * 96  # a wide one shrinks to the page
     assert [t["id"] for t in seen["tables"]] == ["claims-demo-fig01_wide",
                                                  "claims-demo-claims-01_demo"]
     assert all(t["ok"] for t in seen["tables"]), seen["tables"]
