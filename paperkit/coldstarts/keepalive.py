@@ -13,8 +13,10 @@ the other policies as points.
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 import polars as pl
 from matplotlib.figure import Figure
+from matplotlib.ticker import LogLocator, NullFormatter
 
 from paperkit.coldstarts import platform, replay
 from paperkit.coldstarts.policies import Fixed, HybridHistogram, KeepAlivePolicy, TimerPrewarm
@@ -76,6 +78,19 @@ def timers(pf: pl.DataFrame) -> pl.DataFrame:
     return by_group(t).filter(pl.col("group") == "all").with_columns(group=pl.lit("timers"))
 
 
+def _decade_axes(ax, d: pl.DataFrame) -> None:
+    """Log axes spanning whole decades around the panel's points, labels at the decades only."""
+    for col, axis, setter in (("idle_gb_s", ax.xaxis, ax.set_xlim),
+                              ("cold_start_rate", ax.yaxis, ax.set_ylim)):
+        v = d[col].filter(d[col] > 0)
+        (ax.set_xscale if axis is ax.xaxis else ax.set_yscale)("log")
+        if v.len():
+            lo, hi = np.floor(np.log10(v.min())), np.ceil(np.log10(v.max()))
+            setter(10.0 ** lo, 10.0 ** max(hi, lo + 1))
+        axis.set_major_locator(LogLocator(numticks=5))
+        axis.set_minor_formatter(NullFormatter())
+
+
 def plot_tradeoff(groups: pl.DataFrame, panels: tuple[str, ...] = GROUPS) -> Figure:
     """Cold-start rate (y, log) against idle GB-seconds (x, log), one panel per group."""
     panels = tuple(p for p in panels if p in set(groups["group"].to_list()))
@@ -95,8 +110,7 @@ def plot_tradeoff(groups: pl.DataFrame, panels: tuple[str, ...] = GROUPS) -> Fig
             q = d.filter(pl.col("policy") == p)
             ax.plot(q["idle_gb_s"], q["cold_start_rate"], "D^"[i], color=colors[i + 1], ms=6,
                     label=p, ls="none")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
+        _decade_axes(ax, d)
         ax.set_title(g, fontsize=9)
         ax.set_xlabel("idle pod memory (GB-s)")
         ax.set_ylabel("cold starts per request")

@@ -218,7 +218,7 @@ class TimerPrewarm:
             med = float(np.median(g))
             regular = np.mean(np.abs(g - med) <= self.margin * med) >= self.regular_share
             slow = g.min() > self.fallback_s           # the fallback kept none of them warm
-            if slow and (is_timer or (history.trigger is None and regular)):
+            if slow and (is_timer or (history.trigger in (None, "unknown") and regular)):
                 pre[d], ka[d] = (1 - self.margin) * med, 2 * self.margin * med
         return Decision(keep_alive_s=ka, prewarm_s=pre)
 

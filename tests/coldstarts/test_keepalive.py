@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from paperkit import figlayout
 from paperkit.coldstarts import keepalive, replay
 
 N_MIN = 3 * 1440
@@ -68,3 +69,4 @@ def test_plot_has_one_panel_per_group():
     assert titles == ["all", "TIMER-A", "APIG-S", "OBS-A", "unknown"]
     assert all(ax.get_xscale() == "log" and ax.get_yscale() == "log" for ax in fig.axes
                if ax.get_visible())
+    figlayout.check(fig, "own_keepalive_policies")          # no overlapping or clipped text
