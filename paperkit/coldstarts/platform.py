@@ -4,7 +4,10 @@ The platform (the paper, Section 2.1-2.2, p.2-3): a request that finds no idle p
 starts one (a cold start: a pod from the function's CPU-memory pool, or from scratch where the
 runtime has no reserved pool; then code, dependencies, scheduling). A pod serves **one request at a
 time**: the paper says each function has a user-set concurrency (p.13, "concurrency adjustment"),
-the release does not publish it, and FunctionGraph's per-instance default is one request. After
+the release does not publish it, and FunctionGraph's "Max. Requests per Instance" defaults to 1
+("by default, each function instance processes only one request at a time", Huawei Cloud
+FunctionGraph user guide, "Configuring Single-Instance Multi-Concurrency"; only HTTP and
+container-image functions can raise it). After
 its request a pod waits for the keep-alive ("one minute by default ... reset back to one minute
 with each new request", p.3) and is deleted if no request comes. A request occupies its pod for
 its execution time (the function's per-minute mean execution time); the cold-start latency is
