@@ -198,8 +198,9 @@ class TimerPrewarm:
     trigger is unknown, a function whose idle gaps repeat: the median of the previous day's gaps
     within ``margin`` of most of them) whose every idle gap of the previous day exceeded the
     fallback keep-alive (so that keep-alive served none of them warm): release the pod at once and
-    pre-warm one at (1 - margin) x the median idle gap of the previous day, kept for
-    2 x margin x that gap. Everything else, and day 0, keeps ``fallback`` (the platform's 60 s)."""
+    pre-warm one ``h`` before the median idle gap of the previous day, kept for 2 h, with h the
+    smaller of ``margin`` x that gap and half the fallback (so a pod never idles longer than the
+    fallback would keep it). Everything else, and day 0, keeps ``fallback`` (the platform's 60 s)."""
 
     fallback_s: float = PLATFORM_KEEP_ALIVE_S
     margin: float = 0.10   # Shahrad et al.'s 10 % histogram margin
@@ -219,7 +220,8 @@ class TimerPrewarm:
             regular = np.mean(np.abs(g - med) <= self.margin * med) >= self.regular_share
             slow = g.min() > self.fallback_s           # the fallback kept none of them warm
             if slow and (is_timer or (history.trigger in (None, "unknown") and regular)):
-                pre[d], ka[d] = (1 - self.margin) * med, 2 * self.margin * med
+                half = min(self.margin * med, self.fallback_s / 2)   # never idle longer
+                pre[d], ka[d] = med - half, 2 * half
         return Decision(keep_alive_s=ka, prewarm_s=pre)
 
 

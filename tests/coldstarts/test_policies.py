@@ -74,6 +74,8 @@ def test_timer_prewarm_only_for_timers_slower_than_the_keep_alive():
     assert pre.max() == 0                                            # period within the keep-alive
     pre, _ = K.TimerPrewarm().decide(_hist(g, s, trigger=None)).per_day(3)
     assert pre[1] > 0                                               # unknown but regular
+    pre, ka = K.TimerPrewarm().decide(_hist(np.full(200, 3600.0), s, "TIMER-A")).per_day(3)
+    assert pre[1] == 3600 - 30 and ka[1] == 60                      # window capped at the fallback
 
 
 def test_decision_rejects_bad_windows():
