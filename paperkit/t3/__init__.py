@@ -27,5 +27,6 @@ Every number this package produces is tier ``modelled`` unless it comes from ``d
 CONFIGS: tuple[str, ...] = ("sequential", "ideal", "ideal-nmc", "t3", "t3-mca", "sw-split")
 """Configuration names accepted by :func:`paperkit.t3.model.simulate` and the CLI."""
 
-DRAM_CATEGORIES: tuple[str, ...] = ("gemm_read", "gemm_write", "rs_read", "rs_write", "ag_read", "ag_write")
+DRAM_CATEGORIES: tuple[str, ...] = ("gemm_read", "gemm_write", "rs_read", "rs_write", "rs_update", "ag_read",
+                                     "ag_write")
 """DRAM byte categories (the Fig. 18 stack)."""
