@@ -104,6 +104,16 @@ def comm_share(models: list[str], tokens: int, hw: HardwareProfile, p: ModelPara
     return pl.DataFrame(rows).sort(["model", "tp", "phase"])
 
 
+def comm_share_window(model: str, target: float, tol: float, tokens: int, hw: HardwareProfile, p: ModelParams,
+                      fracs: tuple[float, ...] = tuple(round(0.30 + 0.005 * i, 3) for i in range(41))
+                      ) -> tuple[float, float] | None:
+    """The range of ``other_frac`` (scanned over ``fracs``) for which the model's largest communication share
+    of ``model`` is within ``tol`` of ``target``; None when no value is."""
+    ok = [f for f in fracs
+          if abs(comm_share([model], tokens, hw, p, f)["comm"].max() - target) <= tol + 1e-12]
+    return (min(ok), max(ok)) if ok else None
+
+
 def end_to_end(sweep: pl.DataFrame, hw: HardwareProfile, p: ModelParams, configs: tuple[str, ...],
                other_frac: float = 0.4) -> pl.DataFrame:
     """Amdahl projection per (model, tp, phase, config): layer time with the AR sublayers replaced by their
@@ -174,13 +184,14 @@ def contention_shape_holds(sweep: pl.DataFrame, op_margin: float = 0.03,
 
 
 def breakdown_shape_holds(sweep: pl.DataFrame, config: str = "t3-mca") -> float:
-    """C8 check: vs Sequential, RS reads and GEMM+RS writes fall, GEMM reads do not grow, AG is unchanged
-    (1.0 when it holds on every sublayer)."""
+    """C8 check: vs Sequential, RS reads and GEMM + RS writes and near-memory updates fall, GEMM reads do not
+    grow, AG is unchanged (1.0 when it holds on every sublayer)."""
     keys = ["model", "tp", "sublayer", "tokens"]
     a = sweep.filter(pl.col("config") == "sequential").sort(keys)
     b = sweep.filter(pl.col("config") == config).sort(keys)
     ok = ((b["rs_read_mb"] < a["rs_read_mb"]).all()
-          and ((b["gemm_write_mb"] + b["rs_write_mb"]) < (a["gemm_write_mb"] + a["rs_write_mb"])).all()
+          and ((b["gemm_write_mb"] + b["rs_write_mb"] + b["rs_update_mb"])
+               < (a["gemm_write_mb"] + a["rs_write_mb"] + a["rs_update_mb"])).all()
           and (b["gemm_read_mb"] <= a["gemm_read_mb"]).all()
           and ((b["ag_read_mb"] - a["ag_read_mb"]).abs() < 1e-9).all()
           and ((b["ag_write_mb"] - a["ag_write_mb"]).abs() < 1e-9).all())

@@ -22,8 +22,8 @@ Design (an analytic queue model; every loss is a timing mechanism with a sourced
   occupancy is below ``mca_threshold`` requests, work-conserving otherwise. The queue holds at least theta
   requests a share u**theta of the time (the M/M/1 occupancy tail): communication arriving then is held back
   and released as a batch once the queue drains. So only the share u - u**theta (0 < occupancy < theta) is
-  interleaved; when DRAM is short the GEMM is served first and communication gets what is left, never less
-  than the starvation limit ``mca_floor``. theta = 1 holds everything back until the queue is empty;
+  interleaved, and only that part competes with the GEMM (as under FR-FCFS); when DRAM is short the batched
+  rest gets what the GEMM leaves, never less than the starvation limit ``mca_floor`` (a share of DRAM time). theta = 1 holds everything back until the queue is empty;
   a large theta approaches FR-FCFS.
 
 Timing constants: GPGPU-Sim's HBM configuration for the V100 model in Accel-Sim
@@ -164,13 +164,18 @@ class Mca:
     def __call__(self, gemm: Traffic, comm: Traffic) -> tuple[float, float]:
         u_g = cost(gemm, self.bw)
         busy = min(u_g, 1.0)
-        u_c = comm_cost(gemm, comm, self.bw, self.run_interleaved, max(0.0, busy - busy ** self.threshold))
+        x = max(0.0, busy - busy ** self.threshold)   # share of the communication issued interleaved
+        inter = x * cost(comm, self.bw, self.run_interleaved)
+        u_c = inter + (1.0 - x) * cost(comm, self.bw)
         if u_g + u_c <= 1.0:
             return 1.0, 1.0
         if u_c <= 0.0:
             return 1.0 / u_g, 1.0
-        f_g = min(1.0, (1.0 - min(self.floor, u_c)) / u_g)
-        return f_g, min(1.0, max(0.0, 1.0 - f_g * u_g) / u_c)
+        f_g = min(1.0, 1.0 / (u_g + inter))           # only the interleaved part competes with the GEMM
+        f_c = min(1.0, max(self.floor / u_c, (1.0 - f_g * u_g) / u_c))
+        if f_g * u_g + f_c * u_c > 1.0:                # the starvation limit
+            f_g = (1.0 - f_c * u_c) / u_g
+        return f_g, f_c
 
 
 def dynamic_threshold(first_stage_share: float) -> float:
