@@ -80,7 +80,7 @@ def dram_timeline(frames: dict[str, pl.DataFrame], title: str = ""):
     fig, axes = plt.subplots(len(frames), 1, figsize=(10, 2.6 * len(frames)), sharex=True, sharey=True)
     for ax, (name, df) in zip(axes, frames.items()):
         wide = df.pivot(on="category", index="t_us", values="gbps").sort("t_us").to_pandas().set_index("t_us")
-        wide = wide.loc[:, (wide > 0).any()]
+        wide = wide[[c for c in CATEGORY_LABEL if c in wide.columns and (wide[c] > 0).any()]]
         ax.stackplot(wide.index, wide.T.values, labels=[CATEGORY_LABEL.get(c, c) for c in wide.columns],
                      colors=[CATEGORY_COLOR[c] for c in wide.columns], step="mid")
         ax.set_ylabel("GB/s")
