@@ -1,5 +1,9 @@
 """The discrete-event model: orderings, limits, byte conservation, the Tracker, MCA against FR-FCFS."""
+import math
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from paperkit.t3 import DRAM_CATEGORIES
 from paperkit.t3 import closed_form as cf
@@ -124,3 +128,19 @@ def test_deterministic():
     w = Workload("t-nlg", 16, "fc1")
     a, b = simulate(w, "t3-mca", HW, P, record=True), simulate(w, "t3-mca", HW, P, record=True)
     assert a.time_s == b.time_s and a.timeline == b.timeline
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.sampled_from(["mega-gpt-2", "t-nlg", "gpt-3"]), st.sampled_from([2, 4, 8, 16]),
+       st.sampled_from(["op", "fc2", "fc1", "ip"]), st.integers(128, 4096), st.sampled_from(["t3", "t3-mca"]))
+def test_timeline_conserves_bytes_any_shape(model, tp, sub, tokens, config):
+    """For any shape and TP degree, the DES moves exactly the accounted bytes (what is sent is received: the
+    incoming updates equal the RS's link bytes) and finishes no earlier than the contention-free bound."""
+    w = Workload(model, tp, sub, tokens)
+    r = simulate(w, config, HW, P, record=True)
+    for i, cat in enumerate(DRAM_CATEGORIES):
+        integ = sum((row[1] - row[0]) * row[2 + i] for row in r.timeline)
+        assert integ == pytest.approx(r.dram_bytes[cat], rel=1e-6, abs=1.0), cat
+    assert r.time_s >= cf.ideal_nmc_time(w, HW, P) * (1 - 1e-9)
+    assert r.tracker_peak_tiles <= HW.tracker_entries or r.tracker_peak_tiles == math.ceil(
+        cf.gemm_tiles(w, P)[0] * cf.gemm_tiles(w, P)[1] / (tp * P.packets_per_stage))
