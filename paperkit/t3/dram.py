@@ -171,6 +171,8 @@ class Mca:
             return 1.0, 1.0
         if u_c <= 0.0:
             return 1.0 / u_g, 1.0
+        if u_g <= 0.0:                                 # the GEMM is idle: the communication alone
+            return 1.0, 1.0 / u_c
         f_g = min(1.0, 1.0 / (u_g + inter))           # only the interleaved part competes with the GEMM
         f_c = min(1.0, max(self.floor / u_c, (1.0 - f_g * u_g) / u_c))
         if f_g * u_g + f_c * u_c > 1.0:                # the starvation limit

@@ -54,6 +54,10 @@ def test_mca_floor_and_saturated_gemm():
     f_g, f_c = Mca(B, 2.0, 0.05, 4.0)(g, c)
     assert f_c * cost(c, B) == pytest.approx(0.05) and f_g == pytest.approx(0.95 / 1.5)
     assert Mca(B, 2.0, 0.05, 4.0)(Traffic(reads=2e12), Traffic()) == (0.5, 1.0)
+    # the GEMM idle (after its last packet): the communication alone, slowed only by its own need
+    alone = Traffic(updates=600e9)
+    assert Mca(B, 2.0, 0.05, 4.0)(Traffic(), alone) == pytest.approx((1.0, 1 / cost(alone, B)))
+    assert FrFcfs(B, 4.0)(Traffic(), alone) == pytest.approx((1 / cost(alone, B),) * 2)
 
 
 def test_dynamic_threshold():
@@ -69,7 +73,8 @@ traffic = st.builds(Traffic, st.floats(0, 2e12), st.floats(0, 5e11), st.floats(0
 @given(traffic, traffic, st.floats(1, 64), st.floats(1, 64))
 def test_arbiters_conserve_dram_time(g, c, run, theta):
     """Both arbiters return fractions in [0, 1], never hand out more DRAM time than exists, serve everyone
-    in full when it fits, and MCA never gives the GEMM less than FR-FCFS does."""
+    in full when it fits, and MCA never gives the GEMM less than FR-FCFS does unless the GEMM alone saturates
+    DRAM (then MCA's starvation limit serves the communication first)."""
     fr, mca = FrFcfs(B, run)(g, c), Mca(B, theta, 0.05, run)(g, c)
     u_g = cost(g, B)
     share = min(u_g, 1.0)
@@ -77,6 +82,9 @@ def test_arbiters_conserve_dram_time(g, c, run, theta):
         assert 0 <= f_g <= 1 and 0 <= f_c <= 1
     fr_used = fr[0] * u_g + fr[1] * dram.comm_cost(g, c, B, run, share)
     assert fr_used <= 1 + 1e-9 or fr == (1.0, 1.0)
-    assert mca[0] >= fr[0] - 1e-12
+    if u_g <= 1 - 0.05:
+        assert mca[0] >= fr[0] - 1e-12
+    mca_used = mca[0] * u_g + mca[1] * dram.comm_cost(g, c, B, run, max(0.0, share - share ** theta))
+    assert mca_used <= 1 + 1e-9 or mca == (1.0, 1.0)
     if u_g + dram.comm_cost(g, c, B, run, share) <= 1:
         assert fr == (1.0, 1.0) and mca == (1.0, 1.0)
