@@ -6,37 +6,31 @@ import polars as pl
 import seaborn as sns
 from matplotlib.ticker import NullLocator
 
+from paperkit import figures
 from paperkit.t3.workloads import SUBLAYERS
 
 CONFIG_ORDER = ["sw-split", "t3", "t3-mca", "ideal", "ideal-nmc"]
 CONFIG_LABEL = {"sequential": "Sequential", "ideal": "Ideal-GEMM-RS-Overlap", "ideal-nmc": "Ideal-RS+NMC",
                 "t3": "T3", "t3-mca": "T3-MCA", "sw-split": "SW concurrent (CU split)"}
-# ONE palette for the configurations, used by every T3 figure: the paper's Fig. 16 colours (T3 yellow,
-# T3-MCA green), the rest from the colour-blind palette
-CONFIG_COLOR = {"t3": "#E6B400", "t3-mca": "#2E9E44", "ideal": "#0173B2", "ideal-nmc": "#56B4E9",
-                "sw-split": "#949494", "sequential": "#000000"}
-# Fig. 6's series: the ideal overlap in the ideal's colour, the software split in the sw-split grey (lighter
-# for the collective on 8 CUs)
-SERIES_COLOR = {"ideal overlap": CONFIG_COLOR["ideal"], "RS on 16 CUs": CONFIG_COLOR["sw-split"],
-                "RS on 8 CUs": "#CFCFCF"}
 CATEGORY_LABEL = {"gemm_read": "GEMM reads", "gemm_write": "GEMM writes/updates", "rs_read": "RS reads",
                   "rs_write": "RS writes", "rs_update": "RS near-memory updates", "ag_read": "AG reads",
                   "ag_write": "AG writes"}
-CATEGORY_COLOR = dict(zip(CATEGORY_LABEL, sns.color_palette("colorblind", len(CATEGORY_LABEL))))
+COMM_PART_LABEL = {"rs": "reduce-scatter time", "ag": "all-gather time", "ar_gemm": "GEMM time before the all-reduce"}
+# the paper's one palette (paperkit/t3/figures.toml [palette]), keyed by what the figures show
+_PALETTE = figures.palette("t3")
+CONFIG_COLOR = {c: _PALETTE[label] for c, label in CONFIG_LABEL.items()}
+SERIES_COLOR = {"ideal overlap": CONFIG_COLOR["ideal"], "RS on 16 CUs": CONFIG_COLOR["sw-split"],
+                "RS on 8 CUs": _PALETTE["RS on 8 CUs"]}
+CATEGORY_COLOR = {c: _PALETTE[label] for c, label in CATEGORY_LABEL.items()}
+COMM_PART_COLOR = {c: _PALETTE[label] for c, label in COMM_PART_LABEL.items()}
 MODEL_LABEL = {"mega-gpt-2": "Mega-GPT-2", "t-nlg": "T-NLG", "gpt-3": "GPT-3", "palm": "PALM", "mt-nlg": "MT-NLG"}
 KNOB_LABEL = {"link_gbps": "link bandwidth per direction (GB/s)", "n_cu": "CUs (80 = Table 1)",
               "tokens": "tokens per microbatch"}
-COMM_PART_LABEL = {"rs": "reduce-scatter", "ag": "all-gather", "ar_gemm": "GEMMs before the all-reduce"}
-COMM_PART_COLOR = {"rs": "#DE8F05", "ag": "#CC78BC", "ar_gemm": "#029E73"}
 PHASE_LABEL = {"train": "training", "infer": "prompt inference"}
-STAMP_ROOM = (0, 0.05, 1, 1)
-"""tight_layout rect that keeps the bottom strip free for the tier stamp (figures.save puts it there)."""
-
-
 def _finish(fig, title: str = ""):
     if title:
         fig.suptitle(title)
-    fig.tight_layout(rect=STAMP_ROOM)
+    fig.tight_layout()  # figures.save adds the footer strip for the tier stamp
     return fig
 
 
@@ -205,8 +199,8 @@ def sensitivity_panels(sens: pl.DataFrame, title: str = ""):
 
 def systems_bars(frames: dict[str, pl.DataFrame], configs: list[str], title: str = ""):
     """Speedup over Sequential per sublayer (plus geomean) for several systems, one panel each, same y axis."""
-    fig, axes = plt.subplots(1, len(frames), figsize=(6.5 * len(frames), 4.2), sharey=True, squeeze=False)
-    for i, (ax, (name, sweep)) in enumerate(zip(axes[0], frames.items())):
+    fig, axes = plt.subplots(len(frames), 1, figsize=(12, 3.8 * len(frames)), sharey=True, squeeze=False)
+    for i, (ax, (name, sweep)) in enumerate(zip(axes[:, 0], frames.items())):
         df = _xlabel(sweep.filter(pl.col("config").is_in(configs)))
         gm = (df.group_by("config").agg(pl.col("speedup").log().mean().exp())
               .with_columns(pl.lit("geomean").alias("point")).sort("config"))
@@ -219,7 +213,7 @@ def systems_bars(frames: dict[str, pl.DataFrame], configs: list[str], title: str
         ax.set_title(name, fontsize=9)
         ax.set_xlabel("")
         ax.set_ylabel("speedup over Sequential (x)")
-        ax.tick_params(axis="x", labelsize=5, rotation=90)
+        ax.tick_params(axis="x", labelsize=6.5)
         if i == 0:
             ax.legend(ncol=3, loc="upper left", fontsize=7)
         else:
