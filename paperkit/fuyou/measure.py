@@ -36,7 +36,8 @@ from paperkit.cli import exit_on_bad_input, non_negative_float, positive_float, 
 
 from .engine import Engine, GPTConfig, block_forward, init_params, make_batch, train
 from .hardware import HardwareProfile, fuyou_measured_dir
-from .model import Schedule, predict
+from .mechanism import Schedule
+from .prediction import predict
 from .shapes import ModelShape
 
 # name -> (config, compute dtype name, steps). On the lent GPU machine (64 GB disk) the
@@ -344,7 +345,7 @@ def campaign(out_dir: str | os.PathLike, machine: str, device: str, sizes: list[
                                heads=cfg.heads, batch=cfg.batch, seq=cfg.seq,
                                compute_bytes=4 if dtype == torch.float32 else 2)
             sysname = "fuyou" if schedule == "fuyou" else "zero-infinity"
-            sw = {"swap_coeff": 0.0, "fifo_depth": 2} if sysname == "fuyou" else {"fifo_depth": 1}
+            sw = {"swap_coeff": 0.0} if sysname == "fuyou" else {}
             sched = Schedule.named(sysname, **sw)
             hw = _throttled(prof, size)
             pr = predict(shape, hw.with_(gpu_peak_tflops=rate / 1e12), sched)
