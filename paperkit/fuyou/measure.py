@@ -36,8 +36,7 @@ from paperkit.cli import exit_on_bad_input, non_negative_float, positive_float, 
 
 from .engine import Engine, GPTConfig, block_forward, init_params, make_batch, train
 from .hardware import HardwareProfile, fuyou_measured_dir
-from .mechanism import Schedule
-from .prediction import predict
+from .mechanism import Schedule, fuyou_terms, iteration_s, zero_infinity_terms
 from .shapes import ModelShape
 
 # name -> (config, compute dtype name, steps). On the lent GPU machine (64 GB disk) the
@@ -298,6 +297,14 @@ def run_engine(size: str, schedule: str, device: str, store_dir: str | os.PathLi
                 ssd_read_bytes_per_step=rd / steps, ssd_write_bytes_per_step=wr / steps)
 
 
+def _model_s(shape: ModelShape, hw, system: str) -> float:
+    """The mechanism model's iteration time (s) for the engine's schedule (timing only: the toy's
+    memory is not the modelled systems' buffers)."""
+    if system == "fuyou":
+        return iteration_s(fuyou_terms(shape, hw, 0.0, Schedule()))
+    return iteration_s(zero_infinity_terms(shape, hw))
+
+
 def _throttled(prof: HardwareProfile, size: str) -> HardwareProfile:
     """``prof`` with the disk at the size's throttle: one device shared by reads and writes,
     so each direction gets the throttled rate (the model's SSD is one FIFO server too)."""
@@ -345,15 +352,11 @@ def campaign(out_dir: str | os.PathLike, machine: str, device: str, sizes: list[
                                heads=cfg.heads, batch=cfg.batch, seq=cfg.seq,
                                compute_bytes=4 if dtype == torch.float32 else 2)
             sysname = "fuyou" if schedule == "fuyou" else "zero-infinity"
-            sw = {"swap_coeff": 0.0} if sysname == "fuyou" else {}
-            sched = Schedule.named(sysname, **sw)
             hw = _throttled(prof, size)
-            pr = predict(shape, hw.with_(gpu_peak_tflops=rate / 1e12), sched)
-            pg = predict(shape, hw, sched)
-            row.update(machine=machine, block_tflops=rate / 1e12,
-                       model_iteration_s=pr.makespan_s,
-                       model_tflops=shape.iteration_flops() / pr.makespan_s / 1e12,
-                       model_gemm_iteration_s=pg.makespan_s)
+            t_blk = _model_s(shape, hw.with_(gpu_peak_tflops=rate / 1e12), sysname)
+            row.update(machine=machine, block_tflops=rate / 1e12, model_iteration_s=t_blk,
+                       model_tflops=shape.iteration_flops() / t_blk / 1e12,
+                       model_gemm_iteration_s=_model_s(shape, hw, sysname))
             rows.append(row)
     df = pl.DataFrame(rows).sort(["size", "schedule"]) if rows else pl.DataFrame()
     prov = provenance(command, device)

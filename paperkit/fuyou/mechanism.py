@@ -205,6 +205,7 @@ def best_fuyou(shape: ModelShape, hw: HardwareProfile, sched: Schedule = Schedul
 def terms(shape: ModelShape, hw: HardwareProfile, sched: Schedule,
           cpu_mem_gb: float | None = None) -> dict | None:
     """The terms of ``sched.system`` with ``iteration_s``; None if Fuyou fits no swap fraction."""
+    require_ssds(hw, sched.system)
     if sched.system == "fuyou":
         return best_fuyou(shape, hw, sched, cpu_mem_gb)
     t = (zero_infinity_terms(shape, hw) if sched.system == "zero-infinity"
