@@ -57,6 +57,7 @@ class HardwareProfile:
     ssd_host_gbs: float = math.inf  # host-side ceiling of the SSD array per direction (GB/s)
     overlap_loss: float = 0.0  # FITTED: backward/optimizer overlap stall (mechanism model)
     ssd_endurance_tbw: float = 0.0  # rated endurance per drive (TB written)
+    gpu_mem_bw_gbs: float = math.inf  # GPU memory bandwidth (GB/s), for attention without flash
 
     def __post_init__(self) -> None:
         n = self.n_ssd

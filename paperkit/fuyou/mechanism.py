@@ -53,7 +53,7 @@ DEEPSPEED = dict(aio_block_size=1048576, aio_queue_depth=8, aio_thread_count=1,
                  sub_group_size=1e9, stage3_prefetch_bucket_size=5e8, reduce_bucket_size=5e8,
                  stage3_max_live_parameters=1e9, param_buffer_count=5, param_buffer_size=1e8,
                  optimizer_buffer_count=4, pipeline_read=False, pipeline_write=False,
-                 cpu_checkpointing=False)
+                 cpu_checkpointing=False, overlap_comm=True)  # overlap_comm: stage-3 default
 
 
 @dataclass(frozen=True)
@@ -139,37 +139,58 @@ def fuyou_terms(shape: ModelShape, hw: HardwareProfile, coeff: float,
                 ssd_write_b=(12 + cb) * P + A_ssd)
 
 
+def attention_hbm_s(shape: ModelShape, hw: HardwareProfile) -> float:
+    """Extra GPU seconds without flash attention: the s^2 tensors (scores, softmax, dropout mask:
+    5 a s^2 B bytes in fp16) are written and read back through GPU memory in the forward, the
+    recompute and the backward (twice the forward's traffic): 4 x 2 x 5 a s^2 B per layer at the
+    GPU's memory bandwidth."""
+    per_pass = 2 * 5.0 * shape.heads * shape.seq ** 2 * shape.batch * shape.compute_bytes / 2
+    return 4 * shape.layers * per_pass / (hw.gpu_mem_bw_gbs * 1e9)
+
+
 def zero_infinity_terms(shape: ModelShape, hw: HardwareProfile) -> dict:
-    """ZeRO-Infinity from DeepSpeed's defaults (:data:`DEEPSPEED`, module docstring)."""
+    """ZeRO-Infinity from DeepSpeed's defaults (:data:`DEEPSPEED`, module docstring). The NVMe
+    parameter swapper has ``param_buffer_count`` = 5 buffers: a layer's four weight matrices hold
+    four, so no layer is fetched ahead -- each fetch (NVMe -> pinned DRAM -> GPU, two hops) waits
+    for the previous one and compute waits for it (phases ``*_fetch_*`` add)."""
     r = rates(hw)
     L, P, F, cb = shape.layers, shape.params, shape.layer_fwd_flops, shape.compute_bytes
-    ck = L * shape.ckpt_bytes_per_layer / 2  # one checkpoint per layer, stays on the GPU
     g32 = 4 * P  # fp32 gradients swapped out in backward, read back in the step
-    ph = dict(fwd=dict(GPU=L * F / r["R"], SSD=cb * P / r["rd"], H2D=cb * P / r["h2d"]),
-              bwd=dict(GPU=3 * L * F / r["R"], SSD=cb * P / r["rd"] + g32 / r["wr"],
-                       H2D=cb * P / r["h2d"], D2H=cb * P / r["d2h"]),
+    hbm = attention_hbm_s(shape, hw)
+    fetch = dict(SSD=cb * P / r["rd"]), dict(H2D=cb * P / r["h2d"])
+    ph = dict(fwd=dict(GPU=L * F / r["R"] + hbm / 4), fwd_fetch_ssd=fetch[0],
+              fwd_fetch_h2d=fetch[1],
+              bwd=dict(GPU=3 * L * F / r["R"] + 3 * hbm / 4, SSD=g32 / r["wr"],
+                       D2H=cb * P / r["d2h"]),
+              bwd_fetch_ssd=dict(fetch[0]), bwd_fetch_h2d=dict(fetch[1]),
               # pipeline_read/write false: read, Adam and write of a sub-group do not overlap
-              opt=dict(SSD=(12 * P + g32) / r["rd"] + (12 + cb) * P / r["wr"]),
-              opt_adam=dict(CPU=P / r["adam"]))
+              opt_read=dict(SSD=(12 * P + g32) / r["rd"]), opt_adam=dict(CPU=P / r["adam"]),
+              opt_write=dict(SSD=(12 + cb) * P / r["wr"]))
     return dict(phases=ph, stall_s=0.0, coeff=0.0, executed_flops=4 * L * F,
-                bytes=dict(GPU=0.0, H2D=2 * cb * P, D2H=cb * P + 0 * ck,
+                bytes=dict(GPU=0.0, H2D=2 * cb * P, D2H=cb * P,
                            SSD=(2 * cb + 12 + 4) * P + (12 + cb + 4) * P,
                            CPU=ADAM_BYTES_PER_PARAM * P),
                 ssd_write_b=(12 + cb + 4) * P)
 
 
 def cpu_offload_terms(shape: ModelShape, hw: HardwareProfile, system: str) -> dict:
-    """ZeRO-Offload (fp16 params on the GPU) or Gemini (param chunks streamed when the GPU
-    cannot hold them): fp32 states in DRAM, full recompute, Adam after backward, updated fp16
-    params uploaded."""
+    """ZeRO-Offload (fp16 params resident on the GPU; the updated ones uploaded after Adam) or
+    Colossal-AI Gemini (``placement_policy="auto"``: parameter chunks fetched on demand when the
+    GPU cannot hold them -- GeminiPlugin's ``max_prefetch`` defaults to 0, so each fetch waits --
+    and gradient chunks offloaded); fp32 states in DRAM, full recompute, no flash attention,
+    CPU Adam after backward."""
     r = rates(hw)
     L, P, F, cb = shape.layers, shape.params, shape.layer_fwd_flops, shape.compute_bytes
     stream = system == "colossal-ai" and cb * P > hw.gpu_mem_gb * 1e9 / 2
-    pin = cb * P / r["h2d"] if stream else 0.0
-    ph = dict(fwd=dict(GPU=L * F / r["R"], H2D=pin),
-              bwd=dict(GPU=3 * L * F / r["R"], H2D=pin, D2H=cb * P / r["d2h"]),
-              opt=dict(CPU=P / r["adam"]),
-              upload=dict(H2D=0.0 if stream else cb * P / r["h2d"]))
+    hbm = attention_hbm_s(shape, hw)
+    ph = dict(fwd=dict(GPU=L * F / r["R"] + hbm / 4),
+              bwd=dict(GPU=3 * L * F / r["R"] + 3 * hbm / 4, D2H=cb * P / r["d2h"]),
+              opt=dict(CPU=P / r["adam"]))
+    if stream:
+        ph |= dict(fwd_fetch_h2d=dict(H2D=cb * P / r["h2d"]),
+                   bwd_fetch_h2d=dict(H2D=cb * P / r["h2d"]))
+    else:
+        ph["upload"] = dict(H2D=cb * P / r["h2d"])
     return dict(phases=ph, stall_s=0.0, coeff=0.0, executed_flops=4 * L * F,
                 bytes=dict(GPU=0.0, H2D=cb * P * (2 if stream else 1), D2H=cb * P, SSD=0.0,
                            CPU=ADAM_BYTES_PER_PARAM * P), ssd_write_b=0.0)

@@ -8,7 +8,10 @@ import polars as pl
 from .mechanism import RESOURCES
 
 PHASE_KIND = {"fwd": "forward", "bwd": "backward (+ overlapped optimizer)", "tail": "last sub-group",
-              "opt": "optimizer", "opt_adam": "optimizer", "upload": "param upload"}
+              "opt": "optimizer", "opt_read": "optimizer", "opt_adam": "optimizer",
+              "opt_write": "optimizer", "upload": "param upload",
+              "fwd_fetch_ssd": "param fetch (waits)", "fwd_fetch_h2d": "param fetch (waits)",
+              "bwd_fetch_ssd": "param fetch (waits)", "bwd_fetch_h2d": "param fetch (waits)"}
 SCHEMA = {"task": pl.String, "resource": pl.String, "kind": pl.String, "layer": pl.Int64,
           "start_s": pl.Float64, "end_s": pl.Float64, "nbytes": pl.Float64}
 

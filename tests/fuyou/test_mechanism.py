@@ -7,7 +7,7 @@ import pytest
 from paperkit import registry
 from paperkit.fuyou import data, fitting
 from paperkit.fuyou.hardware import get_profile
-from paperkit.fuyou.mechanism import DEEPSPEED, RESOURCES, rates
+from paperkit.fuyou.mechanism import DEEPSPEED, RESOURCES, attention_hbm_s, rates
 from paperkit.fuyou.prediction import predict
 from paperkit.fuyou.shapes import ModelShape
 
@@ -112,4 +112,13 @@ def test_busy_terms_within_the_iteration(system, batch, n):
     assert p.fits
     for r in RESOURCES:
         assert p.busy_s[r] <= p.iteration_s * (1 + 1e-9), r
-    assert p.busy_s["GPU"] == pytest.approx(p.executed_tflops * 1e12 * p.iteration_s / hw.gpu_flops)
+    gemm_s = p.executed_tflops * 1e12 * p.iteration_s / hw.gpu_flops
+    s = ModelShape.preset("6.7B", batch)
+    extra = 0.0 if system == "fuyou" else attention_hbm_s(s, hw)  # no flash attention
+    assert p.busy_s["GPU"] == pytest.approx(gemm_s + extra)
+
+
+def test_attention_without_flash_by_hand():
+    s = ModelShape.preset("13B", 16)  # a=40, s=1024, 40 layers
+    per_pass = 2 * 5 * 40 * 1024**2 * 16  # scores, softmax, dropout mask written and read
+    assert attention_hbm_s(s, HW) == pytest.approx(4 * 40 * per_pass / 1008e9)
