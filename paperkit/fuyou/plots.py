@@ -30,6 +30,25 @@ KIND_STYLE: dict[str, tuple[str, str]] = {
     "adam": ("#7f7f7f", ""),
 }
 KIND_COLORS = {k: c for k, (c, _) in KIND_STYLE.items()}
+# The phase timeline (mechanism terms): one colour per phase kind.
+KIND_STYLE |= {"backward (+ overlapped optimizer)": ("#08306b", ""),
+               "last sub-group": ("#8c564b", ""), "optimizer": ("#d62728", "//"),
+               "param upload": ("#ffd92f", ""), "param fetch (waits)": ("#ff7f0e", "//")}
+# One palette and one display name per system, in every figure of the paper.
+SYSTEM_LABELS = {"fuyou": "Fuyou", "zero-infinity": "ZeRO-Infinity",
+                 "zero-offload": "ZeRO-Offload", "colossal-ai": "Colossal-AI (Gemini)"}
+SYSTEM_COLORS = dict(zip(SYSTEM_LABELS.values(), sns.color_palette("colorblind", 4)))
+
+
+def system_names(frame: pl.DataFrame, col: str = "system") -> pl.DataFrame:
+    """``frame`` with the system column in display names (raw ids are not labels)."""
+    return frame.with_columns(pl.col(col).replace(SYSTEM_LABELS))
+
+
+def gpu_names(frame: pl.DataFrame, col: str = "hardware") -> pl.DataFrame:
+    """``frame`` with hardware profile ids replaced by the GPU's name."""
+    names = {h: get_profile(h).gpu_name for h in frame[col].unique().to_list()}
+    return frame.with_columns(pl.col(col).replace(names))
 
 
 def gantt(ax: plt.Axes, frame: pl.DataFrame, title: str, t0: float | None = None) -> None:
@@ -63,8 +82,10 @@ def kind_legend(fig: plt.Figure, kinds: list[str]) -> None:
 def bars_with_oom(ax: plt.Axes, frame: pl.DataFrame, x: str, hue: str,
                   hue_order: list[str], title: str) -> None:
     """Bar chart of TFLOPS with 'OOM' written where a configuration does not fit."""
-    pdf = frame.with_columns(pl.col("tflops").fill_null(0.0)).to_pandas()
-    sns.barplot(pdf, x=x, y="tflops", hue=hue, hue_order=hue_order, ax=ax, errorbar=None)
+    hue_order = [SYSTEM_LABELS.get(h, h) for h in hue_order]
+    pdf = system_names(frame.with_columns(pl.col("tflops").fill_null(0.0)), hue).to_pandas()
+    sns.barplot(pdf, x=x, y="tflops", hue=hue, hue_order=hue_order, ax=ax, errorbar=None,
+                palette=SYSTEM_COLORS)
     xs = sorted(pdf[x].unique())
     n = len(hue_order)
     for j, h in enumerate(hue_order):
@@ -131,14 +152,18 @@ def bigger_model_and_ssds(big: pl.DataFrame, ssd: pl.DataFrame, sizes: list[str]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.2))
     for (hw, s), g in big.with_columns(order=pl.col("params_b")).sort("order").group_by(
             ["hardware", "system"], maintain_order=True):
-        a1.plot(g["params_b"], g["tflops"], marker="o", label=f"{s}, {get_profile(hw).gpu_name}")
+        name = SYSTEM_LABELS.get(s, s)
+        a1.plot(g["params_b"], g["tflops"], marker="o", color=SYSTEM_COLORS[name],
+                ls="-" if hw.endswith("4090") else "--", label=f"{name}, {get_profile(hw).gpu_name}")
     a1.set(xscale="log", xlabel="model size (B params, GPT-3 family)", ylabel="TFLOPS",
            title="batch 8: throughput vs model size")
     a1.set_xticks(list(ticks_b), sizes, minor=False)
     a1.minorticks_off()
     a1.legend(fontsize=6)
     for (g_, s), g in ssd.sort("n_ssd").group_by(["gpu", "system"], maintain_order=True):
-        a2.plot(g["n_ssd"], g["tflops"], marker="o", label=f"{s}, {g_}")
+        name = SYSTEM_LABELS.get(s, s)
+        a2.plot(g["n_ssd"], g["tflops"], marker="o", color=SYSTEM_COLORS[name],
+                ls="-" if "4090" in g_ else "--", label=f"{name}, {g_}")
     a2.set(xlabel="number of SSDs (P5510, RAID-0)", ylabel="TFLOPS", title="13B, batch 16: throughput vs #SSDs")
     a2.legend(fontsize=6)
     fig.tight_layout()
@@ -175,7 +200,8 @@ def measured_vs_model(meas: pl.DataFrame) -> plt.Figure:
     ax.plot(lim, lim, "k--", lw=0.7)
     ax.set(xscale="log", yscale="log", xlabel="measured s/iteration (CPU)", ylabel="modelled s/iteration",
            title="engine: measured vs model (CPU)")
-    ax.legend(fontsize=6)
+    ax.legend(fontsize=6, loc="upper left")
+    fig.tight_layout(rect=(0, 0.07, 1, 1))  # the tier stamp sits below the axes
     return fig
 
 
@@ -222,9 +248,13 @@ def ssd_scaling_fit(points: pl.DataFrame, model_curve: pl.DataFrame, errs: pl.Da
 def max_model_size(mx: pl.DataFrame) -> plt.Figure:
     """Largest trainable model vs CPU memory, bars per system, one panel per hardware profile
     (``sweeps.max_model_size``)."""
-    g = sns.catplot(mx.to_pandas(), x="cpu_mem_gb", y="params_b", hue="system", col="hardware",
-                    kind="bar", height=3, aspect=1.3)
-    g.set(yscale="log", ylim=(1, 2000))
+    f = gpu_names(system_names(mx)).with_columns(
+        pl.col("cpu_mem_gb").round(0).cast(pl.Int64).cast(pl.String))
+    order = [SYSTEM_LABELS[s] for s in SYSTEM_LABELS if SYSTEM_LABELS[s] in set(f["system"])]
+    g = sns.catplot(f.to_pandas(), x="cpu_mem_gb", y="params_b", hue="system", col="hardware",
+                    kind="bar", height=3, aspect=1.3, hue_order=order, palette=SYSTEM_COLORS)
+    g.set(ylim=(0, None))
+    g.set_titles("{col_name}")
     g.set_axis_labels("CPU memory (GB)", "max trainable model (B params)")
     return g.figure
 
@@ -235,6 +265,7 @@ def throughput_dollars(cost: pl.DataFrame) -> plt.Figure:
     g = sns.catplot(cost.to_pandas(), x="config", y="tflops_per_kusd", col="cost", kind="bar",
                     height=3, aspect=1.4)
     g.set_axis_labels("", "TFLOPS per 1000 USD")
+    g.set_titles("cost: {col_name}")
     for ax in g.axes.flat:
         ax.tick_params(axis="x", labelrotation=20, labelsize=6)
     return g.figure
@@ -255,10 +286,12 @@ def pipelines(cases: list[tuple[str, pl.DataFrame]]) -> plt.Figure:
 def gpu_util_opt_prop(ps: pl.DataFrame) -> plt.Figure:
     """ZeRO-Infinity's GPU busy fraction and optimizer share per batch (``sweeps.phase_shares``)."""
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3))
-    sns.barplot(ps.to_pandas(), x="batch", y="gpu_util", hue="hardware", ax=a1)
-    sns.barplot(ps.to_pandas(), x="batch", y="opt_share", hue="hardware", ax=a2)
-    a1.set(ylabel="GPU busy fraction", title="overall_gpu_util (ZeRO-Infinity)")
-    a2.set(ylabel="optimizer stage / iteration", title="opt_prop (ZeRO-Infinity)")
+    pdf = gpu_names(ps).rename({"hardware": "GPU"}).to_pandas()
+    sns.barplot(pdf, x="batch", y="gpu_util", hue="GPU", ax=a1)
+    sns.barplot(pdf, x="batch", y="opt_share", hue="GPU", ax=a2)
+    a1.set(ylabel="GPU busy fraction", title="ZeRO-Infinity: GPU busy fraction", ylim=(0, 1))
+    a2.set(ylabel="optimizer stage / iteration", title="ZeRO-Infinity: optimizer stage share",
+           ylim=(0, 1))
     fig.tight_layout()
     return fig
 
@@ -267,7 +300,8 @@ def ablations(ab: pl.DataFrame) -> plt.Figure:
     """TFLOPS per ablation variant and batch, one panel per GPU (``sweeps.ablations``)."""
     g = sns.catplot(ab.with_columns(pl.col("tflops").fill_null(0.0)).to_pandas(), x="batch",
                     y="tflops", hue="variant", col="gpu", kind="bar", height=3, aspect=1.5)
-    g.set_axis_labels("batch", "TFLOPS")
+    g.set_axis_labels("batch", "TFLOPS (factor-4 convention)")
+    g.set_titles("{col_name}")
     return g.figure
 
 
