@@ -65,10 +65,14 @@ class Schedule:
     rearrange: bool = True  # SSD: read group i before writing group i-1
     pipelined_swap: bool = True  # activation hops on their own streams
     swap_coeff: float | None = None  # fraction of swappable activations swapped; None = auto
+    grad_accum: int = 1  # micro-batches per optimizer step (gradient accumulation)
 
     def __post_init__(self) -> None:
         if self.system not in SYSTEMS:
             raise ValueError(f"unknown system {self.system!r}; choose one of {SYSTEMS}")
+        if isinstance(self.grad_accum, bool) or not isinstance(self.grad_accum, int) \
+                or not 1 <= self.grad_accum <= 4096:
+            raise ValueError(f"grad_accum must be an integer in [1, 4096], got {self.grad_accum!r}")
         if self.swap_coeff is not None and not 0.0 <= self.swap_coeff <= 1.0:
             raise ValueError(f"swap_coeff must be in [0, 1] or None, got {self.swap_coeff}")
 
@@ -228,8 +232,27 @@ def terms(shape: ModelShape, hw: HardwareProfile, sched: Schedule,
     """The terms of ``sched.system`` with ``iteration_s``; None if Fuyou fits no swap fraction."""
     require_ssds(hw, sched.system)
     if sched.system == "fuyou":
-        return best_fuyou(shape, hw, sched, cpu_mem_gb)
-    t = (zero_infinity_terms(shape, hw) if sched.system == "zero-infinity"
-         else cpu_offload_terms(shape, hw, sched.system))
+        t = best_fuyou(shape, hw, sched, cpu_mem_gb)
+        if t is None:
+            return None
+        micro = fuyou_terms(shape, hw, t["coeff"], Schedule(
+            overlap_opt=False, pipelined_swap=sched.pipelined_swap), cpu_mem_gb)
+    else:
+        t = (zero_infinity_terms(shape, hw) if sched.system == "zero-infinity"
+             else cpu_offload_terms(shape, hw, sched.system))
+        micro = t
+    return _accumulate(t, micro, sched.grad_accum)
+
+
+def _accumulate(t: dict, micro: dict, k: int) -> dict:
+    """One optimizer step of ``k`` micro-batches: ``k - 1`` forward/backward passes without the
+    optimizer (parameters still stream in; gradients accumulate in DRAM), then ``t``'s pass.
+    Adds ``iteration_s`` (seconds per step) and ``micro_batches``."""
+    t = dict(t, phases=dict(t["phases"]), bytes=dict(t["bytes"]), micro_batches=k)
+    if k > 1:
+        for name, res in micro["phases"].items():
+            if not name.startswith(("opt", "upload", "tail")):
+                t["phases"][f"accum_{name}"] = {r: (k - 1) * v for r, v in res.items()}
+        t["executed_flops"] += (k - 1) * micro["executed_flops"]
     t["iteration_s"] = iteration_s(t)
     return t

@@ -31,9 +31,10 @@ KIND_STYLE: dict[str, tuple[str, str]] = {
 }
 KIND_COLORS = {k: c for k, (c, _) in KIND_STYLE.items()}
 # The phase timeline (mechanism terms): one colour per phase kind.
-KIND_STYLE |= {"backward (+ overlapped optimizer)": ("#08306b", ""),
+KIND_STYLE |= {"backward (+ overlapped optimizer)": ("#4a1486", ""), "backward": ("#08306b", ""),
                "last sub-group": ("#8c564b", ""), "optimizer": ("#d62728", "//"),
-               "param upload": ("#ffd92f", ""), "param fetch (waits)": ("#ff7f0e", "//")}
+               "param upload": ("#ffd92f", ""), "param fetch (waits)": ("#ff7f0e", "//"),
+               "earlier micro-batches (accumulation)": ("#9ecae1", "")}
 # One palette and one display name per system, in every figure of the paper.
 SYSTEM_LABELS = {"fuyou": "Fuyou", "zero-infinity": "ZeRO-Infinity",
                  "zero-offload": "ZeRO-Offload", "colossal-ai": "Colossal-AI (Gemini)"}
@@ -227,7 +228,7 @@ def ssd_scaling_fit(points: pl.DataFrame, model_curve: pl.DataFrame, errs: pl.Da
            title="13B on RTX 4090: authors' measurements vs model", xticks=[1, 2, 3, 6, 12])
     a1.legend(fontsize=5.5, ncol=2)
     p = points.sort(["batch", "ssds"]).with_columns(
-        label=pl.format("B{} n{}", pl.col("batch"), pl.col("ssds")), pct=pl.col("err") * 100)
+        label=pl.format("{} / {}", pl.col("batch"), pl.col("ssds")), pct=pl.col("err") * 100)
     bar_colors = [colors[b] for b in p["batch"].to_list()]
     hatches = ["" if r == "fit" else "//" for r in p["role"].to_list()]
     bars = a2.bar(range(p.height), p["pct"].fill_null(0.0).to_list(), color=bar_colors)
@@ -237,11 +238,11 @@ def ssd_scaling_fit(points: pl.DataFrame, model_curve: pl.DataFrame, errs: pl.Da
     a2.axhline(0, color="k", lw=0.6)
     a2.set_xticks(range(p.height), p["label"].to_list(), rotation=90, fontsize=6)
     e = {r["subset"]: r["mean_abs_err"] for r in errs.iter_rows(named=True)}
-    a2.set(ylabel="model / measured - 1 (%)", title=(
+    a2.set(ylabel="model / measured - 1 (%)", xlabel="batch / SSDs", title=(
         f"mean |error|: fit {e['fit']:.1%}, held out {e['held out']:.1%}, "
         f"leave-one-SSD-count-out {e['leave one SSD count out']:.1%}"))
     a2.title.set_fontsize(7)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.05, 1, 1))  # the tier stamp sits below the tick labels
     return fig
 
 

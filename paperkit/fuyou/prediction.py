@@ -1,5 +1,6 @@
-"""One prediction of the mechanism model (:mod:`paperkit.fuyou.mechanism`) as a record: what
-``python -m paperkit.fuyou predict`` prints, what every sweep and claim reads.
+"""One prediction of the mechanism model (:mod:`paperkit.fuyou.mechanism`) for one optimizer
+step (``Schedule.grad_accum`` micro-batches) as a record: what ``python -m paperkit.fuyou
+predict`` prints, what every sweep and claim reads.
 
 Throughput is reported three ways: credited TFLOPS (factor-4 convention, every system),
 executed TFLOPS (the FLOPs the GPU runs) and tokens per second; ``credit_not_executed`` is the
@@ -88,14 +89,14 @@ def predict(shape: ModelShape, hw: HardwareProfile, sched: Schedule | str = "fuy
         return Prediction(fits=False, reason=fit.reason or "GPU memory: no swap fraction fits",
                           busy_s={r: 0.0 for r in RESOURCES},
                           bytes={r: 0.0 for r in RESOURCES}, **base, **none)
-    T, busy = t["iteration_s"], busy_s(t)
+    T, busy, k = t["iteration_s"], busy_s(t), t["micro_batches"]
     life = _life(hw, t["ssd_write_b"])
+    credited = k * shape.iteration_flops()
     return Prediction(
-        fits=True, reason="", iteration_s=T, makespan_s=T,
-        tflops=shape.iteration_flops() / T / 1e12,
-        tflops_no_recompute=shape.model_flops() / T / 1e12,
-        executed_tflops=t["executed_flops"] / T / 1e12, tokens_per_s=shape.tokens / T,
-        credit_not_executed=1.0 - t["executed_flops"] / shape.iteration_flops(),
+        fits=True, reason="", iteration_s=T, makespan_s=T, tflops=credited / T / 1e12,
+        tflops_no_recompute=k * shape.model_flops() / T / 1e12,
+        executed_tflops=t["executed_flops"] / T / 1e12, tokens_per_s=k * shape.tokens / T,
+        credit_not_executed=1.0 - t["executed_flops"] / credited,
         gpu_busy_fraction=min(1.0, busy["GPU"] / T), busy_s=busy, bytes=dict(t["bytes"]),
         ssd_write_b=t["ssd_write_b"], ssd_life_iterations=life,
-        ssd_life_tokens=life * shape.tokens if life else None, **base)
+        ssd_life_tokens=life * k * shape.tokens if life else None, **base)

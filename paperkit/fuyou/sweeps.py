@@ -201,3 +201,40 @@ def sensitivity(hardware: str, model: str, batches: list[int], field: str,
                              tflops=best.tflops if best else None,
                              batch=best.batch if best else None))
     return pl.DataFrame(rows).sort(["field", "value", "system"])
+
+
+def best_feasible(shape_of, prof: HardwareProfile, batches: list[int], system: str,
+                  sched: Schedule | None = None):
+    """The prediction with the most credited TFLOPS over ``batches`` that fit (None if none);
+    ``shape_of(batch)`` builds the shape."""
+    sched = sched or Schedule.named(system)
+    ok = [p for b in batches if (p := predict(shape_of(b), prof, sched)).fits]
+    return max(ok, key=lambda p: p.tflops) if ok else None
+
+
+def what_if(profiles: list[str], model: str, batches: list[int], knob: str, values: list,
+            systems: tuple[str, ...] = ("fuyou", "zero-infinity")) -> pl.DataFrame:
+    """Each system at its best feasible batch when one knob changes: ``n_ssd``, ``seq``
+    (sequence length) or ``grad_accum`` (micro-batches per step), on each hardware profile;
+    with tokens/s, credited and executed TFLOPS, SSD bytes written per step and the array's
+    life (steps, tokens) at its rated endurance."""
+    if knob not in ("n_ssd", "seq", "grad_accum"):
+        raise ValueError(f"knob must be n_ssd, seq or grad_accum, got {knob!r}")
+    rows = []
+    for name in profiles:
+        for v in values:
+            prof = get_profile(name, n_ssd=int(v)) if knob == "n_ssd" else get_profile(name)
+            seq = int(v) if knob == "seq" else 1024
+            for s in systems:
+                sched = Schedule.named(s, grad_accum=int(v) if knob == "grad_accum" else 1)
+                p = best_feasible(lambda b: ModelShape.preset(model, b, seq=seq), prof,
+                                  batches, s, sched)
+                rows.append(dict(hardware=name, gpu=prof.gpu_name, knob=knob, value=v, system=s,
+                                 fits=p is not None, batch=p.batch if p else None,
+                                 tflops=p.tflops if p else None,
+                                 executed_tflops=p.executed_tflops if p else None,
+                                 tokens_per_s=p.tokens_per_s if p else None,
+                                 ssd_write_tb=p.ssd_write_b / 1e12 if p and p.ssd_write_b else None,
+                                 life_steps=p.ssd_life_iterations if p else None,
+                                 life_tokens=p.ssd_life_tokens if p else None, source="model"))
+    return pl.DataFrame(rows).sort(["hardware", "value", "system"])

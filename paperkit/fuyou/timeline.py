@@ -7,7 +7,7 @@ import polars as pl
 
 from .mechanism import RESOURCES
 
-PHASE_KIND = {"fwd": "forward", "bwd": "backward (+ overlapped optimizer)", "tail": "last sub-group",
+PHASE_KIND = {"fwd": "forward", "bwd": "backward", "tail": "last sub-group",
               "opt": "optimizer", "opt_read": "optimizer", "opt_adam": "optimizer",
               "opt_write": "optimizer", "upload": "param upload",
               "fwd_fetch_ssd": "param fetch (waits)", "fwd_fetch_h2d": "param fetch (waits)",
@@ -21,10 +21,14 @@ def phase_frame(terms: dict) -> pl.DataFrame:
     the overlap stall of Fuyou is its own GPU-idle interval after the backward phase."""
     rows, t0 = [], 0.0
     for name, res in terms["phases"].items():
+        kind = ("earlier micro-batches (accumulation)" if name.startswith("accum_")
+                else PHASE_KIND.get(name, name))
+        if name == "bwd" and res.get("CPU", 0.0) > 0:  # Fuyou: the optimizer runs during backward
+            kind = "backward (+ overlapped optimizer)"
         for r in RESOURCES:
             d = res.get(r, 0.0)
             if d > 0:
-                rows.append(dict(task=f"{name}_{r}", resource=r, kind=PHASE_KIND.get(name, name),
+                rows.append(dict(task=f"{name}_{r}", resource=r, kind=kind,
                                  layer=-1, start_s=t0, end_s=t0 + d, nbytes=0.0))
         t0 += max(res.values(), default=0.0)
         if name == "bwd" and terms.get("stall_s", 0.0) > 0:

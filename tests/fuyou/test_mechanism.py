@@ -5,9 +5,9 @@ import shutil
 import pytest
 
 from paperkit import registry
-from paperkit.fuyou import data, fitting
+from paperkit.fuyou import data, fitting, sweeps
 from paperkit.fuyou.hardware import get_profile
-from paperkit.fuyou.mechanism import DEEPSPEED, RESOURCES, attention_hbm_s, rates
+from paperkit.fuyou.mechanism import DEEPSPEED, RESOURCES, Schedule, attention_hbm_s, rates
 from paperkit.fuyou.prediction import predict
 from paperkit.fuyou.shapes import ModelShape
 
@@ -122,3 +122,33 @@ def test_attention_without_flash_by_hand():
     s = ModelShape.preset("13B", 16)  # a=40, s=1024, 40 layers
     per_pass = 2 * 5 * 40 * 1024**2 * 16  # scores, softmax, dropout mask written and read
     assert attention_hbm_s(s, HW) == pytest.approx(4 * 40 * per_pass / 1008e9)
+
+
+def test_gradient_accumulation_amortizes_the_optimizer():
+    s = ModelShape.preset("13B", 8)
+    one = predict(s, HW, "fuyou")
+    four = predict(s, HW, Schedule(grad_accum=4))
+    # four micro-batches per step: 4x the tokens, the SSD array written once per step
+    assert four.ssd_write_b == pytest.approx(one.ssd_write_b)
+    assert four.ssd_life_tokens == pytest.approx(4 * one.ssd_life_tokens)
+    assert four.tokens_per_s > one.tokens_per_s  # the optimizer's SSD traffic is amortized
+    assert four.iteration_s < 4 * one.iteration_s
+    zi = predict(s, HW, Schedule.named("zero-infinity", grad_accum=4))
+    assert zi.tflops > predict(s, HW, "zero-infinity").tflops
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, 2.5, 10**6])
+def test_grad_accum_must_be_a_sane_integer(bad):
+    with pytest.raises(ValueError, match="grad_accum must be an integer"):
+        Schedule(grad_accum=bad)
+
+
+def test_what_if_knobs_and_profiles():
+
+    f = sweeps.what_if(["fuyou-4090", "rtx5090-pcie5"], "13B", [8, 16, 32, 64], "n_ssd", [6, 12])
+    fy = f.filter(system="fuyou")
+    assert fy["fits"].all() and (fy["ssd_write_tb"] > 0.17).all()
+    b4090 = fy.filter(hardware="fuyou-4090", value=12)["tflops"][0]
+    assert fy.filter(hardware="rtx5090-pcie5", value=12)["tflops"][0] > b4090
+    with pytest.raises(ValueError, match="knob must be"):
+        sweeps.what_if(["fuyou-4090"], "13B", [8], "link_gbps; rm -rf /", [1])
