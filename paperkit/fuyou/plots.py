@@ -31,10 +31,10 @@ KIND_STYLE: dict[str, tuple[str, str]] = {
 }
 KIND_COLORS = {k: c for k, (c, _) in KIND_STYLE.items()}
 # The phase timeline (mechanism terms): one colour per phase kind.
-KIND_STYLE |= {"backward (+ overlapped optimizer)": ("#4a1486", ""), "backward": ("#08306b", ""),
-               "last sub-group": ("#8c564b", ""), "optimizer": ("#d62728", "//"),
-               "param upload": ("#ffd92f", ""), "param fetch (waits)": ("#ff7f0e", "//"),
-               "earlier micro-batches (accumulation)": ("#9ecae1", "")}
+KIND_STYLE |= {"backward (+ overlapped optimizer)": ("#4a1486", ""), "backward": ("#3182bd", ""),
+               "last sub-group": ("#bc80bd", ""), "optimizer": ("#e7298a", "//"),
+               "param upload": ("#fee08b", ""), "param fetch (waits)": ("#d95f02", "//"),
+               "earlier micro-batches (accumulation)": ("#c6dbef", "")}
 # One palette and one display name per system, in every figure of the paper.
 SYSTEM_LABELS = {"fuyou": "Fuyou", "zero-infinity": "ZeRO-Infinity",
                  "zero-offload": "ZeRO-Offload", "colossal-ai": "Colossal-AI (Gemini)"}
@@ -80,6 +80,18 @@ def kind_legend(fig: plt.Figure, kinds: list[str]) -> None:
                bbox_to_anchor=(0.5, 0.0))
 
 
+def mark_oom(ax: plt.Axes, pdf, x: str, hue: str, hue_order: list[str]) -> None:
+    """Write 'OOM' at the foot of each (x, hue) bar whose configuration does not fit."""
+    xs = sorted(pdf[x].unique())
+    n = len(hue_order)
+    for j, h in enumerate(hue_order):
+        for i, xv in enumerate(xs):
+            row = pdf[(pdf[x] == xv) & (pdf[hue] == h)]
+            if len(row) and not bool(row["fits"].iloc[0]):
+                ax.text(i + (j - (n - 1) / 2) * 0.8 / n, ax.get_ylim()[1] * 0.01, "OOM",
+                        rotation=90, ha="center", va="bottom", fontsize=6)
+
+
 def bars_with_oom(ax: plt.Axes, frame: pl.DataFrame, x: str, hue: str,
                   hue_order: list[str], title: str) -> None:
     """Bar chart of TFLOPS with 'OOM' written where a configuration does not fit."""
@@ -87,14 +99,7 @@ def bars_with_oom(ax: plt.Axes, frame: pl.DataFrame, x: str, hue: str,
     pdf = system_names(frame.with_columns(pl.col("tflops").fill_null(0.0)), hue).to_pandas()
     sns.barplot(pdf, x=x, y="tflops", hue=hue, hue_order=hue_order, ax=ax, errorbar=None,
                 palette=SYSTEM_COLORS)
-    xs = sorted(pdf[x].unique())
-    n = len(hue_order)
-    for j, h in enumerate(hue_order):
-        for i, xv in enumerate(xs):
-            row = pdf[(pdf[x] == xv) & (pdf[hue] == h)]
-            if len(row) and not bool(row["fits"].iloc[0]):
-                ax.text(i + (j - (n - 1) / 2) * 0.8 / n, 2, "OOM", rotation=90, ha="center",
-                        va="bottom", fontsize=6)
+    mark_oom(ax, pdf, x, hue, hue_order)
     ax.set_ylabel("TFLOPS (factor-4 convention)")
     ax.set_title(title)
 
@@ -287,9 +292,14 @@ def pipelines(cases: list[tuple[str, pl.DataFrame]]) -> plt.Figure:
 def gpu_util_opt_prop(ps: pl.DataFrame) -> plt.Figure:
     """ZeRO-Infinity's GPU busy fraction and optimizer share per batch (``sweeps.phase_shares``)."""
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3))
-    pdf = gpu_names(ps).rename({"hardware": "GPU"}).to_pandas()
-    sns.barplot(pdf, x="batch", y="gpu_util", hue="GPU", ax=a1)
-    sns.barplot(pdf, x="batch", y="opt_share", hue="GPU", ax=a2)
+    f = gpu_names(ps).rename({"hardware": "GPU"})
+    pdf = f.with_columns(pl.when(pl.col("fits")).then(pl.col(c)).otherwise(0.0).alias(c)
+                         for c in ("gpu_util", "opt_share")).to_pandas()
+    order = list(dict.fromkeys(f["GPU"].to_list()))
+    for ax, col in ((a1, "gpu_util"), (a2, "opt_share")):
+        sns.barplot(pdf, x="batch", y=col, hue="GPU", hue_order=order, ax=ax)
+        ax.set_ylim(0, 1)
+        mark_oom(ax, pdf, "batch", "GPU", order)
     a1.set(ylabel="GPU busy fraction", title="ZeRO-Infinity: GPU busy fraction", ylim=(0, 1))
     a2.set(ylabel="optimizer stage / iteration", title="ZeRO-Infinity: optimizer stage share",
            ylim=(0, 1))
@@ -299,10 +309,14 @@ def gpu_util_opt_prop(ps: pl.DataFrame) -> plt.Figure:
 
 def ablations(ab: pl.DataFrame) -> plt.Figure:
     """TFLOPS per ablation variant and batch, one panel per GPU (``sweeps.ablations``)."""
-    g = sns.catplot(ab.with_columns(pl.col("tflops").fill_null(0.0)).to_pandas(), x="batch",
-                    y="tflops", hue="variant", col="gpu", kind="bar", height=3, aspect=1.5)
+    pdf = ab.with_columns(pl.col("tflops").fill_null(0.0)).to_pandas()
+    order = list(dict.fromkeys(ab.sort("variant")["variant"].to_list()))
+    g = sns.catplot(pdf, x="batch", y="tflops", hue="variant", col="gpu", kind="bar", height=3,
+                    aspect=1.5, hue_order=order)
     g.set_axis_labels("batch", "TFLOPS (factor-4 convention)")
     g.set_titles("{col_name}")
+    for gpu, ax in g.axes_dict.items():
+        mark_oom(ax, pdf[pdf["gpu"] == gpu], "batch", "variant", order)
     return g.figure
 
 
