@@ -36,7 +36,7 @@ from paperkit.cli import exit_on_bad_input, non_negative_float, positive_float, 
 
 from .engine import Engine, GPTConfig, block_forward, init_params, make_batch, train
 from .hardware import HardwareProfile, fuyou_measured_dir
-from .mechanism import Schedule, fuyou_terms, iteration_s, zero_infinity_terms
+from .mechanism import Schedule, fuyou_terms, iteration_s
 from .shapes import ModelShape
 
 # name -> (config, compute dtype name, steps). On the lent GPU machine (64 GB disk) the
@@ -298,11 +298,13 @@ def run_engine(size: str, schedule: str, device: str, store_dir: str | os.PathLi
 
 
 def _model_s(shape: ModelShape, hw, system: str) -> float:
-    """The mechanism model's iteration time (s) for the engine's schedule (timing only: the toy's
-    memory is not the modelled systems' buffers)."""
-    if system == "fuyou":
-        return iteration_s(fuyou_terms(shape, hw, 0.0, Schedule()))
-    return iteration_s(zero_infinity_terms(shape, hw))
+    """The one model's iteration time (s) for the engine's schedule (timing only: the toy's
+    memory is not the modelled systems' buffers). The engine's serial schedule is Fuyou's data
+    path with every technique off (optimizer after backward, write before read, synchronous
+    activation copies), not DeepSpeed's configuration."""
+    sched = Schedule() if system == "fuyou" else Schedule(
+        overlap_opt=False, rearrange=False, pipelined_swap=False)
+    return iteration_s(fuyou_terms(shape, hw, 0.0, sched))
 
 
 def _throttled(prof: HardwareProfile, size: str) -> HardwareProfile:
@@ -405,13 +407,36 @@ def main(argv: list[str] | None = None) -> int:
 
 
 
+def remodel(runs: pl.DataFrame, prov: dict) -> pl.DataFrame:
+    """The model columns of committed engine runs recomputed by today's model from the rates the
+    campaign measured (its provenance), so the figure compares with the one model."""
+    prof = measured_profile("measured", "cpu", (prov["disk_read_bps"], prov["disk_write_bps"]),
+                            (prov["h2d_bps"], prov["d2h_bps"]), prov["cpu_adam_params_per_s"],
+                            prov["gemm_flops"], 1.0, "rebuilt from the campaign's provenance")
+    blk, gemm = [], []
+    for r in runs.iter_rows(named=True):
+        shape = ModelShape(params=float(r["params"]), layers=r["layers"], hidden=r["hidden"],
+                           heads=r["heads"], batch=r["batch"], seq=r["seq"],
+                           compute_bytes=4 if r["dtype"] == "float32" else 2)
+        system = "fuyou" if r["schedule"] == "fuyou" else "zero-infinity"
+        hw = _throttled(prof, r["size"])
+        blk.append(_model_s(shape, hw.with_(gpu_peak_tflops=r["block_tflops"]), system))
+        gemm.append(_model_s(shape, hw, system))
+    return runs.with_columns(model_iteration_s=pl.Series(blk, dtype=pl.Float64),
+                             model_gemm_iteration_s=pl.Series(gemm, dtype=pl.Float64)).with_columns(
+        model_tflops=pl.Series([ModelShape(params=float(r["params"]), layers=r["layers"],
+                                           hidden=r["hidden"], heads=r["heads"], batch=r["batch"],
+                                           seq=r["seq"]).iteration_flops() for r in
+                                runs.iter_rows(named=True)]) / pl.col("model_iteration_s") / 1e12)
+
+
 def load_campaign(machine: str, directory: str | os.PathLike | None = None
                   ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(engine runs with model error and tokens/s, measured rates) of a committed campaign."""
     path = measured.path(f"{machine}.parquet", fuyou_measured_dir(directory))
-    runs = pl.read_parquet(path).with_columns(
-        err=pl.col("model_iteration_s") / pl.col("iteration_s") - 1).sort(["params", "schedule"])
     prov = measured.read_provenance(measured.provenance_file(path))["extra"]
+    runs = remodel(pl.read_parquet(path), prov).with_columns(
+        err=pl.col("model_iteration_s") / pl.col("iteration_s") - 1).sort(["params", "schedule"])
     rates = pl.DataFrame([
         dict(quantity="disk read", value=prov["disk_read_bps"] / 1e9, unit="GB/s"),
         dict(quantity="disk write", value=prov["disk_write_bps"] / 1e9, unit="GB/s"),

@@ -116,24 +116,24 @@ def fuyou_terms(shape: ModelShape, hw: HardwareProfile, coeff: float,
     swap_b, saved = shape.swap_saving(coeff)
     _, a_ssd = activation_placement(shape, hw, coeff, cpu_mem_gb)
     act, A_ssd = L * (shape.ckpt_bytes_per_layer + swap_b), L * a_ssd
-    G = min(SUBGROUP_PARAMS, P)
+    G = min(SUBGROUP_PARAMS, P)  # the last sub-group: its update cannot overlap backward
+    opt_ssd = 12 * (P - G) / r["rd"] + (12 + cb) * (P - G) / r["wr"]
     ph = dict(
         fwd=dict(GPU=L * F / r["R"], SSD=_div(cb * P, r["rd"]) + _div(A_ssd, r["wr"]),
                  H2D=cb * P / r["h2d"], D2H=act / r["d2h"]),
         bwd=dict(GPU=L * (3 * F - saved) / r["R"],
-                 SSD=(cb + 12) * P / r["rd"] + (12 + cb) * P / r["wr"] + _div(A_ssd, r["rd"]),
-                 H2D=(cb * P + act) / r["h2d"], D2H=cb * P / r["d2h"], CPU=P / r["adam"]),
+                 SSD=cb * P / r["rd"] + opt_ssd + _div(A_ssd, r["rd"]),
+                 H2D=(cb * P + act) / r["h2d"], D2H=cb * P / r["d2h"], CPU=(P - G) / r["adam"]),
         tail=dict(SSD=12 * G / r["rd"] + (12 + cb) * G / r["wr"], CPU=G / r["adam"]))
     if not sched.pipelined_swap:  # each activation hop waits, and compute waits for it
         ph["fwd"]["GPU"] += act / r["d2h"] + _div(A_ssd, r["wr"])
         ph["bwd"]["GPU"] += act / r["h2d"] + _div(A_ssd, r["rd"])
     if not sched.rearrange:  # write-before-read: Adam of a group waits for the queue
-        ph["bwd"]["SSD"] += P / r["adam"]
-    opt_ssd = 12 * P / r["rd"] + (12 + cb) * P / r["wr"]
+        ph["bwd"]["SSD"] += (P - G) / r["adam"]
     stall = hw.overlap_loss * min(ph["bwd"]["GPU"], ph["bwd"]["SSD"])
     if not sched.overlap_opt:  # ablation: the optimizer pass starts after backward
         ph["bwd"]["SSD"] -= opt_ssd
-        ph["opt"] = dict(SSD=opt_ssd, CPU=P / r["adam"])
+        ph["opt"] = dict(SSD=opt_ssd, CPU=(P - G) / r["adam"])
         ph["bwd"]["CPU"] = 0.0
         stall = 0.0
     return dict(phases=ph, stall_s=stall, coeff=coeff, executed_flops=L * (4 * F - saved),
