@@ -9,7 +9,7 @@ from matplotlib.patches import Patch
 from .hardware import get_profile
 
 RES_ORDER = ["GPU", "H2D", "D2H", "SSD", "CPU"]
-# One colour per task kind (15 kinds across the DES and the engine), grouped by resource in
+# One colour per task kind of the engine timelines, grouped by resource in
 # colour families: GPU blues, parameter traffic oranges, activation traffic greens, gradients
 # purple, optimizer SSD traffic reds/browns, CPU Adam grey; a hatch marks the SSD-side hop.
 KIND_STYLE: dict[str, tuple[str, str]] = {
