@@ -30,7 +30,7 @@ from .shapes import PRESETS, ModelShape
 
 GPU_RESERVE_B = 1.5e9  # CUDA context + allocator fragmentation
 CPU_RESERVE_B = 16e9  # OS + framework
-FIFO_DEPTH = 3
+ACT_LAYERS_IN_FLIGHT = 3  # Fuyou: layers of activations in DRAM buffers at once
 
 
 # Fixed host buffers of Fuyou (artifact config): 6 x 1.2e9 fp16 param buffers + 8 x 7e8 fp32
@@ -81,7 +81,7 @@ def requirements(shape: ModelShape, hw: HardwareProfile, system: str, coeff: flo
         gpu = (fifo + cb * Pl + shape.layer_working_bytes(flash=True) + 2 * sbh + act_layer
                + GPU_RESERVE_B)
         _, a_ssd = activation_placement(shape, hw, coeff)
-        cpu = FUYOU_CPU_BUFFERS_B + FIFO_DEPTH * act_layer + CPU_RESERVE_B
+        cpu = FUYOU_CPU_BUFFERS_B + ACT_LAYERS_IN_FLIGHT * act_layer + CPU_RESERVE_B
         ssd = 14 * P + a_ssd * L
     elif system == "zero-infinity":
         gpu = (DEEPSPEED_GPU_BUFFERS * cb + L * ck1 + shape.layer_working_bytes(flash=False)

@@ -134,3 +134,28 @@ def test_profiles_and_overrides():
     with pytest.raises(ValueError, match="unknown hardware field"):
         HW4090.with_(n_ssds=3)
     assert math.isfinite(HW4090.adam_params_per_s)
+
+
+def test_fuyou_terms_by_hand():
+    """One iteration at swap fraction 0 on 1 drive (no host cap), terms derived by hand."""
+    hw = HW4090.with_(n_ssd=1, ssd_raid_efficiency=1.0, overlap_loss=0.5)
+    s = ModelShape.preset("13B", batch=8)
+    P, G, rd, wr = s.params, 7e8, 6.5e9, 3.4e9
+    t = fuyou_terms(s, hw, 0.0)
+    ph = t["phases"]
+    assert ph["fwd"]["SSD"] == pytest.approx(2 * P / rd)  # fp16 params in
+    assert ph["bwd"]["SSD"] == pytest.approx(2 * P / rd + 12 * (P - G) / rd + 14 * (P - G) / wr)
+    assert ph["tail"]["SSD"] == pytest.approx(12 * G / rd + 14 * G / wr)
+    assert ph["bwd"]["GPU"] == pytest.approx(3 * ph["fwd"]["GPU"])  # full recompute at c = 0
+    assert t["stall_s"] == pytest.approx(0.5 * min(ph["bwd"]["GPU"], ph["bwd"]["SSD"]))
+    expect = sum(max(p.values()) for p in ph.values()) + t["stall_s"]
+    assert iteration_s(t) == pytest.approx(expect)
+    assert t["executed_flops"] == pytest.approx(s.iteration_flops())
+
+
+def test_phase_timeline_labels_per_system():
+    s = ModelShape.preset("13B", batch=8)
+    zi = phase_frame(terms(s, HW4090, Schedule.named("zero-infinity")))
+    assert "param fetch (waits)" in set(zi["kind"]) and "backward" in set(zi["kind"])
+    fy = phase_frame(terms(s, HW4090, Schedule(grad_accum=2)))
+    assert {"backward (+ overlapped optimizer)", "earlier micro-batches (accumulation)"} <= set(fy["kind"])
