@@ -97,9 +97,6 @@ def test_lab_dir_is_one_argument(fake):
     (["bench-x;touch {s}"], "bench-x;touch"),
     (["help", "VENV=v;touch {s}"], "VENV="),
     (["help", "PAPERKIT_BUILD_DIR=/tmp/a b"], "PAPERKIT_BUILD_DIR="),
-    (["clean", "PAPERKIT_BUILD_DIR=/"], "clean would delete"),
-    (["clean", f"PAPERKIT_BUILD_DIR={ROOT}"], "clean would delete"),
-    (["clean", f"PAPERKIT_BUILD_DIR={ROOT.parent}"], "clean would delete"),
 ])
 def test_illegal_values_stop_before_any_recipe_line(fake, words, named):
     words = [w.format(s=fake.sentinel) for w in words]
@@ -110,6 +107,20 @@ def test_illegal_values_stop_before_any_recipe_line(fake, words, named):
                            capture_output=True, text=True, timeout=60)
     assert p.returncode != 0 and named in p.stderr, p.stderr
     assert not fake.sentinel.exists() and not calls
+
+
+@pytest.mark.parametrize("words", [
+    ["clean", "PAPERKIT_BUILD_DIR=/"], ["clean", f"PAPERKIT_BUILD_DIR={ROOT}"],
+    ["clean", f"PAPERKIT_BUILD_DIR={ROOT.parent}"], ["distclean", "VENV=."],
+    ["distclean", f"VENV={Path.home()}"],
+])
+def test_clean_never_deletes_the_repository_or_home(words):
+    # -n: nothing runs; the check is made when make starts, as in a real run
+    p = subprocess.run(["make", "-n", "--no-print-directory", *words], cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    var = words[1].split("=")[0]
+    assert p.returncode != 0 and f"{var}=" in p.stderr and "would delete" in p.stderr, p.stderr
+    assert p.stdout == ""  # stopped before any recipe, clean's included
 
 
 def test_gpu_campaign_without_cuda_stops_fast_and_writes_nothing(tmp_path):
