@@ -48,6 +48,8 @@ PAPERS := coldstarts polca fuyou t3
 # absolute, so that the sub-make (which inherits PAPERKIT_BUILD_DIR) names the same targets
 BUILD := $(abspath $(or $(PAPERKIT_BUILD_DIR),build))
 export PAPERKIT_BUILD_DIR := $(BUILD)
+# batch runs (make, papermill, nbval) write to PAPERKIT_BUILD_DIR; an interactive kernel does not
+export PAPERKIT_BATCH := 1
 TEST_BUILD := build/test
 # checked when make starts, before any recipe (distclean runs clean first)
 $(if $(filter clean distclean,$(MAKECMDGOALS)),$(call safe_to_delete,PAPERKIT_BUILD_DIR,$(BUILD)))
@@ -62,6 +64,15 @@ paper_deps = $(shell find paperkit/$(1) data/measured/$(1) -type f -not -path '*
                -not -name '*.pyc' 2>/dev/null | sort) $(wildcard data/measured/$(1)_*) \
              data/claims/$(1).toml $(BUILD)/params/$(1).json
 KEEP       = $(if $(filter 1 yes true,$(KEEP_GOING)),--keep-going,)
+# Notebooks run on every core by default (JOBS=1: one at a time); an explicit -jN wins. JOBS is
+# checked against whole numbers before any recipe line runs (no shell ever sees its text).
+JOBS      ?= $(shell nproc 2>/dev/null || echo 1)
+JOBS_FLAG  = $(if $(filter -j%,$(MAKEFLAGS)),,$(if $(and $(filter 1,$(words $(JOBS))),$(filter \
+               $(JOBS),$(shell seq 1 256))),-j$(JOBS),$(error JOBS must be a whole number from 1 \
+               to 256, e.g. JOBS=2)))
+# The report step: if it fails, no report (old or partial) is left and the target fails.
+REPORT_OR_FAIL = $(REPORT) || { rm -f $(BUILD)/report.md $(BUILD)/report.html; \
+               echo "the report step failed: no report was written" >&2; exit 1; }
 REPORT     = $(PY) -m paperkit.report $(if $(filter 1 yes true,$(SELF_CONTAINED)),--self-contained)
 LAB_DIR   ?= notebooks
 export LAB_DIR
@@ -105,7 +116,8 @@ notebooks: $(EXECUTED)
 define build_and_report
 	@$(PY) -m paperkit.runner check $(1) --from-make
 	@rm -f "$$PAPERKIT_BUILD_DIR/report.md" "$$PAPERKIT_BUILD_DIR/report.html"
-	+@$(MAKE) --no-print-directory $(KEEP) $(2); status=$$?; $(REPORT); exit $$status
+	+@$(MAKE) --no-print-directory $(KEEP) $(JOBS_FLAG) $(2); status=$$?; $(REPORT_OR_FAIL); \
+	  exit $$status
 endef
 
 reproduce: $(STAMP)  ## run every notebook that is out of date; write build/report.{md,html}
@@ -121,7 +133,7 @@ nb: $(STAMP)  ## run one notebook now: make nb NB=t3/02_sublayer_speedups
 	  such notebook; name one of notebooks/<paper>/NN_name.ipynb without .ipynb, e.g. \
 	  NB=t3/02_sublayer_speedups (make params lists them)))
 	@$(PY) -m paperkit.runner check "$${NB%%/*}" --from-make
-	@$(PY) -m paperkit.runner nb "$$NB" --from-make; status=$$?; $(REPORT); exit $$status
+	@$(PY) -m paperkit.runner nb "$$NB" --from-make; status=$$?; $(REPORT_OR_FAIL); exit $$status
 
 report: $(STAMP)  ## rebuild the report from what build/ holds (marks an incoherent build)
 	@$(REPORT)
@@ -142,8 +154,12 @@ nbval: $(STAMP)  ## re-execute the committed notebooks and compare their outputs
 	set -f; PAPERKIT_BUILD_DIR=$(abspath $(TEST_BUILD))/nbval $(PY) -m pytest -q -n 2 --dist loadscope \
 	  --nbval --nbval-current-env --nbval-sanitize-with tests/nbval.cfg notebooks $${NBVAL_ARGS}
 
-lab: $(STAMP)  ## JupyterLab on 127.0.0.1 (LAB_DIR=build/notebooks opens a run's executed copies)
-	set -f; $(PY) -m jupyterlab --ip=127.0.0.1 --no-browser --notebook-dir="$$LAB_DIR" \
+# Lab opens the landing notebook; notebooks run there write to build/lab (a scratch build that
+# make never reads), so an interactive run never changes make's build/figures or build/claims.
+lab: $(STAMP)  ## JupyterLab on 127.0.0.1, opening notebooks/index.ipynb (runs write to build/lab)
+	set -f; PAPERKIT_BATCH= PAPERKIT_BUILD_DIR=$(BUILD)/lab $(PY) -m jupyterlab --ip=127.0.0.1 \
+	  --no-browser --notebook-dir="$$LAB_DIR" $(if $(wildcard $(LAB_DIR)/index.ipynb),\
+	  --ServerApp.default_url=/lab/tree/index.ipynb) \
 	  $(if $(filter 0,$(shell id -u)),--allow-root) $${LAB_ARGS}
 
 data: $(STAMP)  ## download + verify public data (GROUPS="default huawei-coldstart huawei-series huawei-requests")

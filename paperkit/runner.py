@@ -108,6 +108,7 @@ def execute(nb: Path, out: Path, params: dict[str, Any], *, log_output: bool = F
     :class:`NotebookFailed` naming the notebook and the failing cell.
     """
     import papermill as pm  # noqa: PLC0415 -- third-party, imported only when notebooks run
+    os.environ["PAPERKIT_BATCH"] = "1"  # the kernel writes to PAPERKIT_BUILD_DIR (paperkit/__init__)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = atomic.temp_name(out).with_suffix(".ipynb")
     t0 = time.perf_counter()
@@ -156,11 +157,20 @@ def _forget(paper: str, nb: Path) -> None:
     (paths.claims_dir() / f"{nb.stem}.json").unlink(missing_ok=True)
     (build / "timings" / f"{paper}__{nb.stem}.json").unlink(missing_ok=True)
     for sidecar in sorted(paths.figures_dir(paper).glob("*.json")):
-        if json.loads(sidecar.read_text(encoding="utf-8")).get("notebook") == nb.stem:
+        if _sidecar_notebook(sidecar) == nb.stem:
             for f in sidecar.parent.glob(f"{sidecar.stem}.*"):
                 f.unlink(missing_ok=True)
     for stale in ("report.md", "report.html"):
         (build / stale).unlink(missing_ok=True)
+
+
+def _sidecar_notebook(sidecar: Path) -> str | None:
+    """The notebook a figure sidecar names (None when it is damaged: it is left alone)."""
+    try:
+        doc = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return doc.get("notebook") if isinstance(doc, dict) else None
 
 
 def _failed(paper: str, nb: Path, state: str, message: str) -> None:
