@@ -19,7 +19,7 @@ SHELL := /bin/bash
 # make itself uses (VENV, PYTHON, PAPERKIT_BUILD_DIR) against a plain-path character set, before
 # any recipe line runs; the error names the variable.
 RECIPE_VARS := NB A B GROUPS CARD LAB_DIR LAB_ARGS PYTEST_ARGS NBVAL_ARGS SELF_CONTAINED \
-               KEEP_GOING PAPERKIT_BUILD_DIR VENV PYTHON
+               KEEP_GOING PAPERKIT_BUILD_DIR VENV PYTHON JOBS
 $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),\
   $(eval override $(v) := $$(value $(v)))))
 $(foreach v,$(RECIPE_VARS),$(if $(filter environment,$(origin $(v))),$(eval $(v) := $$(value $(v)))))

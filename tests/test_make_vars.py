@@ -68,6 +68,15 @@ def test_free_text_reaches_python_as_one_argument(fake, target, var):
     assert calls and val in calls[-1], (calls, p.stderr)
 
 
+def test_make_functions_in_an_environment_value_are_data(fake):
+    # a recipe variable from the environment is pinned to its text too (JOBS is expanded early)
+    env = _env(JOBS=f"$(shell touch {fake.sentinel})")
+    p = subprocess.run(["make", "-n", "--no-print-directory", "t3", f"VENV={fake.venv}"],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0 and "JOBS must be a whole number" in p.stderr, p.stderr
+    assert not fake.sentinel.exists()
+
+
 def test_make_functions_in_a_value_are_data(fake):
     val = f"$(shell touch {fake.sentinel})"
     p, calls = _make(fake, "compare", f"A={val}", "B=b")
