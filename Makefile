@@ -19,7 +19,7 @@ SHELL := /bin/bash
 # make itself uses (VENV, PYTHON, PAPERKIT_BUILD_DIR) against a plain-path character set, before
 # any recipe line runs; the error names the variable.
 RECIPE_VARS := NB A B GROUPS CARD LAB_DIR LAB_ARGS PYTEST_ARGS NBVAL_ARGS SELF_CONTAINED \
-               KEEP_GOING PAPERKIT_BUILD_DIR VENV PYTHON
+               KEEP_GOING PAPERKIT_BUILD_DIR VENV PYTHON JOBS
 $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),\
   $(eval override $(v) := $$(value $(v)))))
 $(foreach v,$(RECIPE_VARS),$(if $(filter environment,$(origin $(v))),$(eval $(v) := $$(value $(v)))))
@@ -32,6 +32,10 @@ check_path = $(if $(or $(call _drop,$(subst $(space),?,$($(1))),$(PATH_CHARS)),\
                and . _ - / + , = : @ are allowed in this path; rename it or choose another))
 space := $(subst ,, )
 $(foreach v,VENV PYTHON PAPERKIT_BUILD_DIR,$(if $($(v)),$(call check_path,$(v))))
+# stop before `rm -rf` of /, the repository, your home or a folder above them
+safe_to_delete = $(if $(or $(filter /,$(2)),$(filter $(2)/%,$(CURDIR)/ $(HOME)/)),$(error \
+                   $(1)=$(2): deleting it would delete the repository, your home or a folder \
+                   above them; point $(1) at its own folder))
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -47,6 +51,9 @@ export PAPERKIT_BUILD_DIR := $(BUILD)
 # batch runs (make, papermill, nbval) write to PAPERKIT_BUILD_DIR; an interactive kernel does not
 export PAPERKIT_BATCH := 1
 TEST_BUILD := build/test
+# checked when make starts, before any recipe (distclean runs clean first)
+$(if $(filter clean distclean,$(MAKECMDGOALS)),$(call safe_to_delete,PAPERKIT_BUILD_DIR,$(BUILD)))
+$(if $(filter distclean,$(MAKECMDGOALS)),$(call safe_to_delete,VENV,$(abspath $(VENV))))
 
 NOTEBOOKS := $(sort $(wildcard notebooks/*/[0-9][0-9]_*.ipynb))
 EXECUTED  := $(patsubst notebooks/%,$(BUILD)/notebooks/%,$(NOTEBOOKS))
@@ -178,9 +185,6 @@ gpu-t3: $(STAMP)  ## T3 GEMM / chunking / contention calibration
 	@$(PY) -m paperkit.campaign t3
 
 clean:  ## remove build/ (keeps .venv and downloaded data)
-	$(if $(or $(filter /,$(BUILD)),$(filter $(BUILD)/%,$(CURDIR)/ $(HOME)/)),$(error \
-	  PAPERKIT_BUILD_DIR=$(BUILD): clean would delete the repository, your home or a folder \
-	  above them; point PAPERKIT_BUILD_DIR at a build folder))
 	rm -rf "$$PAPERKIT_BUILD_DIR"
 
 distclean: clean  ## also remove .venv and data/cache

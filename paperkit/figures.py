@@ -188,13 +188,19 @@ def _grow_rect(rect: tuple, frac: float, tight: bool) -> tuple:
 
 def reserve_footer(fig: Figure) -> float:
     """Grow ``fig`` by :data:`STAMP_STRIP_IN` at the bottom, its content moved up unchanged, so
-    that the stamp never covers an axis label or tick (once per figure). Returns the strip's
+    that the stamp never covers an axis label or tick (once per figure). A figure of grid panels
+    with no layout engine gets matplotlib's constrained layout (so that no label or title is
+    cut at the canvas edge); manually placed axes keep their places. Returns the strip's
     height as a fraction of the figure's."""
     done = getattr(fig, _STRIP_ATTR, None)
     if done is not None:
         return done
     w, h = fig.get_size_inches()
     frac = STAMP_STRIP_IN / (h + STAMP_STRIP_IN)
+    axes = fig.get_axes()
+    if fig.get_layout_engine() is None and axes and all(ax.get_subplotspec() is not None
+                                                        for ax in axes):
+        fig.set_layout_engine("constrained")  # grid panels: labels and titles kept on the canvas
     engine = fig.get_layout_engine()
     fig.set_size_inches(w, h + STAMP_STRIP_IN, forward=False)
     settings = engine.get() if engine is not None else {}

@@ -107,9 +107,12 @@ class Index:
         return to_html(self.build)
 
     def __repr__(self) -> str:
-        """One line per notebook (run times are left to the HTML: they change per machine)."""
-        return "\n".join(f"{r['path']}: {r['what it shows']} [{r['parameters (default)']}]"
-                         for r in entries(self.build))
+        """The notebooks by paper (titles, figures, parameters and run times are in the HTML
+        table: a notebook's own edits then never make the index's stored text stale)."""
+        rows = entries(self.build)
+        papers_ = list(dict.fromkeys(r["paper"] for r in rows))
+        return "\n".join(f"{p}: " + ", ".join(r["notebook"] for r in rows if r["paper"] == p)
+                         for p in papers_)
 
 
 def show(build: Path | None = None) -> Index:

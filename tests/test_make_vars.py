@@ -23,6 +23,12 @@ ROOT = paths.ROOT
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
 
 
+def _env(**extra: str) -> dict[str, str]:
+    """This environment without an outer make's flags (the tests may run under `make unit`)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    return {**env, "PYTHONPATH": str(ROOT), **extra}
+
+
 @pytest.fixture
 def fake(tmp_path):
     venv = tmp_path / "venv"
@@ -38,8 +44,7 @@ def fake(tmp_path):
 
 
 def _make(fake, *words: str) -> tuple[subprocess.CompletedProcess, list[list[str]]]:
-    env = {**os.environ, "ARGLOG": str(fake.log), "PYTHONPATH": str(ROOT)}
-    env.pop("MAKEFLAGS", None)
+    env = _env(ARGLOG=str(fake.log))
     p = subprocess.run(["make", "--no-print-directory", f"VENV={fake.venv}",
                         f"PAPERKIT_BUILD_DIR={fake.build}", *words], cwd=ROOT, env=env,
                        capture_output=True, text=True, timeout=60)
@@ -61,6 +66,15 @@ def test_free_text_reaches_python_as_one_argument(fake, target, var):
                                      ({"A", "B"} if target == "compare" else {"CARD"})))
     assert not fake.sentinel.exists(), p.stderr
     assert calls and val in calls[-1], (calls, p.stderr)
+
+
+def test_make_functions_in_an_environment_value_are_data(fake):
+    # a recipe variable from the environment is pinned to its text too (JOBS is expanded early)
+    env = _env(JOBS=f"$(shell touch {fake.sentinel})")
+    p = subprocess.run(["make", "-n", "--no-print-directory", "t3", f"VENV={fake.venv}"],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0 and "JOBS must be a whole number" in p.stderr, p.stderr
+    assert not fake.sentinel.exists()
 
 
 def test_make_functions_in_a_value_are_data(fake):
@@ -97,19 +111,30 @@ def test_lab_dir_is_one_argument(fake):
     (["bench-x;touch {s}"], "bench-x;touch"),
     (["help", "VENV=v;touch {s}"], "VENV="),
     (["help", "PAPERKIT_BUILD_DIR=/tmp/a b"], "PAPERKIT_BUILD_DIR="),
-    (["clean", "PAPERKIT_BUILD_DIR=/"], "clean would delete"),
-    (["clean", f"PAPERKIT_BUILD_DIR={ROOT}"], "clean would delete"),
-    (["clean", f"PAPERKIT_BUILD_DIR={ROOT.parent}"], "clean would delete"),
 ])
 def test_illegal_values_stop_before_any_recipe_line(fake, words, named):
     words = [w.format(s=fake.sentinel) for w in words]
     env_words = [w for w in words if w.startswith(("VENV=", "PAPERKIT_BUILD_DIR="))]
     p, calls = _make(fake, *[w for w in words if w not in env_words])
     if env_words:  # these replace the stand-ins: run make directly
-        p = subprocess.run(["make", "--no-print-directory", *words], cwd=ROOT,
+        p = subprocess.run(["make", "--no-print-directory", *words], cwd=ROOT, env=_env(),
                            capture_output=True, text=True, timeout=60)
     assert p.returncode != 0 and named in p.stderr, p.stderr
     assert not fake.sentinel.exists() and not calls
+
+
+@pytest.mark.parametrize("words", [
+    ["clean", "PAPERKIT_BUILD_DIR=/"], ["clean", f"PAPERKIT_BUILD_DIR={ROOT}"],
+    ["clean", f"PAPERKIT_BUILD_DIR={ROOT.parent}"], ["distclean", "VENV=."],
+    ["distclean", f"VENV={Path.home()}"],
+])
+def test_clean_never_deletes_the_repository_or_home(words):
+    # -n: nothing runs; the check is made when make starts, as in a real run
+    p = subprocess.run(["make", "-n", "--no-print-directory", *words], cwd=ROOT, env=_env(),
+                       capture_output=True, text=True, timeout=60)
+    var = words[1].split("=")[0]
+    assert p.returncode != 0 and f"{var}=" in p.stderr and "would delete" in p.stderr, p.stderr
+    assert p.stdout == ""  # stopped before any recipe, clean's included
 
 
 def test_gpu_campaign_without_cuda_stops_fast_and_writes_nothing(tmp_path):
@@ -118,8 +143,7 @@ def test_gpu_campaign_without_cuda_stops_fast_and_writes_nothing(tmp_path):
     before = sorted(paths.measured_dir().rglob("*"))
     t0 = time.monotonic()
     p = subprocess.run(["make", "--no-print-directory", "gpu-polca", "CARD=x"], cwd=ROOT,
-                       capture_output=True, text=True, timeout=120,
-                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+                       capture_output=True, text=True, timeout=120, env=_env())
     took = time.monotonic() - t0
     assert p.returncode != 0 and took < 20, (took, p.stderr)
     err = [ln for ln in p.stderr.splitlines() if ln.startswith("error:")]
@@ -177,8 +201,7 @@ def test_campaign_card_must_be_a_plain_name(monkeypatch, card, capsys):
 def test_list_parameters_are_strict_in_a_real_make_run(tmp_path, value, words):
     p = subprocess.run(["make", "--no-print-directory", "nb", "NB=fuyou/02_capacity_cost",
                         f"CPU_MEMS={value}", f"PAPERKIT_BUILD_DIR={tmp_path / 'b'}"], cwd=ROOT,
-                       capture_output=True, text=True, timeout=120,
-                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+                       capture_output=True, text=True, timeout=120, env=_env())
     assert p.returncode != 0 and f"CPU_MEMS={value!r}" in p.stderr and words in p.stderr, p.stderr
     assert not (tmp_path / "b" / "notebooks").exists()
 

@@ -17,7 +17,8 @@ from paperkit.cli import (exit_on_bad_input, fraction, json_line, non_negative_i
 
 from .hardware import get_profile, load_profiles
 from .measure import write_cpu_profile
-from .model import SYSTEMS, Schedule, predict, require_ssds
+from .mechanism import SYSTEMS, Schedule, require_ssds
+from .prediction import predict
 from .shapes import ModelShape
 
 

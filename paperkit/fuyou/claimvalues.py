@@ -30,9 +30,10 @@ def best_batch(tp: pl.DataFrame, hardware: str, model: str, system: str) -> int 
 
 
 def best_baseline_ratio(tp: pl.DataFrame, hardware: str, model: str) -> float | None:
-    """Fuyou's best TFLOPS over the best baseline's (ZeRO-Infinity or ZeRO-Offload)."""
+    """Fuyou's best TFLOPS over the best baseline's (ZeRO-Infinity, ZeRO-Offload, Colossal-AI),
+    each at its own best feasible batch."""
     fy = best_tflops(tp, hardware, model, "fuyou")
-    base = [x for s in ("zero-infinity", "zero-offload")
+    base = [x for s in ("zero-infinity", "zero-offload", "colossal-ai")
             if (x := best_tflops(tp, hardware, model, s)) is not None]
     return fy / max(base) if fy and base else None
 

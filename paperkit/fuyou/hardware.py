@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import numbers
 import tomllib
 from dataclasses import dataclass
@@ -53,6 +54,10 @@ class HardwareProfile:
     price_ssd_usd: float = 0.0
     n_gpus: int = 1
     cpu_adam_params_per_s: float | None = None  # measured rate; overrides the DRAM derivation
+    ssd_host_gbs: float = math.inf  # host-side ceiling of the SSD array per direction (GB/s)
+    overlap_loss: float = 0.0  # FITTED: backward/optimizer overlap stall (mechanism model)
+    ssd_endurance_tbw: float = 0.0  # rated endurance per drive (TB written)
+    gpu_mem_bw_gbs: float = math.inf  # GPU memory bandwidth (GB/s), for attention without flash
 
     def __post_init__(self) -> None:
         n = self.n_ssd

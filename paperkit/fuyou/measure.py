@@ -37,7 +37,7 @@ from paperkit.cli import (exit_on_bad_input, non_negative_float, output_dir, out
 
 from .engine import Engine, GPTConfig, block_forward, init_params, make_batch, train
 from .hardware import HardwareProfile, fuyou_measured_dir
-from .model import Schedule, predict
+from .mechanism import Schedule, fuyou_terms, iteration_s
 from .shapes import ModelShape
 
 # name -> (config, compute dtype name, steps). On the lent GPU machine (64 GB disk) the
@@ -299,6 +299,16 @@ def run_engine(size: str, schedule: str, device: str, store_dir: str | os.PathLi
                 ssd_read_bytes_per_step=rd / steps, ssd_write_bytes_per_step=wr / steps)
 
 
+def _model_s(shape: ModelShape, hw, system: str) -> float:
+    """The one model's iteration time (s) for the engine's schedule (timing only: the toy's
+    memory is not the modelled systems' buffers). The engine's serial schedule is Fuyou's data
+    path with every technique off (optimizer after backward, write before read, synchronous
+    activation copies), not DeepSpeed's configuration."""
+    sched = Schedule() if system == "fuyou" else Schedule(
+        overlap_opt=False, rearrange=False, pipelined_swap=False)
+    return iteration_s(fuyou_terms(shape, hw, 0.0, sched))
+
+
 def _throttled(prof: HardwareProfile, size: str) -> HardwareProfile:
     """``prof`` with the disk at the size's throttle: one device shared by reads and writes,
     so each direction gets the throttled rate (the model's SSD is one FIFO server too)."""
@@ -347,15 +357,11 @@ def campaign(out_dir: str | os.PathLike, machine: str, device: str, sizes: list[
                                heads=cfg.heads, batch=cfg.batch, seq=cfg.seq,
                                compute_bytes=4 if dtype == torch.float32 else 2)
             sysname = "fuyou" if schedule == "fuyou" else "zero-infinity"
-            sw = {"swap_coeff": 0.0, "fifo_depth": 2} if sysname == "fuyou" else {"fifo_depth": 1}
-            sched = Schedule.named(sysname, **sw)
             hw = _throttled(prof, size)
-            pr = predict(shape, hw.with_(gpu_peak_tflops=rate / 1e12), sched)
-            pg = predict(shape, hw, sched)
-            row.update(machine=machine, block_tflops=rate / 1e12,
-                       model_iteration_s=pr.makespan_s,
-                       model_tflops=shape.iteration_flops() / pr.makespan_s / 1e12,
-                       model_gemm_iteration_s=pg.makespan_s)
+            t_blk = _model_s(shape, hw.with_(gpu_peak_tflops=rate / 1e12), sysname)
+            row.update(machine=machine, block_tflops=rate / 1e12, model_iteration_s=t_blk,
+                       model_tflops=shape.iteration_flops() / t_blk / 1e12,
+                       model_gemm_iteration_s=_model_s(shape, hw, sysname))
             rows.append(row)
     df = pl.DataFrame(rows).sort(["size", "schedule"]) if rows else pl.DataFrame()
     prov = provenance(command, device)
@@ -406,13 +412,36 @@ def main(argv: list[str] | None = None) -> int:
 
 
 
+def remodel(runs: pl.DataFrame, prov: dict) -> pl.DataFrame:
+    """The model columns of committed engine runs recomputed by today's model from the rates the
+    campaign measured (its provenance), so the figure compares with the one model."""
+    prof = measured_profile("measured", "cpu", (prov["disk_read_bps"], prov["disk_write_bps"]),
+                            (prov["h2d_bps"], prov["d2h_bps"]), prov["cpu_adam_params_per_s"],
+                            prov["gemm_flops"], 1.0, "rebuilt from the campaign's provenance")
+    blk, gemm = [], []
+    for r in runs.iter_rows(named=True):
+        shape = ModelShape(params=float(r["params"]), layers=r["layers"], hidden=r["hidden"],
+                           heads=r["heads"], batch=r["batch"], seq=r["seq"],
+                           compute_bytes=4 if r["dtype"] == "float32" else 2)
+        system = "fuyou" if r["schedule"] == "fuyou" else "zero-infinity"
+        hw = _throttled(prof, r["size"])
+        blk.append(_model_s(shape, hw.with_(gpu_peak_tflops=r["block_tflops"]), system))
+        gemm.append(_model_s(shape, hw, system))
+    return runs.with_columns(model_iteration_s=pl.Series(blk, dtype=pl.Float64),
+                             model_gemm_iteration_s=pl.Series(gemm, dtype=pl.Float64)).with_columns(
+        model_tflops=pl.Series([ModelShape(params=float(r["params"]), layers=r["layers"],
+                                           hidden=r["hidden"], heads=r["heads"], batch=r["batch"],
+                                           seq=r["seq"]).iteration_flops() for r in
+                                runs.iter_rows(named=True)]) / pl.col("model_iteration_s") / 1e12)
+
+
 def load_campaign(machine: str, directory: str | os.PathLike | None = None
                   ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(engine runs with model error and tokens/s, measured rates) of a committed campaign."""
     path = measured.path(f"{machine}.parquet", fuyou_measured_dir(directory))
-    runs = pl.read_parquet(path).with_columns(
-        err=pl.col("model_iteration_s") / pl.col("iteration_s") - 1).sort(["params", "schedule"])
     prov = measured.read_provenance(measured.provenance_file(path))["extra"]
+    runs = remodel(pl.read_parquet(path), prov).with_columns(
+        err=pl.col("model_iteration_s") / pl.col("iteration_s") - 1).sort(["params", "schedule"])
     rates = pl.DataFrame([
         dict(quantity="disk read", value=prov["disk_read_bps"] / 1e9, unit="GB/s"),
         dict(quantity="disk write", value=prov["disk_write_bps"] / 1e9, unit="GB/s"),

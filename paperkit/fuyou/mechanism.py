@@ -1,297 +1,258 @@
-"""Fuyou's iteration time from its mechanism, with three named fitted parameters.
+"""The one performance model of SSD-offloaded fine-tuning (Fuyou, ZeRO-Infinity, ZeRO-Offload,
+Colossal-AI Gemini): closed-form per-iteration terms from the mechanism. It serves
+``python -m paperkit.fuyou predict``, every figure and every claim; the phase timeline
+(:mod:`paperkit.fuyou.timeline`) is drawn from the same terms.
 
-Design. One closed form per system, each term a resource's busy time for one iteration of a GPT
-model (L layers, hidden h, P params, micro-batch B, sequence s) on the paper's RTX 4090 testbed
-(:data:`TESTBED`, every constant with its source). Terms (bytes / bandwidth, FLOPs / rate):
+Design. Each system is a list of per-phase resource times (GPU, H2D, D2H, SSD, CPU); a phase
+lasts as long as its busiest resource, phases add. Units: s, B, FLOP.
 
-* **GPU**: forward ``L F`` and backward ``2 L F`` plus the recompute that activation swapping
-  does not save, ``L (F - saved(c))``; rate ``peak x gpu_eff``.
-* **Traffic that does not grow with batch** (this is what makes small batches I/O-bound):
-  fp16 parameters in twice (2P + 2P bytes SSD->DRAM->GPU), fp16 gradients out (2P, GPU->DRAM, never
-  to the SSD), optimizer states through the SSD array (read 12P, write 12P + 2P fp16 copy). The
-  array is one queue: read time and write time add; bandwidth ``n x per-drive x ssd_eff``.
-* **Activation memory under checkpointing and swapping**: two fp16 checkpoints per layer
-  (``4 B s h`` bytes) plus a swapped fraction ``c`` of the GEMM outputs (up to ``18 B s h``) go
-  GPU->DRAM in forward and back in backward. The GPU must hold the FIFO of parameter blocks and
-  one layer's working activations plus two layers of swapped activations
-  (:func:`paperkit.fuyou.memory.requirements`); ``c`` is the fastest choice that fits in 24 GB,
-  and a batch with no fitting ``c`` does not fit.
-* **PCIe shared** between parameter and activation traffic, per direction (full duplex).
-* **CPU Adam** as a DRAM-bandwidth-bound stream: 30 bytes per parameter (read fp32 p, g, m, v;
-  write p, m, v and the fp16 copy) at the DRAM bandwidth.
-* **Overlap of backward with the out-of-core optimizer**: Fuyou's backward phase lasts
-  ``max(GPU, SSD, PCIe, CPU) + overlap_loss x min(GPU, SSD)`` plus the tail of one sub-group
-  (7e8 params) whose update cannot overlap; ``overlap_loss`` (0: perfect overlap, 1: serial) is
-  where the overlap stalls (head-of-line waits between the SSD queue and the GPU).
+* **Fuyou**: per iteration the GPU executes forward + backward + the recompute that swapping
+  does not save; fp16 parameters come in twice (2P + 2P, SSD -> DRAM -> GPU), fp16 gradients go
+  out once (2P, never to the SSD), optimizer states go through the SSD array (read 12P, write
+  12P + the 2P fp16 copy). The array is one queue (read and write times add); each runs at
+  ``min(n x per-drive rate, host ceiling) x ssd_eff``: the host ceiling is a sourced constant of
+  the testbed (``HardwareProfile.ssd_host_gbs``), not a fit. Backward overlaps the out-of-core
+  optimizer: ``max(GPU, SSD, PCIe, CPU) + overlap_loss x min(GPU, SSD)`` plus one sub-group's
+  tail. Activation swapping as the artifact does it: two checkpoints per layer plus a fraction
+  ``c`` of the GEMM outputs go GPU -> DRAM (-> SSD when DRAM is short) and back; ``c`` is the
+  fastest one whose GPU need fits (:mod:`paperkit.fuyou.memory`), none fitting = does not fit.
+* **ZeRO-Infinity** from DeepSpeed's documented defaults (:data:`DEEPSPEED`): optimizer after
+  backward, sub-group by sub-group read -> Adam -> write with no overlap
+  (``pipeline_read/write`` false); fp32 gradients are swapped to NVMe in backward and read back
+  in the step; one checkpoint per layer kept on the GPU (``cpu_checkpointing`` false), full
+  recompute, no flash attention; no FIFO (parameters prefetched by the 5e8-element bucket).
+* **ZeRO-Offload**: fp16 parameters resident on the GPU, fp32 states in DRAM, Adam after backward.
+* **Colossal-AI Gemini** (``placement_policy="auto"``, HybridAdam on the CPU, no NVMe):
+  parameter chunks streamed over PCIe when the GPU cannot hold them, Adam after backward.
 
-Fitted parameters (at most three, :class:`Fitted`): ``gpu_eff`` (achieved fraction of the 4090's
-dense FP16 peak; replaces the former unsourced 0.75), ``ssd_eff`` (fraction of n x vendor
-bandwidth that RAID-0 + ext4 + libaio deliver; replaces the assumed 0.8), ``overlap_loss``.
-They are fitted by least squares on relative error to a stated subset of the authors' artifact
-measurements (:func:`fit`) and validated on the rest (:func:`validate`) and by leaving out one
-SSD count at a time (:func:`leave_one_out`).
-
-Baselines from their schedules: ZeRO-Infinity runs the optimizer after backward, sub-group by
-sub-group read -> Adam -> write without overlap (DeepSpeed ``pipeline_read/write`` off), copies
-one checkpoint per layer synchronously to DRAM and recomputes everything; ZeRO-Offload keeps
-fp16 params on the GPU and fp32 states in DRAM, optimizer after backward. TFLOPS are credited
-with the factor-4 convention (:meth:`ModelShape.iteration_flops`) for every system.
+TFLOPS are credited with the factor-4 convention (:meth:`ModelShape.iteration_flops`) for every
+system; ``executed_tflops`` counts only the FLOPs the GPU runs (Fuyou's swapping skips part of
+the recompute that the credit counts). Fitted parameters (:data:`PARAM_NAMES`, at most three):
+``gpu_eff`` (the profile's ``gpu_efficiency``), ``ssd_eff`` (``ssd_raid_efficiency``),
+``overlap_loss``; fitted in :mod:`paperkit.fuyou.fitting`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from functools import lru_cache
+import math
+from dataclasses import asdict, dataclass
 
-import numpy as np
-import polars as pl
-from scipy.optimize import least_squares
+from .hardware import HardwareProfile
+from .memory import activation_placement, check_fit, requirements
+from .shapes import ModelShape
 
-from .hardware import HardwareProfile, get_profile
-from .memory import requirements
-from .shapes import ModelShape, param_count
-
-SUBGROUP_PARAMS = 7e8  # artifact config.json sub_group_size
+SYSTEMS = ("fuyou", "zero-infinity", "zero-offload", "colossal-ai")
+RESOURCES = ("GPU", "H2D", "D2H", "SSD", "CPU")
+SUBGROUP_PARAMS = 7e8  # Fuyou artifact config.json sub_group_size
 ADAM_BYTES_PER_PARAM = 30.0  # fp32 p, g, m, v read (16 B) + p, m, v write (12 B) + fp16 p (2 B)
-COEFFS = tuple(float(c) for c in np.round(np.linspace(0.0, 1.0, 21), 3))
+COEFFS = tuple(i / 20 for i in range(21))
+# DeepSpeed's documented defaults (deepspeed.ai/docs/config-json, "aio", "offload_param",
+# "offload_optimizer", ZeRO stage 3, activation checkpointing); the same values are the
+# defaults of Lightning's DeepSpeedStrategy signature.
+DEEPSPEED = dict(aio_block_size=1048576, aio_queue_depth=8, aio_thread_count=1,
+                 aio_single_submit=False, aio_overlap_events=True, pin_memory=False,
+                 sub_group_size=1e9, stage3_prefetch_bucket_size=5e8, reduce_bucket_size=5e8,
+                 stage3_max_live_parameters=1e9, param_buffer_count=5, param_buffer_size=1e8,
+                 optimizer_buffer_count=4, pipeline_read=False, pipeline_write=False,
+                 cpu_checkpointing=False, overlap_comm=True)  # overlap_comm: stage-3 default
 
 
 @dataclass(frozen=True)
-class Testbed:
-    """Sourced constants of the paper's RTX 4090 box (units in the names)."""
+class Schedule:
+    """A system and its switches (the Fuyou ablations)."""
 
-    gpu_peak_flops: float = 165.2e12  # RTX 4090 dense FP16 tensor, FP32 accumulate (NVIDIA Ada whitepaper)
-    gpu_mem_b: float = 24e9  # RTX 4090
-    pcie_bps: float = 20e9  # pinned PCIe 4.0 x16 per direction, the authors' artifact constant (utils.py)
-    ssd_read_bps: float = 6.5e9  # Intel D7-P5510 3.84 TB, vendor sheet, per drive
-    ssd_write_bps: float = 3.4e9  # same
-    dram_bps: float = 409.6e9  # 2 sockets x 8 channels DDR4-3200 (paper: 204.8 GB/s per socket)
-    cpu_mem_b: float = 768e9  # testbed DRAM
+    system: str = "fuyou"
+    overlap_opt: bool = True  # CPU Adam overlapped with backward
+    rearrange: bool = True  # SSD: read group i before writing group i-1
+    pipelined_swap: bool = True  # activation hops on their own streams
+    swap_coeff: float | None = None  # fraction of swappable activations swapped; None = auto
+    grad_accum: int = 1  # micro-batches per optimizer step (gradient accumulation)
 
+    def __post_init__(self) -> None:
+        if self.system not in SYSTEMS:
+            raise ValueError(f"unknown system {self.system!r}; choose one of {SYSTEMS}")
+        if isinstance(self.grad_accum, bool) or not isinstance(self.grad_accum, int) \
+                or not 1 <= self.grad_accum <= 4096:
+            raise ValueError(f"grad_accum must be an integer in [1, 4096], got {self.grad_accum!r}")
+        if self.swap_coeff is not None and not 0.0 <= self.swap_coeff <= 1.0:
+            raise ValueError(f"swap_coeff must be in [0, 1] or None, got {self.swap_coeff}")
 
-TESTBED = Testbed()
-PARAM_NAMES = ("gpu_eff", "ssd_eff", "overlap_loss")
-
-
-@dataclass(frozen=True)
-class Fitted:
-    """The three fitted parameters (see the module docstring)."""
-
-    gpu_eff: float
-    ssd_eff: float
-    overlap_loss: float
-
-    def as_array(self) -> np.ndarray:
-        return np.array([self.gpu_eff, self.ssd_eff, self.overlap_loss])
-
-
-BOUNDS = (np.array([0.3, 0.3, 0.0]), np.array([1.0, 1.0, 1.0]))
+    @classmethod
+    def named(cls, system: str, **switches) -> "Schedule":
+        """The default schedule of a system (baselines: no Fuyou technique)."""
+        if system == "fuyou":
+            return cls(system=system, **switches)
+        base = dict(system=system, overlap_opt=False, rearrange=False, pipelined_swap=False,
+                    swap_coeff=0.0)
+        return cls(**(base | switches))
 
 
-def shape_13b(batch: int, layers: int = 40, hidden: int = 5120, heads: int = 40,
-              seq: int = 1024) -> ModelShape:
-    """The artifact's GPT shape (params from the shape, not the nominal 13e9)."""
-    return ModelShape(params=float(param_count(layers, hidden, seq)), layers=layers,
-                      hidden=hidden, heads=heads, batch=batch, seq=seq)
+def require_ssds(hw: HardwareProfile, system: str) -> None:
+    """ValueError unless ``hw`` has SSDs for ``system`` (Fuyou and ZeRO-Infinity stream from them)."""
+    if system in ("fuyou", "zero-infinity") and hw.n_ssd < 1:
+        raise ValueError(f"n_ssd must be >= 1 for {system} (it streams model states from the SSD "
+                         f"array; zero-offload and colossal-ai run without SSDs), got "
+                         f"n_ssd={hw.n_ssd} (hardware {hw.name!r})")
 
 
-@lru_cache(maxsize=None)
-def gpu_need_b(shape: ModelShape, coeff: float) -> float:
-    """Fuyou's GPU memory need (bytes) at swap fraction ``coeff`` (memory.requirements)."""
-    return requirements(shape, _profile_4090(), "fuyou", coeff)[0]
+def rates(hw: HardwareProfile) -> dict[str, float]:
+    """Achieved rates: GPU FLOP/s, SSD array read/write B/s (per-drive sum capped by the host
+    ceiling, times the fitted efficiency), PCIe B/s per direction, CPU Adam params/s."""
+    host = hw.ssd_host_gbs * 1e9
+    e = hw.ssd_raid_efficiency
+    return dict(R=hw.gpu_flops, rd=min(hw.n_ssd * hw.ssd_read_gbs * 1e9, host) * e,
+                wr=min(hw.n_ssd * hw.ssd_write_gbs * 1e9, host) * e,
+                h2d=hw.h2d_gbs * 1e9, d2h=hw.d2h_gbs * 1e9, adam=hw.adam_params_per_s)
 
 
-@lru_cache(maxsize=1)
-def _profile_4090() -> HardwareProfile:
-    return get_profile("fuyou-4090")
+def _div(x: float, rate: float) -> float:
+    return x / rate if x > 0 else 0.0
 
 
-def _rates(n_ssd: int, fitted: Fitted, tb: Testbed) -> tuple[float, float, float]:
-    """(GPU FLOP/s, SSD array read B/s, SSD array write B/s) under the fitted efficiencies."""
-    if n_ssd < 1:
-        raise ValueError(f"n_ssd must be >= 1 (Fuyou streams its states from the SSDs), got {n_ssd}")
-    return (tb.gpu_peak_flops * fitted.gpu_eff, n_ssd * tb.ssd_read_bps * fitted.ssd_eff,
-            n_ssd * tb.ssd_write_bps * fitted.ssd_eff)
-
-
-def fuyou_terms(shape: ModelShape, n_ssd: int, fitted: Fitted, coeff: float,
-                tb: Testbed = TESTBED) -> dict[str, float]:
-    """Every term of one Fuyou iteration at swap fraction ``coeff``: seconds (``*_s``), bytes
-    (``*_b``) and executed GPU FLOPs; ``iteration_s`` combines them (module docstring)."""
-    R, rd, wr = _rates(n_ssd, fitted, tb)
-    L, P, F = shape.layers, shape.params, shape.layer_fwd_flops
+def fuyou_terms(shape: ModelShape, hw: HardwareProfile, coeff: float,
+                sched: Schedule = Schedule(), cpu_mem_gb: float | None = None) -> dict:
+    """Every term of one Fuyou iteration at swap fraction ``coeff`` (module docstring)."""
+    r = rates(hw)
+    L, P, F, cb = shape.layers, shape.params, shape.layer_fwd_flops, shape.compute_bytes
     swap_b, saved = shape.swap_saving(coeff)
-    act_b = L * (shape.ckpt_bytes_per_layer + swap_b)  # each way: out in forward, in in backward
-    G = min(SUBGROUP_PARAMS, P)
-    t = dict(gpu_fwd_s=L * F / R, ssd_fwd_s=2 * P / rd, h2d_fwd_s=2 * P / tb.pcie_bps,
-             d2h_fwd_s=act_b / tb.pcie_bps,
-             gpu_bwd_s=L * (3 * F - saved) / R, ssd_bwd_s=14 * P / rd + 14 * P / wr,
-             h2d_bwd_s=(2 * P + act_b) / tb.pcie_bps, d2h_bwd_s=2 * P / tb.pcie_bps,
-             adam_s=ADAM_BYTES_PER_PARAM * P / tb.dram_bps,
-             tail_s=12 * G / rd + ADAM_BYTES_PER_PARAM * G / tb.dram_bps + 14 * G / wr)
-    fwd = max(t["gpu_fwd_s"], t["ssd_fwd_s"], t["h2d_fwd_s"], t["d2h_fwd_s"])
-    stall = fitted.overlap_loss * min(t["gpu_bwd_s"], t["ssd_bwd_s"])
-    bwd = max(t["gpu_bwd_s"], t["ssd_bwd_s"], t["h2d_bwd_s"], t["d2h_bwd_s"], t["adam_s"])
-    return t | dict(fwd_s=fwd, bwd_opt_s=bwd + stall + t["tail_s"], stall_s=stall,
-                    iteration_s=fwd + bwd + stall + t["tail_s"], coeff=coeff,
-                    gpu_flops_done=L * (4 * F - saved), ssd_read_b=16 * P, ssd_write_b=14 * P,
-                    h2d_b=4 * P + act_b, d2h_b=2 * P + act_b, dram_b=ADAM_BYTES_PER_PARAM * P,
-                    gpu_need_b=gpu_need_b(shape, coeff))
+    _, a_ssd = activation_placement(shape, hw, coeff, cpu_mem_gb)
+    act, A_ssd = L * (shape.ckpt_bytes_per_layer + swap_b), L * a_ssd
+    G = min(SUBGROUP_PARAMS, P)  # the last sub-group: its update cannot overlap backward
+    opt_ssd = 12 * (P - G) / r["rd"] + (12 + cb) * (P - G) / r["wr"]
+    ph = dict(
+        fwd=dict(GPU=L * F / r["R"], SSD=_div(cb * P, r["rd"]) + _div(A_ssd, r["wr"]),
+                 H2D=cb * P / r["h2d"], D2H=act / r["d2h"]),
+        bwd=dict(GPU=L * (3 * F - saved) / r["R"],
+                 SSD=cb * P / r["rd"] + opt_ssd + _div(A_ssd, r["rd"]),
+                 H2D=(cb * P + act) / r["h2d"], D2H=cb * P / r["d2h"], CPU=(P - G) / r["adam"]),
+        tail=dict(SSD=12 * G / r["rd"] + (12 + cb) * G / r["wr"], CPU=G / r["adam"]))
+    if not sched.pipelined_swap:  # each activation hop waits, and compute waits for it
+        ph["fwd"]["GPU"] += act / r["d2h"] + _div(A_ssd, r["wr"])
+        ph["bwd"]["GPU"] += act / r["h2d"] + _div(A_ssd, r["rd"])
+    if not sched.rearrange:  # write-before-read: Adam of a group waits for the queue
+        ph["bwd"]["SSD"] += (P - G) / r["adam"]
+    stall = hw.overlap_loss * min(ph["bwd"]["GPU"], ph["bwd"]["SSD"])
+    if not sched.overlap_opt:  # ablation: the optimizer pass starts after backward
+        ph["bwd"]["SSD"] -= opt_ssd
+        ph["opt"] = dict(SSD=opt_ssd, CPU=(P - G) / r["adam"])
+        ph["bwd"]["CPU"] = 0.0
+        stall = 0.0
+    return dict(phases=ph, stall_s=stall, coeff=coeff, executed_flops=L * (4 * F - saved),
+                bytes=dict(GPU=0.0, H2D=2 * cb * P + act, D2H=cb * P + act,
+                           SSD=(cb * 2 + 12) * P + (12 + cb) * P + 2 * A_ssd,
+                           CPU=ADAM_BYTES_PER_PARAM * P),
+                ssd_write_b=(12 + cb) * P + A_ssd)
 
 
-def fuyou(shape: ModelShape, n_ssd: int, fitted: Fitted, tb: Testbed = TESTBED) -> dict | None:
-    """The fastest Fuyou iteration over the swap fractions that fit in GPU memory, with its
-    terms and credited ``tflops``; None when no swap fraction fits (the batch is too large)."""
+def attention_hbm_s(shape: ModelShape, hw: HardwareProfile) -> float:
+    """Extra GPU seconds without flash attention: the s^2 tensors (scores, softmax, dropout mask:
+    5 a s^2 B bytes in fp16) are written and read back through GPU memory in the forward, the
+    recompute and the backward (twice the forward's traffic): 4 x 2 x 5 a s^2 B per layer at the
+    GPU's memory bandwidth."""
+    per_pass = 2 * 5.0 * shape.heads * shape.seq ** 2 * shape.batch * shape.compute_bytes / 2
+    return 4 * shape.layers * per_pass / (hw.gpu_mem_bw_gbs * 1e9)
+
+
+def zero_infinity_terms(shape: ModelShape, hw: HardwareProfile) -> dict:
+    """ZeRO-Infinity from DeepSpeed's defaults (:data:`DEEPSPEED`, module docstring). The NVMe
+    parameter swapper has ``param_buffer_count`` = 5 buffers: a layer's four weight matrices hold
+    four, so no layer is fetched ahead -- each fetch (NVMe -> pinned DRAM -> GPU, two hops) waits
+    for the previous one and compute waits for it (phases ``*_fetch_*`` add)."""
+    r = rates(hw)
+    L, P, F, cb = shape.layers, shape.params, shape.layer_fwd_flops, shape.compute_bytes
+    g32 = 4 * P  # fp32 gradients swapped out in backward, read back in the step
+    hbm = attention_hbm_s(shape, hw)
+    fetch = dict(SSD=cb * P / r["rd"]), dict(H2D=cb * P / r["h2d"])
+    ph = dict(fwd=dict(GPU=L * F / r["R"] + hbm / 4), fwd_fetch_ssd=fetch[0],
+              fwd_fetch_h2d=fetch[1],
+              bwd=dict(GPU=3 * L * F / r["R"] + 3 * hbm / 4, SSD=g32 / r["wr"],
+                       D2H=cb * P / r["d2h"]),
+              bwd_fetch_ssd=dict(fetch[0]), bwd_fetch_h2d=dict(fetch[1]),
+              # pipeline_read/write false: read, Adam and write of a sub-group do not overlap
+              opt_read=dict(SSD=(12 * P + g32) / r["rd"]), opt_adam=dict(CPU=P / r["adam"]),
+              opt_write=dict(SSD=(12 + cb) * P / r["wr"]))
+    return dict(phases=ph, stall_s=0.0, coeff=0.0, executed_flops=4 * L * F,
+                bytes=dict(GPU=0.0, H2D=2 * cb * P, D2H=cb * P,
+                           SSD=(2 * cb + 12 + 4) * P + (12 + cb + 4) * P,
+                           CPU=ADAM_BYTES_PER_PARAM * P),
+                ssd_write_b=(12 + cb + 4) * P)
+
+
+def cpu_offload_terms(shape: ModelShape, hw: HardwareProfile, system: str) -> dict:
+    """ZeRO-Offload (fp16 params resident on the GPU; the updated ones uploaded after Adam) or
+    Colossal-AI Gemini (``placement_policy="auto"``: parameter chunks fetched on demand when the
+    GPU cannot hold them -- GeminiPlugin's ``max_prefetch`` defaults to 0, so each fetch waits --
+    and gradient chunks offloaded); fp32 states in DRAM, full recompute, no flash attention,
+    CPU Adam after backward."""
+    r = rates(hw)
+    L, P, F, cb = shape.layers, shape.params, shape.layer_fwd_flops, shape.compute_bytes
+    stream = system == "colossal-ai" and cb * P > hw.gpu_mem_gb * 1e9 / 2
+    hbm = attention_hbm_s(shape, hw)
+    ph = dict(fwd=dict(GPU=L * F / r["R"] + hbm / 4),
+              bwd=dict(GPU=3 * L * F / r["R"] + 3 * hbm / 4, D2H=cb * P / r["d2h"]),
+              opt=dict(CPU=P / r["adam"]))
+    if stream:
+        ph |= dict(fwd_fetch_h2d=dict(H2D=cb * P / r["h2d"]),
+                   bwd_fetch_h2d=dict(H2D=cb * P / r["h2d"]))
+    else:
+        ph["upload"] = dict(H2D=cb * P / r["h2d"])
+    return dict(phases=ph, stall_s=0.0, coeff=0.0, executed_flops=4 * L * F,
+                bytes=dict(GPU=0.0, H2D=cb * P * (2 if stream else 1), D2H=cb * P, SSD=0.0,
+                           CPU=ADAM_BYTES_PER_PARAM * P), ssd_write_b=0.0)
+
+
+def iteration_s(terms: dict) -> float:
+    """Phases add; each lasts as long as its busiest resource; plus Fuyou's overlap stall."""
+    return sum(max(p.values(), default=0.0) for p in terms["phases"].values()) + terms["stall_s"]
+
+
+def busy_s(terms: dict) -> dict[str, float]:
+    """Seconds each resource is busy over the iteration."""
+    return {res: sum(p.get(res, 0.0) for p in terms["phases"].values()) for res in RESOURCES}
+
+
+def best_fuyou(shape: ModelShape, hw: HardwareProfile, sched: Schedule = Schedule(),
+               cpu_mem_gb: float | None = None) -> dict | None:
+    """Fuyou at the schedule's swap fraction, or the fastest one whose GPU need fits; None
+    when none fits (the batch is too large for the GPU)."""
+    cap = hw.gpu_mem_gb * 1e9 * hw.n_gpus
+    coeffs = COEFFS if sched.swap_coeff is None else (sched.swap_coeff,)
     best = None
-    for c in COEFFS:
-        if gpu_need_b(shape, c) > tb.gpu_mem_b:
+    for c in coeffs:
+        if requirements(shape, hw, "fuyou", c)[0] > cap:
             continue
-        t = fuyou_terms(shape, n_ssd, fitted, c, tb)
+        t = fuyou_terms(shape, hw, c, sched, cpu_mem_gb)
+        t["iteration_s"] = iteration_s(t)
         if best is None or t["iteration_s"] < best["iteration_s"] - 1e-12:
             best = t
-    if best is None:
-        return None
-    return best | dict(tflops=shape.iteration_flops() / best["iteration_s"] / 1e12)
+    return best
 
 
-def zero_infinity(shape: ModelShape, n_ssd: int, fitted: Fitted, tb: Testbed = TESTBED
-                  ) -> dict[str, float]:
-    """ZeRO-Infinity's schedule: forward and backward (full recompute) each wait for a
-    synchronous copy of one fp16 checkpoint per layer; fp16 params stream from the SSDs through
-    CPU bounce buffers; after backward the optimizer reads 12P, runs Adam, writes 14P, per
-    sub-group with no overlap between the three (so the three times add)."""
-    R, rd, wr = _rates(n_ssd, fitted, tb)
-    L, P, F = shape.layers, shape.params, shape.layer_fwd_flops
-    ck_b = L * shape.ckpt_bytes_per_layer / 2
-    t = dict(fwd_s=max(L * F / R + ck_b / tb.pcie_bps, 2 * P / rd, 2 * P / tb.pcie_bps),
-             bwd_s=max(L * 3 * F / R + ck_b / tb.pcie_bps, 2 * P / rd, 2 * P / tb.pcie_bps),
-             opt_read_s=12 * P / rd, opt_adam_s=ADAM_BYTES_PER_PARAM * P / tb.dram_bps,
-             opt_write_s=14 * P / wr)
-    t["opt_s"] = t["opt_read_s"] + t["opt_adam_s"] + t["opt_write_s"]
-    t["iteration_s"] = t["fwd_s"] + t["bwd_s"] + t["opt_s"]
-    return t | dict(tflops=shape.iteration_flops() / t["iteration_s"] / 1e12,
-                    gpu_flops_done=4 * L * F, ssd_read_b=16 * P, ssd_write_b=14 * P)
+def terms(shape: ModelShape, hw: HardwareProfile, sched: Schedule,
+          cpu_mem_gb: float | None = None) -> dict | None:
+    """The terms of ``sched.system`` with ``iteration_s``; None if Fuyou fits no swap fraction."""
+    require_ssds(hw, sched.system)
+    if sched.system == "fuyou":
+        t = best_fuyou(shape, hw, sched, cpu_mem_gb)
+        if t is None:
+            return None
+        micro = fuyou_terms(shape, hw, t["coeff"], Schedule(
+            overlap_opt=False, pipelined_swap=sched.pipelined_swap), cpu_mem_gb)
+    else:
+        t = (zero_infinity_terms(shape, hw) if sched.system == "zero-infinity"
+             else cpu_offload_terms(shape, hw, sched.system))
+        micro = t
+    return _accumulate(t, micro, sched.grad_accum)
 
 
-def zero_infinity_bandwidth_for(shape: ModelShape, n_ssd: int, fitted: Fitted,
-                                tflops: float, tb: Testbed = TESTBED) -> float:
-    """The SSD efficiency (fraction of n x vendor bandwidth) at which :func:`zero_infinity`
-    gives ``tflops``: how slow ZeRO-Infinity's NVMe path would have to be. NaN if unreachable."""
-    target = shape.iteration_flops() / (tflops * 1e12)
-    lo, hi = 1e-4, 1.0
-    f = lambda e: zero_infinity(shape, n_ssd, replace(fitted, ssd_eff=e), tb)["iteration_s"]
-    if f(hi) > target or f(lo) < target:
-        return float("nan")
-    for _ in range(60):  # bisection: iteration time falls as the efficiency rises
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if f(mid) > target else (lo, mid)
-    return (lo + hi) / 2
-
-
-# ---- fitting and validation on the authors' measurements --------------------------------------
-STARTS = ((0.9, 0.9, 0.2), (0.7, 0.7, 0.6), (1.0, 1.0, 0.0))
-UNFIT_RESIDUAL = 1.0  # a measured point the model rejects as "does not fit" counts as 100 % off
-
-
-def _shape(row: dict) -> ModelShape:
-    return shape_13b(int(row["batch"]), int(row["layers"]), int(row["hidden"]), int(row["heads"]))
-
-
-def predict_points(points: pl.DataFrame, fitted: Fitted) -> pl.DataFrame:
-    """``points`` (ssds, batch, layers, hidden, heads, tflops measured) with the model's
-    ``model_tflops``, relative ``err`` (model / measured - 1), swap fraction and bound."""
-    rows = []
-    for r in points.sort(["batch", "ssds"]).iter_rows(named=True):
-        p = fuyou(_shape(r), int(r["ssds"]), fitted)
-        rows.append(r | dict(
-            model_tflops=p["tflops"] if p else None,
-            err=p["tflops"] / r["tflops"] - 1 if p else None,
-            swap_coeff=p["coeff"] if p else None,
-            bound=(max(("GPU", p["gpu_bwd_s"]), ("SSD", p["ssd_bwd_s"]),
-                       ("PCIe", p["h2d_bwd_s"]), key=lambda kv: kv[1])[0] if p else "does not fit")))
-    return pl.DataFrame(rows).sort(["batch", "ssds"])
-
-
-def _residuals(x: np.ndarray, points: pl.DataFrame) -> np.ndarray:
-    f = Fitted(*(float(v) for v in x))
-    out = []
-    for r in points.iter_rows(named=True):
-        p = fuyou(_shape(r), int(r["ssds"]), f)
-        out.append(p["tflops"] / r["tflops"] - 1 if p else UNFIT_RESIDUAL)
-    return np.array(out)
-
-
-def fit(points: pl.DataFrame) -> Fitted:
-    """Least squares on relative error over ``points``, from :data:`STARTS` (deterministic;
-    the best of the three starts is kept)."""
-    if points.height < len(PARAM_NAMES):
-        raise ValueError(f"fit needs at least {len(PARAM_NAMES)} points, got {points.height}")
-    best = None
-    for x0 in STARTS:
-        res = least_squares(_residuals, np.array(x0), bounds=BOUNDS, args=(points,),
-                            diff_step=1e-3, method="trf")
-        if best is None or res.cost < best.cost - 1e-15:
-            best = res
-    return Fitted(*(round(float(v), 4) for v in best.x))
-
-
-def mean_abs_err(frame: pl.DataFrame) -> float:
-    """Mean |model / measured - 1| over the rows (a rejected point counts as 100 %)."""
-    return float(frame["err"].fill_null(UNFIT_RESIDUAL).abs().mean())
-
-
-def validate(points: pl.DataFrame, fit_batch: int = 48) -> tuple[Fitted, pl.DataFrame]:
-    """Fit on the ``fit_batch`` sweep; every point with its error and role (fit / held out)."""
-    on = points.filter(pl.col("batch") == fit_batch)
-    fitted = fit(on)
-    frame = predict_points(points, fitted).with_columns(
-        role=pl.when(pl.col("batch") == fit_batch).then(pl.lit("fit")).otherwise(pl.lit("held out")))
-    return fitted, frame
-
-
-def leave_one_out(points: pl.DataFrame) -> pl.DataFrame:
-    """Leave one SSD count out: fit on every other SSD count (all batches), predict the left-out
-    points. One row per predicted point with the parameters it was predicted with."""
-    rows = []
-    for n in sorted(set(points["ssds"].to_list())):
-        fitted = fit(points.filter(pl.col("ssds") != n))
-        pred = predict_points(points.filter(pl.col("ssds") == n), fitted)
-        rows.append(pred.with_columns(left_out=pl.lit(n), gpu_eff=pl.lit(fitted.gpu_eff),
-                                      ssd_eff=pl.lit(fitted.ssd_eff),
-                                      overlap_loss=pl.lit(fitted.overlap_loss)))
-    return pl.concat(rows).sort(["left_out", "batch"])
-
-
-def errors(frame: pl.DataFrame, loo: pl.DataFrame) -> pl.DataFrame:
-    """Mean absolute relative error on the fit subset, the held-out points, and leave-one-out."""
-    return pl.DataFrame([
-        dict(subset="fit", points=frame.filter(role="fit").height,
-             mean_abs_err=mean_abs_err(frame.filter(role="fit"))),
-        dict(subset="held out", points=frame.filter(role="held out").height,
-             mean_abs_err=mean_abs_err(frame.filter(role="held out"))),
-        dict(subset="leave one SSD count out", points=loo.height, mean_abs_err=mean_abs_err(loo)),
-    ])
-
-
-def curve(fitted: Fitted, batches: list[int], n_ssds: list[int]) -> pl.DataFrame:
-    """Modelled Fuyou TFLOPS for 13B on the 4090 testbed over batches and SSD counts."""
-    rows = []
-    for b in batches:
-        for n in n_ssds:
-            p = fuyou(shape_13b(b), n, fitted)
-            rows.append(dict(batch=b, ssds=n, model_tflops=p["tflops"] if p else None,
-                             swap_coeff=p["coeff"] if p else None, source="model"))
-    return pl.DataFrame(rows).sort(["batch", "ssds"])
-
-
-def baselines(fitted: Fitted, batches: list[int], n_ssd: int = 12) -> pl.DataFrame:
-    """Fuyou and ZeRO-Infinity from their schedules (13B, 4090 testbed) per batch, with the
-    SSD efficiency ZeRO-Infinity's NVMe path would need for ``target`` TFLOPS (see notebook)."""
-    rows = []
-    for b in batches:
-        s = shape_13b(b)
-        fy, zi = fuyou(s, n_ssd, fitted), zero_infinity(s, n_ssd, fitted)
-        rows.append(dict(batch=b, fuyou_tflops=fy["tflops"] if fy else None,
-                         zero_inf_tflops=zi["tflops"], zero_inf_fwd_s=zi["fwd_s"],
-                         zero_inf_bwd_s=zi["bwd_s"], zero_inf_opt_s=zi["opt_s"],
-                         zero_inf_opt_share=zi["opt_s"] / zi["iteration_s"]))
-    return pl.DataFrame(rows).sort("batch")
+def _accumulate(t: dict, micro: dict, k: int) -> dict:
+    """One optimizer step of ``k`` micro-batches: ``k - 1`` forward/backward passes without the
+    optimizer (parameters still stream in; gradients accumulate in DRAM), then ``t``'s pass.
+    Adds ``iteration_s`` (seconds per step) and ``micro_batches``."""
+    t = dict(t, phases=dict(t["phases"]), bytes=dict(t["bytes"]), micro_batches=k)
+    if k > 1:
+        for name, res in micro["phases"].items():
+            if not name.startswith(("opt", "upload", "tail")):
+                t["phases"][f"accum_{name}"] = {r: (k - 1) * v for r, v in res.items()}
+        t["executed_flops"] += (k - 1) * micro["executed_flops"]
+    t["iteration_s"] = iteration_s(t)
+    return t

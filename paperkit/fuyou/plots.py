@@ -9,7 +9,7 @@ from matplotlib.patches import Patch
 from .hardware import get_profile
 
 RES_ORDER = ["GPU", "H2D", "D2H", "SSD", "CPU"]
-# One colour per task kind (15 kinds across the DES and the engine), grouped by resource in
+# One colour per task kind of the engine timelines, grouped by resource in
 # colour families: GPU blues, parameter traffic oranges, activation traffic greens, gradients
 # purple, optimizer SSD traffic reds/browns, CPU Adam grey; a hatch marks the SSD-side hop.
 KIND_STYLE: dict[str, tuple[str, str]] = {
@@ -30,6 +30,26 @@ KIND_STYLE: dict[str, tuple[str, str]] = {
     "adam": ("#7f7f7f", ""),
 }
 KIND_COLORS = {k: c for k, (c, _) in KIND_STYLE.items()}
+# The phase timeline (mechanism terms): one colour per phase kind.
+KIND_STYLE |= {"backward (+ overlapped optimizer)": ("#4a1486", ""), "backward": ("#3182bd", ""),
+               "last sub-group": ("#bc80bd", ""), "optimizer": ("#e7298a", "//"),
+               "param upload": ("#fee08b", ""), "param fetch (waits)": ("#d95f02", "//"),
+               "earlier micro-batches (accumulation)": ("#c6dbef", "")}
+# One palette and one display name per system, in every figure of the paper.
+SYSTEM_LABELS = {"fuyou": "Fuyou", "zero-infinity": "ZeRO-Infinity",
+                 "zero-offload": "ZeRO-Offload", "colossal-ai": "Colossal-AI (Gemini)"}
+SYSTEM_COLORS = dict(zip(SYSTEM_LABELS.values(), sns.color_palette("colorblind", 4)))
+
+
+def system_names(frame: pl.DataFrame, col: str = "system") -> pl.DataFrame:
+    """``frame`` with the system column in display names (raw ids are not labels)."""
+    return frame.with_columns(pl.col(col).replace(SYSTEM_LABELS))
+
+
+def gpu_names(frame: pl.DataFrame, col: str = "hardware") -> pl.DataFrame:
+    """``frame`` with hardware profile ids replaced by the GPU's name."""
+    names = {h: get_profile(h).gpu_name for h in frame[col].unique().to_list()}
+    return frame.with_columns(pl.col(col).replace(names))
 
 
 def gantt(ax: plt.Axes, frame: pl.DataFrame, title: str, t0: float | None = None) -> None:
@@ -60,19 +80,26 @@ def kind_legend(fig: plt.Figure, kinds: list[str]) -> None:
                bbox_to_anchor=(0.5, 0.0))
 
 
-def bars_with_oom(ax: plt.Axes, frame: pl.DataFrame, x: str, hue: str,
-                  hue_order: list[str], title: str) -> None:
-    """Bar chart of TFLOPS with 'OOM' written where a configuration does not fit."""
-    pdf = frame.with_columns(pl.col("tflops").fill_null(0.0)).to_pandas()
-    sns.barplot(pdf, x=x, y="tflops", hue=hue, hue_order=hue_order, ax=ax, errorbar=None)
+def mark_oom(ax: plt.Axes, pdf, x: str, hue: str, hue_order: list[str]) -> None:
+    """Write 'OOM' at the foot of each (x, hue) bar whose configuration does not fit."""
     xs = sorted(pdf[x].unique())
     n = len(hue_order)
     for j, h in enumerate(hue_order):
         for i, xv in enumerate(xs):
             row = pdf[(pdf[x] == xv) & (pdf[hue] == h)]
             if len(row) and not bool(row["fits"].iloc[0]):
-                ax.text(i + (j - (n - 1) / 2) * 0.8 / n, 2, "OOM", rotation=90, ha="center",
-                        va="bottom", fontsize=6)
+                ax.text(i + (j - (n - 1) / 2) * 0.8 / n, ax.get_ylim()[1] * 0.01, "OOM",
+                        rotation=90, ha="center", va="bottom", fontsize=6)
+
+
+def bars_with_oom(ax: plt.Axes, frame: pl.DataFrame, x: str, hue: str,
+                  hue_order: list[str], title: str) -> None:
+    """Bar chart of TFLOPS with 'OOM' written where a configuration does not fit."""
+    hue_order = [SYSTEM_LABELS.get(h, h) for h in hue_order]
+    pdf = system_names(frame.with_columns(pl.col("tflops").fill_null(0.0)), hue).to_pandas()
+    sns.barplot(pdf, x=x, y="tflops", hue=hue, hue_order=hue_order, ax=ax, errorbar=None,
+                palette=SYSTEM_COLORS)
+    mark_oom(ax, pdf, x, hue, hue_order)
     ax.set_ylabel("TFLOPS (factor-4 convention)")
     ax.set_title(title)
 
@@ -131,14 +158,18 @@ def bigger_model_and_ssds(big: pl.DataFrame, ssd: pl.DataFrame, sizes: list[str]
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.2))
     for (hw, s), g in big.with_columns(order=pl.col("params_b")).sort("order").group_by(
             ["hardware", "system"], maintain_order=True):
-        a1.plot(g["params_b"], g["tflops"], marker="o", label=f"{s}, {get_profile(hw).gpu_name}")
+        name = SYSTEM_LABELS.get(s, s)
+        a1.plot(g["params_b"], g["tflops"], marker="o", color=SYSTEM_COLORS[name],
+                ls="-" if hw.endswith("4090") else "--", label=f"{name}, {get_profile(hw).gpu_name}")
     a1.set(xscale="log", xlabel="model size (B params, GPT-3 family)", ylabel="TFLOPS",
            title="batch 8: throughput vs model size")
     a1.set_xticks(list(ticks_b), sizes, minor=False)
     a1.minorticks_off()
     a1.legend(fontsize=6)
     for (g_, s), g in ssd.sort("n_ssd").group_by(["gpu", "system"], maintain_order=True):
-        a2.plot(g["n_ssd"], g["tflops"], marker="o", label=f"{s}, {g_}")
+        name = SYSTEM_LABELS.get(s, s)
+        a2.plot(g["n_ssd"], g["tflops"], marker="o", color=SYSTEM_COLORS[name],
+                ls="-" if "4090" in g_ else "--", label=f"{name}, {g_}")
     a2.set(xlabel="number of SSDs (P5510, RAID-0)", ylabel="TFLOPS", title="13B, batch 16: throughput vs #SSDs")
     a2.legend(fontsize=6)
     fig.tight_layout()
@@ -175,7 +206,8 @@ def measured_vs_model(meas: pl.DataFrame) -> plt.Figure:
     ax.plot(lim, lim, "k--", lw=0.7)
     ax.set(xscale="log", yscale="log", xlabel="measured s/iteration (CPU)", ylabel="modelled s/iteration",
            title="engine: measured vs model (CPU)")
-    ax.legend(fontsize=6)
+    ax.legend(fontsize=6, loc="upper left")
+    fig.tight_layout(rect=(0, 0.07, 1, 1))  # the tier stamp sits below the axes
     return fig
 
 
@@ -201,7 +233,7 @@ def ssd_scaling_fit(points: pl.DataFrame, model_curve: pl.DataFrame, errs: pl.Da
            title="13B on RTX 4090: authors' measurements vs model", xticks=[1, 2, 3, 6, 12])
     a1.legend(fontsize=5.5, ncol=2)
     p = points.sort(["batch", "ssds"]).with_columns(
-        label=pl.format("B{} n{}", pl.col("batch"), pl.col("ssds")), pct=pl.col("err") * 100)
+        label=pl.format("{} / {}", pl.col("batch"), pl.col("ssds")), pct=pl.col("err") * 100)
     bar_colors = [colors[b] for b in p["batch"].to_list()]
     hatches = ["" if r == "fit" else "//" for r in p["role"].to_list()]
     bars = a2.bar(range(p.height), p["pct"].fill_null(0.0).to_list(), color=bar_colors)
@@ -211,20 +243,24 @@ def ssd_scaling_fit(points: pl.DataFrame, model_curve: pl.DataFrame, errs: pl.Da
     a2.axhline(0, color="k", lw=0.6)
     a2.set_xticks(range(p.height), p["label"].to_list(), rotation=90, fontsize=6)
     e = {r["subset"]: r["mean_abs_err"] for r in errs.iter_rows(named=True)}
-    a2.set(ylabel="model / measured - 1 (%)", title=(
+    a2.set(ylabel="model / measured - 1 (%)", xlabel="batch / SSDs", title=(
         f"mean |error|: fit {e['fit']:.1%}, held out {e['held out']:.1%}, "
         f"leave-one-SSD-count-out {e['leave one SSD count out']:.1%}"))
     a2.title.set_fontsize(7)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.05, 1, 1))  # the tier stamp sits below the tick labels
     return fig
 
 
 def max_model_size(mx: pl.DataFrame) -> plt.Figure:
     """Largest trainable model vs CPU memory, bars per system, one panel per hardware profile
     (``sweeps.max_model_size``)."""
-    g = sns.catplot(mx.to_pandas(), x="cpu_mem_gb", y="params_b", hue="system", col="hardware",
-                    kind="bar", height=3, aspect=1.3)
-    g.set(yscale="log", ylim=(1, 2000))
+    f = gpu_names(system_names(mx)).with_columns(
+        pl.col("cpu_mem_gb").round(0).cast(pl.Int64).cast(pl.String))
+    order = [SYSTEM_LABELS[s] for s in SYSTEM_LABELS if SYSTEM_LABELS[s] in set(f["system"])]
+    g = sns.catplot(f.to_pandas(), x="cpu_mem_gb", y="params_b", hue="system", col="hardware",
+                    kind="bar", height=3, aspect=1.3, hue_order=order, palette=SYSTEM_COLORS)
+    g.set(ylim=(0, None))
+    g.set_titles("{col_name}")
     g.set_axis_labels("CPU memory (GB)", "max trainable model (B params)")
     return g.figure
 
@@ -235,6 +271,7 @@ def throughput_dollars(cost: pl.DataFrame) -> plt.Figure:
     g = sns.catplot(cost.to_pandas(), x="config", y="tflops_per_kusd", col="cost", kind="bar",
                     height=3, aspect=1.4)
     g.set_axis_labels("", "TFLOPS per 1000 USD")
+    g.set_titles("cost: {col_name}")
     for ax in g.axes.flat:
         ax.tick_params(axis="x", labelrotation=20, labelsize=6)
     return g.figure
@@ -255,19 +292,31 @@ def pipelines(cases: list[tuple[str, pl.DataFrame]]) -> plt.Figure:
 def gpu_util_opt_prop(ps: pl.DataFrame) -> plt.Figure:
     """ZeRO-Infinity's GPU busy fraction and optimizer share per batch (``sweeps.phase_shares``)."""
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9, 3))
-    sns.barplot(ps.to_pandas(), x="batch", y="gpu_util", hue="hardware", ax=a1)
-    sns.barplot(ps.to_pandas(), x="batch", y="opt_share", hue="hardware", ax=a2)
-    a1.set(ylabel="GPU busy fraction", title="overall_gpu_util (ZeRO-Infinity)")
-    a2.set(ylabel="optimizer stage / iteration", title="opt_prop (ZeRO-Infinity)")
+    f = gpu_names(ps).rename({"hardware": "GPU"})
+    pdf = f.with_columns(pl.when(pl.col("fits")).then(pl.col(c)).otherwise(0.0).alias(c)
+                         for c in ("gpu_util", "opt_share")).to_pandas()
+    order = list(dict.fromkeys(f["GPU"].to_list()))
+    for ax, col in ((a1, "gpu_util"), (a2, "opt_share")):
+        sns.barplot(pdf, x="batch", y=col, hue="GPU", hue_order=order, ax=ax)
+        ax.set_ylim(0, 1)
+        mark_oom(ax, pdf, "batch", "GPU", order)
+    a1.set(ylabel="GPU busy fraction", title="ZeRO-Infinity: GPU busy fraction", ylim=(0, 1))
+    a2.set(ylabel="optimizer stage / iteration", title="ZeRO-Infinity: optimizer stage share",
+           ylim=(0, 1))
     fig.tight_layout()
     return fig
 
 
 def ablations(ab: pl.DataFrame) -> plt.Figure:
     """TFLOPS per ablation variant and batch, one panel per GPU (``sweeps.ablations``)."""
-    g = sns.catplot(ab.with_columns(pl.col("tflops").fill_null(0.0)).to_pandas(), x="batch",
-                    y="tflops", hue="variant", col="gpu", kind="bar", height=3, aspect=1.5)
-    g.set_axis_labels("batch", "TFLOPS")
+    pdf = ab.with_columns(pl.col("tflops").fill_null(0.0)).to_pandas()
+    order = list(dict.fromkeys(ab.sort("variant")["variant"].to_list()))
+    g = sns.catplot(pdf, x="batch", y="tflops", hue="variant", col="gpu", kind="bar", height=3,
+                    aspect=1.5, hue_order=order)
+    g.set_axis_labels("batch", "TFLOPS (factor-4 convention)")
+    g.set_titles("{col_name}")
+    for gpu, ax in g.axes_dict.items():
+        mark_oom(ax, pdf[pdf["gpu"] == gpu], "batch", "variant", order)
     return g.figure
 
 

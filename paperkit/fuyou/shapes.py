@@ -125,7 +125,11 @@ class ModelShape:
             saved += cf * take / cb
         return moved, saved
 
-    def layer_working_bytes(self) -> float:
-        """GPU working set of one block's activations at batch B (fp16): ~B s (h+4h+4h) 2
-        plus the attention output and residual (2 B s h each)."""
-        return self.compute_bytes * self.tokens * self.hidden * (9 + 2)
+    def layer_working_bytes(self, flash: bool = True) -> float:
+        """GPU bytes of one layer's activations while it is recomputed and differentiated:
+        34 s B h (fp16) per layer (Korthikanti et al. 2022, Table 2: attention 11 sbh, MLP 19 sbh,
+        two LayerNorms 4 sbh), plus 5 a s^2 B for the attention scores, softmax and dropout
+        mask unless flash attention keeps them out of memory. Scaled by compute_bytes / 2."""
+        s, b, h, a = self.seq, self.batch, self.hidden, self.heads
+        per = 34.0 * s * b * h + (0.0 if flash else 5.0 * a * s * s * b)
+        return per * self.compute_bytes / 2

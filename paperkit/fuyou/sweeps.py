@@ -1,4 +1,5 @@
-"""Figure data from the model: polars frames, sorted, one row per (configuration, system).
+"""Figure data from the one mechanism model: polars frames, sorted, one row per (configuration,
+system).
 
 Every frame carries ``source="model"`` (tier *modelled*); TFLOPS use the factor-4 convention
 (``shapes.ModelShape.iteration_flops``); ``tflops`` is null where the configuration does not fit.
@@ -10,9 +11,11 @@ import math
 import polars as pl
 
 from .hardware import HardwareProfile, get_profile
+from .mechanism import SYSTEMS, Schedule, busy_s, fuyou_terms, iteration_s, terms
 from .memory import check_fit, max_trainable
-from .model import SYSTEMS, Schedule, build_timeline, predict, simulate
+from .prediction import predict
 from .shapes import ModelShape
+from .timeline import phase_frame
 
 
 def _row(pred, **extra) -> dict:
@@ -21,6 +24,8 @@ def _row(pred, **extra) -> dict:
                 params_b=pred.params / 1e9, batch=pred.batch, fits=pred.fits,
                 reason=pred.reason, tflops=pred.tflops,
                 tflops_no_recompute=pred.tflops_no_recompute, iteration_s=pred.makespan_s,
+                executed_tflops=pred.executed_tflops, tokens_per_s=pred.tokens_per_s,
+                credit_not_executed=pred.credit_not_executed,
                 gpu_busy=pred.gpu_busy_fraction, swap_coeff=pred.swap_coeff,
                 **{f"busy_{k}_s": v for k, v in busy.items()}, source="model", **extra)
 
@@ -82,7 +87,7 @@ def swap_coefficient(hardware: str, model: str, batch: int, coeffs: list[float],
     auto = predict(shape, prof, "fuyou")
     rows = []
     for c in coeffs:
-        T = build_timeline(shape, prof, Schedule(swap_coeff=c), c).makespan
+        T = iteration_s(fuyou_terms(shape, prof, c))
         rows.append(dict(swap_coeff=c, iteration_s=T, tflops=shape.iteration_flops() / T / 1e12,
                          auto=False))
     rows.append(dict(swap_coeff=auto.swap_coeff, iteration_s=auto.makespan_s,
@@ -140,10 +145,13 @@ def cost_effectiveness(model: str, batches: list[int]) -> pl.DataFrame:
             .sort(["cost", "config"]))
 
 
-def gantt(hardware: HardwareProfile, model: str, batch: int, sched: Schedule,
-          coeff: float = 0.0) -> pl.DataFrame:
-    """DES intervals of one iteration (figures origin_pipe / ratel_pipe / ratel_pipe_parallel)."""
-    return build_timeline(ModelShape.preset(model, batch), hardware, sched, coeff).frame()
+def gantt(hardware: HardwareProfile, model: str, batch: int, sched: Schedule) -> pl.DataFrame:
+    """Phase timeline of one iteration from the model's terms (figures origin_pipe / ratel_pipe /
+    ratel_pipe_parallel); empty when the configuration does not fit."""
+    t = terms(ModelShape.preset(model, batch), hardware, sched)
+    if t is None:
+        raise ValueError(f"{model} at batch {batch} does not fit on {hardware.name!r}")
+    return phase_frame(t)
 
 
 def fits_frame(hardware: str, model: str, batch: int, cpu_mem_gb: float) -> pl.DataFrame:
@@ -166,13 +174,13 @@ def phase_shares(hardware: list[str], model: str, batches: list[int],
         prof = get_profile(hw)
         for b in batches:
             shape = ModelShape.preset(model, b)
-            tl, _ = simulate(shape, prof, Schedule.named(system))
-            f = tl.frame()
-            bwd_end = float(f.filter(kind="backward+recompute")["end_s"].max())
-            T = tl.makespan
-            rows.append(dict(hardware=hw, batch=b, system=system, gpu_util=tl.busy()["GPU"] / T,
-                             opt_share=(T - bwd_end) / T, iteration_s=T,
-                             fits=check_fit(shape, prof, system).fits, source="model"))
+            p = predict(shape, prof, system)
+            t = terms(shape, prof, Schedule.named(system))
+            opt = sum(max(v.values()) for k, v in t["phases"].items() if k.startswith("opt"))
+            rows.append(dict(hardware=hw, batch=b, system=system,
+                             gpu_util=busy_s(t)["GPU"] / t["iteration_s"],
+                             opt_share=opt / t["iteration_s"], iteration_s=t["iteration_s"],
+                             fits=p.fits, source="model"))
     return pl.DataFrame(rows).sort(["hardware", "batch"])
 
 
@@ -193,3 +201,40 @@ def sensitivity(hardware: str, model: str, batches: list[int], field: str,
                              tflops=best.tflops if best else None,
                              batch=best.batch if best else None))
     return pl.DataFrame(rows).sort(["field", "value", "system"])
+
+
+def best_feasible(shape_of, prof: HardwareProfile, batches: list[int], system: str,
+                  sched: Schedule | None = None):
+    """The prediction with the most credited TFLOPS over ``batches`` that fit (None if none);
+    ``shape_of(batch)`` builds the shape."""
+    sched = sched or Schedule.named(system)
+    ok = [p for b in batches if (p := predict(shape_of(b), prof, sched)).fits]
+    return max(ok, key=lambda p: p.tflops) if ok else None
+
+
+def what_if(profiles: list[str], model: str, batches: list[int], knob: str, values: list,
+            systems: tuple[str, ...] = ("fuyou", "zero-infinity")) -> pl.DataFrame:
+    """Each system at its best feasible batch when one knob changes: ``n_ssd``, ``seq``
+    (sequence length) or ``grad_accum`` (micro-batches per step), on each hardware profile;
+    with tokens/s, credited and executed TFLOPS, SSD bytes written per step and the array's
+    life (steps, tokens) at its rated endurance."""
+    if knob not in ("n_ssd", "seq", "grad_accum"):
+        raise ValueError(f"knob must be n_ssd, seq or grad_accum, got {knob!r}")
+    rows = []
+    for name in profiles:
+        for v in values:
+            prof = get_profile(name, n_ssd=int(v)) if knob == "n_ssd" else get_profile(name)
+            seq = int(v) if knob == "seq" else 1024
+            for s in systems:
+                sched = Schedule.named(s, grad_accum=int(v) if knob == "grad_accum" else 1)
+                p = best_feasible(lambda b: ModelShape.preset(model, b, seq=seq), prof,
+                                  batches, s, sched)
+                rows.append(dict(hardware=name, gpu=prof.gpu_name, knob=knob, value=v, system=s,
+                                 fits=p is not None, batch=p.batch if p else None,
+                                 tflops=p.tflops if p else None,
+                                 executed_tflops=p.executed_tflops if p else None,
+                                 tokens_per_s=p.tokens_per_s if p else None,
+                                 ssd_write_tb=p.ssd_write_b / 1e12 if p and p.ssd_write_b else None,
+                                 life_steps=p.ssd_life_iterations if p else None,
+                                 life_tokens=p.ssd_life_tokens if p else None, source="model"))
+    return pl.DataFrame(rows).sort(["hardware", "value", "system"])

@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="link bandwidth per direction for --measured")
     s.add_argument("--cu-split", type=positive_int, default=None,
                    help="CUs of the communication kernel for --config sw-split (default 16)")
-    f = sub.add_parser("fit", help="refit the contention parameters to the T3-MCA headline numbers")
+    f = sub.add_parser("fit", help="refit the contention parameter (interleave_run) to the T3-MCA headline numbers C1, C2")
     f.add_argument("--write", action="store_true", help="write paperkit/t3/fitted.toml")
     sub.add_parser("profiles", help="list hardware profiles")
     return ap

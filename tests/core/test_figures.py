@@ -241,3 +241,20 @@ def test_palette_one_colour_per_entity(tmp_path, monkeypatch):
     idx.write_text('[palette]\na = "not-a-colour"\n')
     with pytest.raises(ValueError, match="not a colour"):
         figures.palette("demo")
+
+
+def test_grid_panels_without_a_layout_get_one_so_nothing_is_cut(build_dir):
+    """fuyou's measured-vs-model shape: default margins cut the labels; save lays it out."""
+    figures.set_theme()
+    fig, ax = plt.subplots(figsize=(4.5, 3.2))
+    ax.set(xscale="log", yscale="log", xlabel="measured s/iteration (CPU)",
+           ylabel="modelled s/iteration", title="engine: measured vs model (CPU)")
+    ax.plot([0.1, 10], [0.1, 10])
+    _save(fig, build_dir)
+    assert fig.get_layout_engine() is not None
+    plt.close(fig)
+    fig = plt.figure(figsize=(4, 3))
+    ax = fig.add_axes((0.2, 0.25, 0.7, 0.6))  # placed by hand: kept where it is
+    _save(fig, build_dir, name="y")
+    assert fig.get_layout_engine() is None
+    plt.close(fig)

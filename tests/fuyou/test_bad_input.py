@@ -10,7 +10,8 @@ import pytest
 from paperkit.fuyou import __main__ as cli_main
 from paperkit.fuyou import bench, measure, sweeps
 from paperkit.fuyou.hardware import get_profile
-from paperkit.fuyou.model import Schedule, predict
+from paperkit.fuyou.mechanism import Schedule
+from paperkit.fuyou.prediction import predict
 from paperkit.fuyou.shapes import PRESETS, ModelShape
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ import polars as pl  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from paperkit.fuyou import data, mechanism, plots, sweeps  # noqa: E402
+from paperkit.fuyou import data, fitting, plots, sweeps  # noqa: E402
 from paperkit.fuyou.hardware import get_profile  # noqa: E402
 
 
@@ -74,12 +74,12 @@ def test_measured_vs_model():
 
 def test_ssd_scaling_fit_draws_points_lines_and_errors():
     pts = data.artifact_sweep()
-    f = mechanism.Fitted(0.75, 0.95, 0.2)
-    frame = mechanism.predict_points(pts, f).with_columns(
+    f = fitting.Fitted(0.75, 0.95, 0.2)
+    frame = fitting.predict_points(pts, f).with_columns(
         role=pl.when(pl.col("batch") == 48).then(pl.lit("fit")).otherwise(pl.lit("held out")))
     errs = pl.DataFrame([dict(subset=s, points=1, mean_abs_err=0.05)
                          for s in ("fit", "held out", "leave one SSD count out")])
-    fig = plots.ssd_scaling_fit(frame, mechanism.curve(f, [32, 48, 64], [1, 2, 3, 6, 12]), errs)
+    fig = plots.ssd_scaling_fit(frame, fitting.curve(f, [32, 48, 64], [1, 2, 3, 6, 12]), errs)
     assert isinstance(fig, Figure) and len(fig.axes) == 2
     assert len(fig.axes[0].lines) == 3  # one model line per batch
     assert len(fig.axes[1].patches) == pts.height  # one error bar per measured point

@@ -1,13 +1,14 @@
-"""Performance model: shapes, timeline semantics, DES vs closed form, ablations, memory."""
+"""The mechanism model: shapes, phase timeline, ablations, memory, baselines."""
 import math
 
 import pytest
 
 from paperkit.fuyou.hardware import get_profile, load_profiles
 from paperkit.fuyou.memory import check_fit, max_trainable
-from paperkit.fuyou.model import Schedule, build_timeline, closed_form, predict
+from paperkit.fuyou.mechanism import Schedule, fuyou_terms, iteration_s, terms
+from paperkit.fuyou.prediction import predict
 from paperkit.fuyou.shapes import ModelShape, param_count
-from paperkit.fuyou.timeline import Timeline
+from paperkit.fuyou.timeline import phase_frame
 
 HW4090 = get_profile("fuyou-4090")
 HWA100 = get_profile("fuyou-a100")
@@ -46,29 +47,14 @@ def test_bad_shape_raises():
         ModelShape(params=1e9, layers=2, hidden=128, heads=2, batch=0)
 
 
-def test_timeline_fifo_and_dependencies():
-    t = Timeline()
-    t.add("a", "GPU", 1.0)
-    t.add("b", "SSD", 2.0)
-    t.add("c", "GPU", 1.0, ["b"])  # waits for b
-    t.add("d", "GPU", 0.5)  # FIFO: behind c even though it has no dependency
-    f = t.frame().filter(resource="GPU").sort("start_s")
-    assert f["task"].to_list() == ["a", "c", "d"]
-    assert f["start_s"].to_list() == [0.0, 2.0, 3.0]
-    assert t.makespan == 3.5
-    assert t.busy()["GPU"] == 2.5
-    with pytest.raises(ValueError, match="unknown resource"):
-        t.add("e", "NPU", 1.0)
-
-
-@pytest.mark.parametrize("system,hw,batch", [
-    ("fuyou", "fuyou-4090", 16), ("fuyou", "fuyou-4090", 32), ("fuyou", "fuyou-a100", 8),
-    ("zero-infinity", "fuyou-4090", 16), ("zero-infinity", "fuyou-a100", 64),
-    ("zero-offload", "fuyou-a100", 16)])
-def test_des_agrees_with_closed_form(system, hw, batch):
-    shape = ModelShape.preset("13B", batch=batch)
-    p = predict(shape, get_profile(hw), system)
-    assert p.makespan_s == pytest.approx(p.closed_form_s, rel=0.12)
+def test_phase_timeline_is_drawn_from_the_terms():
+    shape = ModelShape.preset("13B", batch=16)
+    t = terms(shape, HW4090, Schedule())
+    f = phase_frame(t)
+    assert float(f["end_s"].max()) == pytest.approx(t["iteration_s"], rel=1e-9)
+    gpu = f.filter(resource="GPU").sort("start_s")
+    assert gpu["end_s"][0] - gpu["start_s"][0] == pytest.approx(t["phases"]["fwd"]["GPU"])
+    assert gpu["start_s"][1] == pytest.approx(max(t["phases"]["fwd"].values()))
 
 
 def test_fuyou_beats_zero_infinity_and_ablations_cost_time():
@@ -90,11 +76,12 @@ def test_more_ssds_never_slower():
 
 
 def test_ssd_bytes_per_iteration_formula():
-    shape = ModelShape.preset("13B", batch=8)
+    shape = ModelShape.preset("13B", batch=32)
     p = predict(shape, HW4090, Schedule(system="fuyou", swap_coeff=0.0))
     P = shape.params
     assert p.bytes["SSD"] == pytest.approx(4 * P + 12 * P + 14 * P)  # acts stay in 768 GB DRAM
-    low = predict(shape, HW4090, Schedule(system="fuyou", swap_coeff=0.0), cpu_mem_gb=40)
+    assert p.ssd_write_b == pytest.approx(14 * P)
+    low = predict(shape, HW4090, Schedule(system="fuyou", swap_coeff=0.0), cpu_mem_gb=64)
     assert low.bytes["SSD"] > p.bytes["SSD"]  # activations spill to the SSDs
 
 
@@ -102,7 +89,7 @@ def test_auto_swap_within_one_step_of_brute_force():
     shape = ModelShape.preset("13B", batch=16)
     auto = predict(shape, HW4090, "fuyou")
     fine = [i / 40 for i in range(41)]
-    times = [build_timeline(shape, HW4090, Schedule(), c).makespan for c in fine]
+    times = [iteration_s(fuyou_terms(shape, HW4090, c)) for c in fine]
     best = fine[times.index(min(times))]
     assert abs(auto.swap_coeff - best) <= 0.1 + 1e-9
     assert auto.makespan_s <= min(times) * 1.02
@@ -140,9 +127,35 @@ def test_profiles_and_overrides():
     profs = load_profiles()
     assert {"fuyou-4090", "fuyou-a100"} <= set(profs)
     assert HW4090.ssd_read_bps == pytest.approx(12 * 6.5e9 * HW4090.ssd_raid_efficiency)
+    assert HW4090.ssd_host_gbs == 31.5  # PCIe 4.0 x16 per direction
     assert HW4090.with_(n_ssd=3).ssd_write_bps == pytest.approx(3 * 3.4e9 * HW4090.ssd_raid_efficiency)
     with pytest.raises(ValueError, match="unknown hardware profile"):
         get_profile("rtx-9090")
     with pytest.raises(ValueError, match="unknown hardware field"):
         HW4090.with_(n_ssds=3)
     assert math.isfinite(HW4090.adam_params_per_s)
+
+
+def test_fuyou_terms_by_hand():
+    """One iteration at swap fraction 0 on 1 drive (no host cap), terms derived by hand."""
+    hw = HW4090.with_(n_ssd=1, ssd_raid_efficiency=1.0, overlap_loss=0.5)
+    s = ModelShape.preset("13B", batch=8)
+    P, G, rd, wr = s.params, 7e8, 6.5e9, 3.4e9
+    t = fuyou_terms(s, hw, 0.0)
+    ph = t["phases"]
+    assert ph["fwd"]["SSD"] == pytest.approx(2 * P / rd)  # fp16 params in
+    assert ph["bwd"]["SSD"] == pytest.approx(2 * P / rd + 12 * (P - G) / rd + 14 * (P - G) / wr)
+    assert ph["tail"]["SSD"] == pytest.approx(12 * G / rd + 14 * G / wr)
+    assert ph["bwd"]["GPU"] == pytest.approx(3 * ph["fwd"]["GPU"])  # full recompute at c = 0
+    assert t["stall_s"] == pytest.approx(0.5 * min(ph["bwd"]["GPU"], ph["bwd"]["SSD"]))
+    expect = sum(max(p.values()) for p in ph.values()) + t["stall_s"]
+    assert iteration_s(t) == pytest.approx(expect)
+    assert t["executed_flops"] == pytest.approx(s.iteration_flops())
+
+
+def test_phase_timeline_labels_per_system():
+    s = ModelShape.preset("13B", batch=8)
+    zi = phase_frame(terms(s, HW4090, Schedule.named("zero-infinity")))
+    assert "param fetch (waits)" in set(zi["kind"]) and "backward" in set(zi["kind"])
+    fy = phase_frame(terms(s, HW4090, Schedule(grad_accum=2)))
+    assert {"backward (+ overlapped optimizer)", "earlier micro-batches (accumulation)"} <= set(fy["kind"])

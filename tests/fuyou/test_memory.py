@@ -1,0 +1,89 @@
+"""Memory requirements with values derived by hand (so that one-line bugs such as "SSD need
+14P -> 12P" or "2 * act_layer -> act_layer" fail), and the model's laws as Hypothesis properties:
+memory is monotonic in batch and model size, time monotonic in work."""
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from paperkit.fuyou.hardware import get_profile
+from paperkit.fuyou.memory import requirements
+from paperkit.fuyou.mechanism import Schedule, fuyou_terms, iteration_s
+from paperkit.fuyou.prediction import predict
+from paperkit.fuyou.shapes import ModelShape
+
+HW = get_profile("fuyou-4090")
+# A small shape whose numbers are easy by hand: L=2, h=1024, a=8, s=1024, B=4 (fp16).
+S = ModelShape(params=1e9, layers=2, hidden=1024, heads=8, batch=4, seq=1024)
+SBH = 4 * 1024 * 1024 * 2  # one fp16 activation tensor: 8 MiB = 8388608 B
+
+
+def test_fuyou_needs_by_hand():
+    gpu, cpu, ssd = requirements(S, HW, "fuyou", 0.0)
+    fifo = 3 * 4 * 1024**2 * 2  # three blocks of 4h^2 fp16 = 25165824 B
+    grads = 2 * 1e9 / 2  # one layer of fp16 gradients = 1e9 B
+    work = 34 * SBH / 2  # 34 sbh bytes with flash attention = 142606336 B
+    act_grads = 2 * SBH
+    ckpt_next = 2 * SBH  # two fp16 checkpoints of the next layer
+    assert gpu == pytest.approx(fifo + grads + work + act_grads + ckpt_next + 1.5e9)
+    assert cpu == pytest.approx(6 * 1.2e9 * 2 + 8 * 7e8 * 4 + 3 * 2 * SBH + 16e9)
+    assert ssd == pytest.approx(14e9)  # 14P: fp32 p, m, v + fp16 p; activations stay in DRAM
+    gpu1, _, _ = requirements(S, HW, "fuyou", 1.0)
+    assert gpu1 - gpu == pytest.approx(18 * SBH / 2)  # the next layer's swapped GEMM outputs
+
+
+def test_zero_infinity_needs_by_hand():
+    gpu, cpu, ssd = requirements(S, HW, "zero-infinity", pinned_pow2=False)
+    buckets = (1e9 + 5e8 + 5e8) * 2  # live params + prefetch + reduce buckets, fp16
+    ckpts = 2 * SBH  # one checkpoint per layer, 2 layers, on the GPU (cpu_checkpointing false)
+    work = 34 * SBH / 2 + 5 * 8 * 1024**2 * 4  # no flash attention: + 5 a s^2 b
+    assert gpu == pytest.approx(buckets + ckpts + work + 2 * SBH + 1.5e9)
+    assert cpu == pytest.approx(2 * SBH + 4e9 + 5e9 + 16e9)
+    assert ssd == pytest.approx(18e9)  # 14P + fp32 gradients 4P
+
+
+def test_offload_needs_by_hand():
+    gpu, cpu, ssd = requirements(S, HW, "zero-offload")
+    assert gpu == pytest.approx(2e9 + 1e9 + 2 * SBH + 34 * SBH / 2 + 5 * 8 * 1024**2 * 4
+                                + 2 * SBH + 1.5e9)
+    assert (cpu, ssd) == (pytest.approx(16e9 + 16e9), 0.0)
+    _, cpu_g, _ = requirements(S, HW, "colossal-ai")
+    assert cpu_g == pytest.approx(18e9 + 16e9)
+
+
+SYSTEMS = ("fuyou", "zero-infinity", "zero-offload", "colossal-ai")
+LAYERS_H = [(2, 256), (4, 512), (8, 1024), (24, 2048), (40, 5120)]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from(SYSTEMS), st.integers(0, 4), st.integers(1, 63), st.integers(1, 64),
+       st.floats(0.0, 1.0))
+def test_memory_grows_with_batch_and_model(system, i, b, db, c):
+    L, h = LAYERS_H[i]
+    small = ModelShape(params=12.0 * L * h * h, layers=L, hidden=h,
+                       heads=8, batch=b)
+    bigger_batch = small.with_batch(b + db)
+    L2, h2 = LAYERS_H[min(i + 1, 4)]
+    bigger_model = ModelShape(params=12.0 * L2 * h2 * h2, layers=L2, hidden=h2, heads=8, batch=b)
+    base = requirements(small, HW, system, c)
+    for other in (bigger_batch, bigger_model):
+        need = requirements(other, HW, system, c)
+        assert all(n >= m - 1e-6 for n, m in zip(need, base)), (system, other)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 48), st.integers(1, 48), st.floats(0.0, 1.0))
+def test_time_grows_with_work(n, b, db, c):
+    s = ModelShape.preset("13B", b)
+    hw = HW.with_(n_ssd=n)
+    t = iteration_s(fuyou_terms(s, hw, c))
+    assert iteration_s(fuyou_terms(s.with_batch(b + db), hw, c)) >= t - 1e-9  # more tokens
+    assert iteration_s(fuyou_terms(ModelShape.preset("30B", b), hw, c)) >= t - 1e-9  # more params
+    assert iteration_s(fuyou_terms(s, hw.with_(n_ssd=n + 1), c)) <= t + 1e-9  # more drives
+
+
+def test_ablations_cost_time():
+    s = ModelShape.preset("13B", 16)
+    on = predict(s, HW, "fuyou")
+    for sw in ("overlap_opt", "pipelined_swap", "rearrange"):
+        off = predict(s, HW, Schedule(**{sw: False, "swap_coeff": on.swap_coeff}))
+        assert off.iteration_s > on.iteration_s, sw
