@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from paperkit.polca import capping, data, measure, phase, rowtrace, workload
+from paperkit.polca import capping, control, data, measure, phase, rowtrace, workload
 
 GPUS = ("a100", "h200")
 H200_SERVER = workload.ServerConfig(gpus=8, tdp_w=measure.H200_TDP_W, nongpu_base_w=2800.0)
@@ -38,7 +38,7 @@ class RowConfig:
     prefill_level: str = "peak"    # 'peak' (spike level, conservative) or 'fitted' (kappa fit)
     seed: int = 0
     trace_seed: int = 0
-    cap_levels: tuple[float, ...] = (0.60, 0.55)  # reactive power caps (x TDP), powercap policy
+    cap_levels: tuple[float, ...] = control.PAPER_POWER_CAPS  # reactive GPU power caps (x TDP), power-cap policy
     samples_per_hour: int = 400
     gpu: str = "a100"              # 'a100' (public BLOOM-176B TP8 fit) or 'h200' (measured 7B fit)
 
