@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from paperkit.polca import control as api
-from paperkit.polca import protection
+from paperkit.polca import protection, serving
 from paperkit.polca.capping import CapModel
 from paperkit.polca.phase import PhaseModel
 from paperkit.polca.rowtrace import metered
@@ -256,7 +256,8 @@ def sample_ratios(agg: Aggregates, pol: Policy, cm: CapModel, timeline: np.ndarr
 
 
 def latency_metrics(agg: Aggregates, pm: PhaseModel, cm: CapModel, r_pre, r_dec) -> dict[str, float]:
-    """HP/LP P50, P99 latency impact and throughput impact vs uncapped (fractions)."""
+    """Service-time-only impacts (no queue): HP/LP P50, P99 and throughput (service-capacity
+    loss) vs uncapped, fractions. The serving loop (:func:`serving_metrics`) adds the queue."""
     smp = agg.samples
     pre = pm.prefill_ms(smp["prompt"])
     dec = smp["output"] * pm.tbt_ms(smp["batch"], smp["prompt"])
@@ -266,14 +267,56 @@ def latency_metrics(agg: Aggregates, pm: PhaseModel, cm: CapModel, r_pre, r_dec)
     for c, name in ((1, "hp"), (0, "lp")):
         m = smp["cls"] == c
         if not m.any():
-            for k in ("p50", "p99", "tput"):
+            for k in ("service_p50", "service_p99", "tput"):
                 out[f"{name}_{k}_impact"] = float("nan")
             continue
-        for q, k in ((0.5, "p50"), (0.99, "p99")):
+        for q, k in ((0.5, "service_p50"), (0.99, "service_p99")):
             out[f"{name}_{k}_impact"] = float(np.quantile(capped[m], q, method="linear")
                                               / np.quantile(base[m], q, method="linear") - 1.0)
         out[f"{name}_tput_impact"] = float(1.0 - base[m].sum() / capped[m].sum())
         out[f"{name}_requests_sampled"] = float(m.sum())
+    return out
+
+
+def class_ratios(pol: Policy, cm: CapModel, pm: PhaseModel, timeline: np.ndarray, T: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per class (0 LP, 1 HP) and second: clock ratios of prefill and decode, shape (2, T)."""
+    r_pre, r_dec = np.ones((2, T)), np.ones((2, T))
+    ends = np.r_[timeline[1:, 0], T]
+    stages = pol.ctl().stages()
+    dec_level = pm.d_0 + pm.d_1 * np.log2(8.0)
+    rb = pol.brake_mhz / pol.fmax_mhz
+    for (t0, stage, brk), t1 in zip(timeline, ends):
+        caps = stages[int(stage)]
+        for c, cap in enumerate((caps.lp, caps.hp)):
+            if brk:
+                r_pre[c, t0:t1] = r_dec[c, t0:t1] = rb
+            elif caps.knob == "clock":
+                r_pre[c, t0:t1] = r_dec[c, t0:t1] = cap
+            else:
+                r_pre[c, t0:t1] = cm.ratio_under_power_cap(pm.p_sat, cap)
+                r_dec[c, t0:t1] = cm.ratio_under_power_cap(dec_level, cap)
+    return r_pre, r_dec
+
+
+def serving_metrics(agg: Aggregates, pol: Policy, pm: PhaseModel, cm: CapModel, timeline: np.ndarray) -> dict[str, float]:
+    """TTFT, TBT and end-to-end latency at P50/P99 per class from the serving loop
+    (:mod:`paperkit.polca.serving`), and their impacts vs the same arrivals uncapped."""
+    T, smp = agg.seconds, agg.samples
+    servers = agg.servers if agg.servers is not None else np.ones(2)
+    mu_p, mu_o = float(np.mean(smp["prompt"])), float(np.mean(smp["output"]))
+    r_pre, r_dec = class_ratios(pol, cm, pm, timeline, T)
+    one = np.ones(T)
+    out: dict[str, float] = {}
+    for c, name in ((1, "hp"), (0, "lp")):
+        lat = {}
+        for tag, rp, rd in (("cap", r_pre[c], r_dec[c]), ("base", one, one)):
+            q, b = serving.class_series(agg.arrivals[c], float(servers[c]), rp, rd, pm, cm, mu_p, mu_o)
+            ttft, tbt = serving.request_latency(smp, c, q, b, rp, rd, pm, cm)
+            lat[tag] = (ttft, tbt, ttft + smp["output"][smp["cls"] == c] * tbt / 1000.0)
+        for i, k in enumerate(("ttft", "tbt", "e2e")):
+            out.update(serving.impacts(lat["cap"][i], lat["base"][i], f"{name}_{k}"))
+        out[f"{name}_p50_impact"] = out[f"{name}_e2e_p50_impact"]
+        out[f"{name}_p99_impact"] = out[f"{name}_e2e_p99_impact"]
     return out
 
 
@@ -298,4 +341,5 @@ def run(agg: Aggregates, p_prov_w: float, pol: Policy, cm: CapModel, pm: PhaseMo
         m[f"episodes_stage{s}"] = float(((st >= s) & (prev < s)).sum())
         m[f"frac_stage{s}"] = float(dur[(st >= s) & (brk == 0)].sum() / agg.seconds)
     m.update(latency_metrics(agg, pm, cm, *sample_ratios(agg, pol, cm, tl)))
+    m.update(serving_metrics(agg, pol, pm, cm, tl))
     return RunResult(pol, m, tl, p if keep_power else None)

@@ -13,16 +13,19 @@ def small_row():
     return R.build(R.RowConfig(days=1, oversub=(0.0, 0.3, 0.5), samples_per_hour=200))
 
 
-def test_replica_reproduces_input_statistics(small_row):
-    """The uncapped simulated baseline row reproduces its synthetic input (E11 self-check)."""
+def test_replica_follows_its_envelope_and_the_seen_row_is_calibrated(small_row):
+    """The uncapped simulated baseline row follows its envelope (E11 self-check, up to the
+    provisioned-power scale), and as the controller sees it (10 s PDU mean) it peaks at the
+    calibrated 79 % at most: the six-week peak falls on the window's day or another."""
     rw = small_row
     p = rw.classes(0.0).uncapped_row_w() / rw.p_prov_w
-    s_in, s_out = rowtrace.trace_stats(rw.u), rowtrace.trace_stats(p)
-    assert abs(s_out["peak"] - s_in["peak"]) < 0.03
-    assert abs(s_out["mean"] - s_in["mean"]) < 0.02
-    assert float(np.mean(np.abs(p / rw.u - 1))) < 0.05
-    # per-server prefill noise only adds to the input's 40-s rises
-    assert s_out["spike40"] >= s_in["spike40"] - 0.01
+    scale = R.calibration(0).prov_scale
+    assert 0.9 < scale < 1.0  # the replica's noise adds to the envelope's peak: less to provision for
+    assert float(np.mean(np.abs(p * scale / rw.u - 1))) < 0.05
+    seen = R.seen_stats(p)
+    assert 0.75 < seen["peak"] <= 0.79 + 1e-6
+    # the 1-s bursts the meter averages away: true power rises more than the seen row
+    assert rowtrace.max_rise(p, 40) > seen["rise_40s"]
 
 
 def test_oversubscribed_row_exceeds_budget_without_control(small_row):
@@ -171,7 +174,7 @@ def test_replica_claim_values(small_row):
     rw = small_row
     p = rw.classes(0.0).uncapped_row_w() / rw.p_prov_w
     assert claimvalues.replica_mape(rw.u, rw.u) == 0.0
-    assert claimvalues.replica_mape(p, rw.u) < 0.03  # C25's bound, after the decode-occupancy fix
+    assert claimvalues.replica_mape(p * R.calibration(0).prov_scale, rw.u) < 0.03  # C25 (consistency)
     s = claimvalues.replica_summary(p, rw.u)
     assert s["statistic"].to_list() == sorted(s["statistic"].to_list())
     assert claimvalues.x30([0.0, 0.2, 0.3, 0.5]) == 0.3
