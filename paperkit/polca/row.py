@@ -163,6 +163,17 @@ def fit_calibration(trace_seed: int = 0, iters: int = 12, tol: float = 0.002) ->
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 
 
+def write_calibration(trace_seed: int = 0) -> dict:
+    """Refit :func:`fit_calibration` and store it in ``calibration.json`` (keyed by trace seed)."""
+    cal = dataclasses.asdict(fit_calibration(trace_seed))
+    old = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8")) if CALIBRATION_FILE.is_file() else {}
+    old[str(trace_seed)] = cal
+    CALIBRATION_FILE.write_text(json.dumps(old, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    calibration.cache_clear()
+    full_trace.cache_clear()
+    return cal
+
+
 @lru_cache(maxsize=2)
 def calibration(trace_seed: int = 0) -> Calibration:
     """The fitted :class:`Calibration`, from ``calibration.json`` (written by

@@ -1,0 +1,98 @@
+"""The safe oversubscription level: bisection over the server count, over seeds. MODELLED.
+
+Design. A level (``n`` servers on a row provisioned for ``n0``) is safe when, over the horizon,
+nothing trips on TRUE power (:mod:`protection`: breaker, UPS), no power brake fires (the
+paper's zero-brake result, C3) and high-priority P50 TTFT and TBT from the serving loop stay
+within 1 % of the uncapped row's ([Q] "<1% P50 latency impact"): :func:`safe`. One generation per
+seed holds every server count (each added server is its own tranche, :func:`level_row`); the
+largest safe count is found by bisection (safety is taken as monotone in the count: more
+servers on the same provisioned power never make a row safer), so a policy costs about
+``log2(added + 1) + 1`` runs per seed. The resolution is one server: ``1 / n0``.
+The result per policy is the median and range over seeds (per-server random streams; the
+envelope and its calibration are fixed, fitted on seed 0).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+from paperkit.polca import row as R
+from paperkit.polca import sim
+
+HP_P50_MAX = 0.01
+CRITERION = ("no breaker or UPS trip on true 1-s power (IEC 60898-1 breaker at 0.8 In, UPS overload curve), "
+             "no power brake, HP P50 TTFT and TBT impact < 1% (serving loop)")
+POLICIES = {"polca": "polca", "brake-only": "brake-only", "uniform": "uniform", "power-cap": "power-cap"}
+
+
+def safe(m: dict) -> bool:
+    """The safety criterion on one run's metrics (see :data:`CRITERION`)."""
+    return (m["breaker_trips"] == 0 and m["ups_trips"] == 0 and m["brake_events"] == 0
+            and m["hp_ttft_p50_impact"] < HP_P50_MAX and m["hp_tbt_p50_impact"] < HP_P50_MAX)
+
+
+@dataclass(frozen=True)
+class Search:
+    """Bisection set-up: ``max_added`` servers above ``n0`` at most, horizon ``days``."""
+
+    days: float = 42.0
+    n0: int = 40
+    max_added: int = 20
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_added <= 4 * self.n0:
+            raise ValueError(f"max_added must be in 1..{4 * self.n0}, got {self.max_added}")
+        if not self.seeds or len(set(self.seeds)) != len(self.seeds):
+            raise ValueError(f"seeds must be distinct, got {self.seeds}")
+
+    @property
+    def resolution(self) -> float:
+        return 1.0 / self.n0
+
+
+def level_row(s: Search, seed: int) -> R.Row:
+    """One generation holding every server count ``n0 .. n0 + max_added`` (LP share 0.5)."""
+    levels = tuple(k / s.n0 for k in range(s.max_added + 1))
+    return R.build(R.RowConfig(days=s.days, n0=s.n0, oversub=levels, lp_shares=(0.5,), seed=seed))
+
+
+def largest_safe(is_safe, top: int) -> int:
+    """Largest ``k`` in ``0..top`` with ``is_safe(k)``, by bisection (-1 if 0 is unsafe)."""
+    if not is_safe(0):
+        return -1
+    lo, hi = 0, top + 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if is_safe(mid) else (lo, mid)
+    return lo
+
+
+def seed_levels(rw: R.Row, pols: dict[str, sim.Policy], s: Search) -> dict[str, int]:
+    """Largest safe added-server count per policy on one generated row."""
+    cache: dict[tuple[str, int], bool] = {}
+
+    def probe(name: str, k: int) -> bool:
+        if (name, k) not in cache:
+            agg = rw.classes(rw.cfg.oversub[k])
+            cache[name, k] = safe(sim.run(agg, rw.p_prov_w, pols[name], rw.cm, rw.pm).metrics)
+        return cache[name, k]
+
+    return {name: largest_safe(lambda k, n=name: probe(n, k), s.max_added) for name in sorted(pols)}
+
+
+def summary(ks: list[int], s: Search) -> dict:
+    """The CLI's result: median and range over seeds of the safe level (fractions of n0)."""
+    xs = [k / s.n0 for k in ks]
+    return {"safe_oversub": float(statistics.median(xs)), "range": [min(xs), max(xs)], "seeds": len(xs),
+            "resolution": s.resolution, "criterion": CRITERION}
+
+
+def safe_levels(pols: dict[str, sim.Policy], s: Search = Search()) -> dict[str, dict]:
+    """:func:`summary` per policy, every policy on the same generated rows."""
+    per: dict[str, list[int]] = {name: [] for name in pols}
+    for seed in s.seeds:
+        for name, k in seed_levels(level_row(s, seed), pols, s).items():
+            per[name].append(k)
+    return {name: summary(ks, s) for name, ks in per.items()}
