@@ -76,7 +76,8 @@ def trips(p: np.ndarray, allowed_s, level: float) -> int:
     s, e = runs_above(p, level)
     if s.size == 0:
         return 0
-    dmg = np.cumsum(1.0 / allowed_s(p[np.concatenate([np.arange(a, b) for a, b in zip(s, e)])]))
+    with np.errstate(divide="ignore"):  # 0 s allowed: an immediate trip (infinite damage)
+        dmg = np.cumsum(1.0 / allowed_s(p[np.concatenate([np.arange(a, b) for a, b in zip(s, e)])]))
     ends = np.cumsum(e - s) - 1
     per = np.diff(np.r_[0.0, dmg[ends]])
     return int((per >= 1.0).sum())

@@ -26,10 +26,16 @@ CRITERION = ("no breaker or UPS trip on true 1-s power (IEC 60898-1 breaker at 0
 POLICIES = {"polca": "polca", "brake-only": "brake-only", "uniform": "uniform", "power-cap": "power-cap"}
 
 
+def meets(m, hp_p50_max: float = HP_P50_MAX):
+    """The safety criterion (:data:`CRITERION`), written once: ``m`` maps metric names to numbers
+    or to polars expressions (``{k: pl.col(k)}``)."""
+    return ((m["breaker_trips"] == 0) & (m["ups_trips"] == 0) & (m["brake_events"] == 0)
+            & (m["hp_ttft_p50_impact"] < hp_p50_max) & (m["hp_tbt_p50_impact"] < hp_p50_max))
+
+
 def safe(m: dict) -> bool:
-    """The safety criterion on one run's metrics (see :data:`CRITERION`)."""
-    return (m["breaker_trips"] == 0 and m["ups_trips"] == 0 and m["brake_events"] == 0
-            and m["hp_ttft_p50_impact"] < HP_P50_MAX and m["hp_tbt_p50_impact"] < HP_P50_MAX)
+    """:func:`meets` on one run's metrics."""
+    return bool(meets(m))
 
 
 @dataclass(frozen=True)
@@ -52,10 +58,11 @@ class Search:
         return 1.0 / self.n0
 
 
-def level_row(s: Search, seed: int) -> R.Row:
-    """One generation holding every server count ``n0 .. n0 + max_added`` (LP share 0.5)."""
+def level_row(s: Search, seed: int, lp_shares: tuple[float, ...] = (0.5,)) -> R.Row:
+    """One generation holding every server count ``n0 .. n0 + max_added`` (LP share 0.5, and
+    ``lp_shares`` for sensitivities)."""
     levels = tuple(k / s.n0 for k in range(s.max_added + 1))
-    return R.build(R.RowConfig(days=s.days, n0=s.n0, oversub=levels, lp_shares=(0.5,), seed=seed))
+    return R.build(R.RowConfig(days=s.days, n0=s.n0, oversub=levels, lp_shares=lp_shares, seed=seed))
 
 
 def largest_safe(is_safe, top: int) -> int:
