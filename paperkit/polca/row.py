@@ -110,11 +110,18 @@ def input_trace(trace_seed: int = 0) -> np.ndarray:
     return rowtrace.synthetic_row_trace(rowtrace.RowTraceConfig(seed=trace_seed))
 
 
+@lru_cache(maxsize=8)
+def rate_table(prefill_level: str, gpu: str, lam_max: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`workload.rate_lookup` for the row's models (cached: every build needs it)."""
+    pm, _, mix = models(prefill_level, gpu)
+    return workload.rate_lookup(pm, mix, H200_SERVER if gpu == "h200" else workload.ServerConfig(), lam_max=lam_max)
+
+
 def replica(u_full: np.ndarray, cfg: "RowConfig") -> np.ndarray:
     """The uncapped ``cfg.n0``-server row's true 1-s power (W) driven by envelope ``u_full``."""
     pm, _, mix = models(cfg.prefill_level, cfg.gpu)
     srv = H200_SERVER if cfg.gpu == "h200" else workload.ServerConfig()
-    rates, pw = workload.rate_lookup(pm, mix, srv, lam_max=max(3.0, 2 * cfg.lam_peak))
+    rates, pw = rate_table(cfg.prefill_level, cfg.gpu, max(3.0, 2 * cfg.lam_peak))
     lam = workload.rate_for_power(u_full * float(np.interp(cfg.lam_peak, rates, pw)) / float(u_full.max()), rates, pw)
     agg = workload.generate(lam, cfg.n0, np.zeros(cfg.n0, np.int64), pm, mix, srv, cap_levels=(), seed=cfg.seed,
                             sample_per_chunk=0)
@@ -262,7 +269,7 @@ def build(cfg: RowConfig = RowConfig()) -> Row:
     w0, w1 = rowtrace.peak_window(u_full, cfg.days)
     u = u_full[w0:w1]
     srv = H200_SERVER if cfg.gpu == "h200" else workload.ServerConfig()
-    rates, pw = workload.rate_lookup(pm, mix, srv, lam_max=max(3.0, 2 * cfg.lam_peak))
+    rates, pw = rate_table(cfg.prefill_level, cfg.gpu, max(3.0, 2 * cfg.lam_peak))
     p_env = cfg.n0 * float(np.interp(cfg.lam_peak, rates, pw)) / float(u_full.max())  # envelope peak -> lam_peak
     lam = workload.rate_for_power(u * p_env / cfg.n0, rates, pw)
     p_prov = p_env * (calibration(cfg.trace_seed).prov_scale if cfg.gpu == "a100" else 1.0)

@@ -66,10 +66,9 @@ def level_row(s: Search, seed: int, lp_shares: tuple[float, ...] = (0.5,)) -> R.
 
 
 def largest_safe(is_safe, top: int) -> int:
-    """Largest ``k`` in ``0..top`` with ``is_safe(k)``, by bisection (-1 if 0 is unsafe)."""
-    if not is_safe(0):
-        return -1
-    lo, hi = 0, top + 1
+    """Largest ``k`` in ``0..top`` with ``is_safe(k)``, by bisection (-1 if 0 is unsafe). The
+    bracket starts at (-1, top + 1): ``k`` = 0 is probed only if the search comes down to it."""
+    lo, hi = -1, top + 1
     while hi - lo > 1:
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if is_safe(mid) else (lo, mid)

@@ -22,17 +22,19 @@ modelled), the arrivals' prompt sizes enter the queue at their mean.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.signal import lfilter
 
-from paperkit.polca.capping import CapModel
 from paperkit.polca.phase import PhaseModel
 
 
-def lindley(work: np.ndarray, capacity: float = 1.0) -> np.ndarray:
-    """Backlog ``q_t = max(0, q_{t-1} + work_t - capacity)`` with ``q_{-1} = 0`` (closed form)."""
+def lindley(work: np.ndarray, capacity: float = 1.0, q0: float = 0.0) -> np.ndarray:
+    """Backlog ``q_t = max(0, q_{t-1} + work_t - capacity)`` with ``q_{-1} = q0 >= 0`` (closed
+    form: ``S_t - min(-q0, min_{s<=t} S_s)``, ``S`` the cumulative sum of ``work - capacity``)."""
     s = np.cumsum(np.asarray(work, np.float64) - capacity)
-    return s - np.minimum(np.minimum.accumulate(s), 0.0)
+    return s - np.minimum(np.minimum.accumulate(s), -q0)
 
 
 def varying_filter(x: np.ndarray, rho: np.ndarray, b0: float) -> np.ndarray:
@@ -48,25 +50,70 @@ def varying_filter(x: np.ndarray, rho: np.ndarray, b0: float) -> np.ndarray:
     return out
 
 
-def class_series(arrivals: np.ndarray, servers: float, r_pre: np.ndarray, r_dec: np.ndarray,
-                 pm: PhaseModel, cm: CapModel, mu_prompt: float, mu_out: float,
-                 batch_ref: float = 8.0) -> tuple[np.ndarray, np.ndarray]:
-    """Per second: prefill backlog (s) and requests in flight per server of one class."""
-    n = arrivals / max(servers, 1e-9)
-    w = n * float(pm.prefill_ms(mu_prompt)) / 1000.0 * cm.slowdown(r_pre, "prefill")
-    d0 = mu_out * float(pm.tbt_ms(batch_ref)) / 1000.0
-    rho = np.exp(-1.0 / (d0 * cm.slowdown(r_dec, "decode")))
-    b0 = float(n[0]) / (1.0 - float(rho[0])) if n.size else 0.0
-    return lindley(w), varying_filter(n, rho, b0)
+@dataclass(frozen=True)
+class ClassLoad:
+    """One class's per-server load: arrivals per second, prefill seconds per request at full
+    clock, mean decode time ``d0`` (s) at the reference batch."""
+
+    n: np.ndarray
+    pre_s: float
+    d0: float
+
+    @classmethod
+    def of(cls, arrivals: np.ndarray, servers: float, pm: PhaseModel, mu_prompt: float, mu_out: float,
+           batch_ref: float = 8.0) -> "ClassLoad":
+        return cls(np.asarray(arrivals, np.float64) / max(servers, 1e-9), float(pm.prefill_ms(mu_prompt)) / 1000.0,
+                   mu_out * float(pm.tbt_ms(batch_ref)) / 1000.0)
 
 
-def request_latency(smp: dict, cls: int, q: np.ndarray, b: np.ndarray, r_pre: np.ndarray,
-                    r_dec: np.ndarray, pm: PhaseModel, cm: CapModel) -> tuple[np.ndarray, np.ndarray]:
-    """TTFT (s) and TBT (ms) of the sampled requests of class ``cls``."""
+def _series(ld: ClassLoad, s_pre: np.ndarray, s_dec: np.ndarray, sl: slice, q0: float, b0: float):
+    n = ld.n[sl]
+    rho = np.exp(-1.0 / (ld.d0 * s_dec))
+    return lindley(n * ld.pre_s * s_pre, 1.0, q0), varying_filter(n, rho, b0)
+
+
+def base_series(ld: ClassLoad) -> tuple[np.ndarray, np.ndarray]:
+    """Prefill backlog (s) and requests in flight per server, uncapped."""
+    one = np.ones(ld.n.size)
+    b0 = float(ld.n[0]) / (1.0 - float(np.exp(-1.0 / ld.d0))) if ld.n.size else 0.0
+    return _series(ld, one, one, slice(None), 0.0, b0)
+
+
+def capped_series(ld: ClassLoad, base: tuple[np.ndarray, np.ndarray], s_pre: np.ndarray, s_dec: np.ndarray,
+                  drain_s: int = 1800) -> tuple[np.ndarray, np.ndarray]:
+    """Backlog and requests in flight under slowdowns ``s_pre``/``s_dec`` (>= 1 per second). Equal
+    to ``base`` until the first slowed second; recomputed from there over each slowed interval
+    plus ``drain_s``, extended until queue and batch are back on the base (within 1e-6)."""
+    q, b = base[0].copy(), base[1].copy()
+    slow = np.r_[False, (s_pre != 1.0) | (s_dec != 1.0), False]
+    d = np.diff(slow.astype(np.int8))
+    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    T, i = ld.n.size, 0
+    while i < starts.size:
+        a, e = int(starts[i]), int(ends[i])
+        while True:
+            stop = min(T, e + drain_s)
+            while i + 1 < starts.size and starts[i + 1] <= stop:  # merge intervals that overlap
+                i += 1
+                e = int(ends[i])
+                stop = min(T, e + drain_s)
+            q0, b0 = (q[a - 1], b[a - 1]) if a > 0 else (0.0, base[1][0])
+            qq, bb = _series(ld, s_pre[a:stop], s_dec[a:stop], slice(a, stop), float(q0), float(b0))
+            q[a:stop], b[a:stop] = qq, bb
+            if stop == T or (abs(qq[-1] - base[0][stop - 1]) < 1e-6 and abs(bb[-1] - base[1][stop - 1]) < 1e-6):
+                break
+            e, drain_s = stop, drain_s * 2
+        i += 1
+    return q, b
+
+
+def request_latency(smp: dict, cls: int, q: np.ndarray, b: np.ndarray, s_pre: np.ndarray,
+                    s_dec: np.ndarray, pm: PhaseModel) -> tuple[np.ndarray, np.ndarray]:
+    """TTFT (s) and TBT (ms) of the sampled requests of class ``cls`` (slowdowns per second)."""
     m = smp["cls"] == cls
     t = smp["t"][m]
-    ttft = q[t] + pm.prefill_ms(smp["prompt"][m]) / 1000.0 * cm.slowdown(r_pre[t], "prefill")
-    tbt = pm.tbt_ms(np.maximum(b[t], 1.0), smp["prompt"][m]) * cm.slowdown(r_dec[t], "decode")
+    ttft = q[t] + pm.prefill_ms(smp["prompt"][m]) / 1000.0 * s_pre[t]
+    tbt = pm.tbt_ms(np.maximum(b[t], 1.0), smp["prompt"][m]) * s_dec[t]
     return np.asarray(ttft, float), np.asarray(tbt, float)
 
 

@@ -278,45 +278,66 @@ def latency_metrics(agg: Aggregates, pm: PhaseModel, cm: CapModel, r_pre, r_dec)
     return out
 
 
-def class_ratios(pol: Policy, cm: CapModel, pm: PhaseModel, timeline: np.ndarray, T: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per class (0 LP, 1 HP) and second: clock ratios of prefill and decode, shape (2, T)."""
-    r_pre, r_dec = np.ones((2, T)), np.ones((2, T))
+def class_slowdowns(pol: Policy, cm: CapModel, pm: PhaseModel, timeline: np.ndarray, T: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per class (0 LP, 1 HP) and second: latency multipliers of prefill and decode, shape (2, T)
+    (a power cap acts through the clock it imposes on the prefill spike and the decode plateau)."""
+    s_pre, s_dec = np.ones((2, T)), np.ones((2, T))
     ends = np.r_[timeline[1:, 0], T]
     stages = pol.ctl().stages()
     dec_level = pm.d_0 + pm.d_1 * np.log2(8.0)
     rb = pol.brake_mhz / pol.fmax_mhz
     for (t0, stage, brk), t1 in zip(timeline, ends):
         caps = stages[int(stage)]
+        if caps.uncapped and not brk:
+            continue
         for c, cap in enumerate((caps.lp, caps.hp)):
             if brk:
-                r_pre[c, t0:t1] = r_dec[c, t0:t1] = rb
+                rp = rd = rb
             elif caps.knob == "clock":
-                r_pre[c, t0:t1] = r_dec[c, t0:t1] = cap
+                rp = rd = cap
             else:
-                r_pre[c, t0:t1] = cm.ratio_under_power_cap(pm.p_sat, cap)
-                r_dec[c, t0:t1] = cm.ratio_under_power_cap(dec_level, cap)
-    return r_pre, r_dec
+                rp, rd = cm.ratio_under_power_cap(pm.p_sat, cap), cm.ratio_under_power_cap(dec_level, cap)
+            s_pre[c, t0:t1] = float(cm.slowdown(rp, "prefill"))
+            s_dec[c, t0:t1] = float(cm.slowdown(rd, "decode"))
+    return s_pre, s_dec
 
 
 def serving_metrics(agg: Aggregates, pol: Policy, pm: PhaseModel, cm: CapModel, timeline: np.ndarray) -> dict[str, float]:
     """TTFT, TBT and end-to-end latency at P50/P99 per class from the serving loop
-    (:mod:`paperkit.polca.serving`), and their impacts vs the same arrivals uncapped."""
+    (:mod:`paperkit.polca.serving`), and their impacts vs the same arrivals uncapped (the
+    uncapped series and latencies are computed once per aggregate and kept on it)."""
     T, smp = agg.seconds, agg.samples
-    servers = agg.servers if agg.servers is not None else np.ones(2)
-    mu_p, mu_o = float(np.mean(smp["prompt"])), float(np.mean(smp["output"]))
-    r_pre, r_dec = class_ratios(pol, cm, pm, timeline, T)
-    one = np.ones(T)
+    s_pre, s_dec = class_slowdowns(pol, cm, pm, timeline, T)
+    base = _base_latency(agg, pm)
     out: dict[str, float] = {}
     for c, name in ((1, "hp"), (0, "lp")):
-        lat = {}
-        for tag, rp, rd in (("cap", r_pre[c], r_dec[c]), ("base", one, one)):
-            q, b = serving.class_series(agg.arrivals[c], float(servers[c]), rp, rd, pm, cm, mu_p, mu_o)
-            ttft, tbt = serving.request_latency(smp, c, q, b, rp, rd, pm, cm)
-            lat[tag] = (ttft, tbt, ttft + smp["output"][smp["cls"] == c] * tbt / 1000.0)
+        ld, series, lat_base = base[c]
+        q, b = serving.capped_series(ld, series, s_pre[c], s_dec[c])
+        ttft, tbt = serving.request_latency(smp, c, q, b, s_pre[c], s_dec[c], pm)
+        lat = (ttft, tbt, ttft + smp["output"][smp["cls"] == c] * tbt / 1000.0)
         for i, k in enumerate(("ttft", "tbt", "e2e")):
-            out.update(serving.impacts(lat["cap"][i], lat["base"][i], f"{name}_{k}"))
+            out.update(serving.impacts(lat[i], lat_base[i], f"{name}_{k}"))
         out[f"{name}_p50_impact"] = out[f"{name}_e2e_p50_impact"]
         out[f"{name}_p99_impact"] = out[f"{name}_e2e_p99_impact"]
+    return out
+
+
+def _base_latency(agg: Aggregates, pm: PhaseModel) -> dict:
+    """Per class: load, uncapped series and uncapped (TTFT, TBT, e2e) of the sampled requests."""
+    key = ("serving_base", id(pm))
+    if key in agg.cache:
+        return agg.cache[key]
+    smp = agg.samples
+    servers = agg.servers if agg.servers is not None else np.ones(2)
+    mu_p, mu_o = float(np.mean(smp["prompt"])), float(np.mean(smp["output"]))
+    one = np.ones(agg.seconds)
+    out = {}
+    for c in (0, 1):
+        ld = serving.ClassLoad.of(agg.arrivals[c], float(servers[c]), pm, mu_p, mu_o)
+        series = serving.base_series(ld)
+        ttft, tbt = serving.request_latency(smp, c, *series, one, one, pm)
+        out[c] = (ld, series, (ttft, tbt, ttft + smp["output"][smp["cls"] == c] * tbt / 1000.0))
+    agg.cache[key] = out
     return out
 
 

@@ -97,6 +97,7 @@ class Aggregates:
     cap_levels: tuple[float, ...]
     samples: dict[str, np.ndarray] = field(default_factory=dict)
     servers: np.ndarray | None = None   # servers per group / class
+    cache: dict = field(default_factory=dict, repr=False, compare=False)  # derived, per aggregate
 
     @property
     def seconds(self) -> int:

@@ -72,15 +72,43 @@ def test_varying_filter_equals_the_recursion(x, rho, b0):
     assert np.allclose(serving.varying_filter(x, rho, b0), out, rtol=1e-9, atol=1e-9)
 
 
-def test_capped_servers_queue_and_batch_grows():
+def _load():
     from paperkit.polca import row as R
 
     pm, cm, mix = R.models()
     arr = np.full(600, 40 * 1.5)  # 40 servers at 1.5 req/s
-    one = np.ones(600)
-    slow = np.r_[np.ones(200), np.full(100, 288 / 1410), np.ones(300)]  # a 100-s brake
-    q0, b0 = serving.class_series(arr, 40, one, one, pm, cm, mix.mu_p, mix.mu_o)
-    q1, b1 = serving.class_series(arr, 40, slow, slow, pm, cm, mix.mu_p, mix.mu_o)
-    assert q0.max() == 0.0 and q1[299] > 1.0  # the brake builds a prefill backlog
-    assert b1[299] > b0[299] * 1.3  # slower decode keeps more requests in flight
+    return serving.ClassLoad.of(arr, 40, pm, mix.mu_p, mix.mu_o), cm
+
+
+def test_capped_servers_queue_and_batch_grows():
+    ld, cm = _load()
+    r = np.r_[np.ones(200), np.full(100, 288 / 1410), np.ones(300)]  # a 100-s brake
+    sp, sd = cm.slowdown(r, "prefill"), cm.slowdown(r, "decode")
+    base = serving.base_series(ld)
+    q1, b1 = serving.capped_series(ld, base, sp, sd)
+    assert base[0].max() == 0.0 and q1[299] > 1.0  # the brake builds a prefill backlog
+    assert b1[299] > base[1][299] * 1.3  # slower decode keeps more requests in flight
     assert q1[-1] < q1[299]  # and both drain after it
+    assert np.array_equal(q1[:200], base[0][:200]) and np.array_equal(b1[:200], base[1][:200])
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 590), st.integers(1, 120), st.sampled_from([288 / 1410, 1110 / 1410])),
+                max_size=4), st.integers(5, 400))
+def test_windowed_capped_series_equals_the_whole_recursion(slows, drain):
+    """Recomputing only around slowed intervals (plus a drain margin, extended until back on the
+    base) gives the recursion run over every second."""
+    ld, cm = _load()
+    r = np.ones(600)
+    for a, n, v in slows:
+        r[a:a + n] = v
+    sp, sd = cm.slowdown(r, "prefill"), cm.slowdown(r, "decode")
+    base = serving.base_series(ld)
+    q, b = serving.capped_series(ld, base, sp, sd, drain_s=drain)
+    b_init = float(ld.n[0]) / (1.0 - float(np.exp(-1.0 / ld.d0)))  # steady state, as base_series
+    qf, bf = serving._series(ld, sp, sd, slice(None), 0.0, b_init)
+    assert np.allclose(q, qf, atol=1e-6) and np.allclose(b, bf, rtol=1e-6, atol=1e-5)
+
+
+def test_lindley_with_an_initial_backlog():
+    assert serving.lindley(np.array([0.0, 0.0, 3.0, 0.0]), 1.0, q0=1.5).tolist() == [0.5, 0.0, 2.0, 1.0]
