@@ -1,5 +1,5 @@
-"""The first row controller, kept as the oracle of :func:`paperkit.polca.sim.control` (tests) and
-as the baseline of ``make bench-polca``. Frozen: its policies are the hard-coded legacy kinds
+"""The first row controller, kept as the oracle of :func:`paperkit.polca.sim.control` (tests).
+Frozen: its policies are the hard-coded legacy kinds
 (``polca``, ``uniform``, ``powercap``, ``brake``) read from a :class:`paperkit.polca.sim.Policy`'s
 parameters; the controller API (:mod:`paperkit.polca.control`) must reproduce its timelines.
 """

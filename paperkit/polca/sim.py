@@ -15,8 +15,10 @@ decisions are frozen during a brake. The first controller is :mod:`paperkit.polc
 (the oracle). Protection (breaker, UPS) runs on the TRUE 1-s power (:mod:`protection`).
 
 Metrics vs an uncapped run on the same requests (common random numbers): brake events,
-capping episodes, time per stage, HP/LP P50/P99 latency impact (service time only; queueing is
-not modelled) and throughput impact (service-capacity loss).
+capping episodes, time per stage; protection on the true power (trips, excursions above 100 %);
+TTFT, TBT and end-to-end latency at P50/P99 per class from the serving loop
+(:mod:`paperkit.polca.serving`, queue included); service-time-only impacts and throughput
+(service-capacity loss).
 """
 
 from __future__ import annotations
