@@ -186,7 +186,7 @@ def _first_trigger(tr: _Triggers, stage: int, k0: int, check_brake: bool, check_
 
 def control(agg: Aggregates, p_prov_w: float, pol: Policy, cm: CapModel, power: dict | None = None):
     """Run the controller; returns (timeline array, brake_events). Same semantics as
-    :func:`control_reference`: the power seen in each state is precomputed once
+    :func:`paperkit.polca.reference.control_reference`: the power seen in each state is precomputed once
     (:func:`state_power`), and the next event is found by binary search in the per-state
     trigger ticks, so the cost is per event, not per second."""
     power = state_power(agg, p_prov_w, pol, cm) if power is None else power
