@@ -76,16 +76,22 @@ def largest_safe(is_safe, top: int) -> int:
 
 
 def seed_levels(rw: R.Row, pols: dict[str, sim.Policy], s: Search) -> dict[str, int]:
-    """Largest safe added-server count per policy on one generated row."""
-    cache: dict[tuple[str, int], bool] = {}
-
-    def probe(name: str, k: int) -> bool:
-        if (name, k) not in cache:
+    """Largest safe added-server count per policy on one generated row: :func:`largest_safe`'s
+    bisection run for every policy in lockstep, so each probed count's class sums are formed once
+    for all the policies probing it (and then dropped: memory stays one level)."""
+    br = {name: [-1, s.max_added + 1] for name in pols}
+    while any(hi - lo > 1 for lo, hi in br.values()):
+        want: dict[int, list[str]] = {}
+        for name, (lo, hi) in br.items():
+            if hi - lo > 1:
+                want.setdefault((lo + hi) // 2, []).append(name)
+        for k, names in sorted(want.items()):
             agg = rw.classes(rw.cfg.oversub[k])
-            cache[name, k] = safe(sim.run(agg, rw.p_prov_w, pols[name], rw.cm, rw.pm).metrics)
-        return cache[name, k]
-
-    return {name: largest_safe(lambda k, n=name: probe(n, k), s.max_added) for name in sorted(pols)}
+            for name in names:
+                ok = safe(sim.run(agg, rw.p_prov_w, pols[name], rw.cm, rw.pm).metrics)
+                br[name][0 if ok else 1] = k
+            del agg
+    return {name: lo for name, (lo, _) in sorted(br.items())}
 
 
 def summary(ks: list[int], s: Search) -> dict:

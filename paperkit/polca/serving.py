@@ -9,7 +9,7 @@ Design (per class, per server, 1 s steps; class sums divided by the class's serv
   ``w_t = n_t t_pre(mean prompt) s_pre(r_t)`` (s) against 1 s of capacity; the backlog is the
   Lindley recursion ``q_t = max(0, q_{t-1} + w_t - 1)``, solved in closed form
   (``S_t - min(0, min_{s<=t} S_s)``, ``S`` the cumulative sum), so no Python loop per second;
-- requests in flight (decode batch plus queue) ``b_t = rho_t b_{t-1} + n_t`` with
+- requests in flight (decode batch plus queue) ``b_t = rho_t b_{t-1} + n_t`` (a log-depth scan) with
   ``rho_t = exp(-1 / (D s_dec(r_t)))``, ``D`` the mean decode time at the reference batch: a
   slower decode keeps requests longer, so the batch grows;
 - per request arriving at ``t``: TTFT = ``q_t`` + its own prefill time x ``s_pre(r_t)``; TBT =
@@ -38,16 +38,18 @@ def lindley(work: np.ndarray, capacity: float = 1.0, q0: float = 0.0) -> np.ndar
 
 
 def varying_filter(x: np.ndarray, rho: np.ndarray, b0: float) -> np.ndarray:
-    """``b_t = rho_t b_{t-1} + x_t`` for piecewise-constant ``rho`` (one lfilter per run)."""
-    x = np.asarray(x, np.float64)
-    out = np.empty_like(x)
-    cuts = np.r_[0, np.flatnonzero(np.diff(rho)) + 1, x.size]
-    prev = b0
-    for a, e in zip(cuts[:-1], cuts[1:]):
-        r = float(rho[a])
-        out[a:e], _ = lfilter([1.0], [1.0, -r], x[a:e], zi=[r * prev])
-        prev = out[e - 1]
-    return out
+    """``b_t = rho_t b_{t-1} + x_t`` with ``b_{-1} = b0``, by a log-depth scan over the affine
+    maps ``b -> rho_t b + x_t`` (no Python loop per second or per segment)."""
+    a = np.asarray(rho, np.float64).copy()
+    b = np.asarray(x, np.float64).copy()
+    if a.size and (a == a[0]).all():  # constant rho (the uncapped row): one C filter
+        return lfilter([1.0], [1.0, -float(a[0])], b, zi=[float(a[0]) * b0])[0]
+    shift = 1
+    while shift < b.size:  # each right-hand side is evaluated before its assignment
+        b[shift:] = b[shift:] + a[shift:] * b[:-shift]
+        a[shift:] = a[shift:] * a[:-shift]
+        shift *= 2
+    return b + a * b0
 
 
 @dataclass(frozen=True)
