@@ -213,7 +213,7 @@ def phase_power(comp: pl.DataFrame, pw: pl.DataFrame, ph: pl.DataFrame, title: s
     sns.lineplot(d.to_pandas(), x="batch", y="tdp", hue="what", style="gpu", markers=True, ax=axes[1])
     axes[1].set(xscale="log", xlabel="batch", ylabel="GPU power (x own TDP)", ylim=(0, 1.15),
                 title="per phase: H200 vs A100")
-    axes[1].legend(fontsize=6.5, loc="lower right")
+    axes[1].legend(fontsize=6.5, loc="center left", bbox_to_anchor=(1.02, 0.5))  # beside the data, not over it
     fig.suptitle(title)
     fig.tight_layout()
     return fig
@@ -271,7 +271,7 @@ def seen_vs_true(panels: dict[str, pl.DataFrame], t1: float, t2: float, title: s
         _threshold_lines(ax, ((t1, "T1"), (t2, "T2"), (1.0, "100 %")))
         ax.set(ylabel="row power / provisioned", title=name)
     axes[-1].set_xlabel("minutes")
-    axes[0].legend(loc="upper center", bbox_to_anchor=(0.5, 1.45), fontsize=7, ncol=4, frameon=False)
-    fig.suptitle(title, y=1.02)
+    axes[-1].legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), fontsize=7, ncol=2, frameon=False)
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
