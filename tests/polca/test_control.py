@@ -174,6 +174,15 @@ def _cli(*args, cwd=ROOT):
                           env=env, cwd=cwd, timeout=300)
 
 
+def _in_process(capsys, *args):
+    from paperkit.polca import __main__ as polca_main
+
+    with pytest.raises(SystemExit) as e:
+        polca_main.main(list(args))
+    got = capsys.readouterr()
+    return e.value.code, got.out, got.err
+
+
 def test_cli_user_controller_runs(tmp_path):
     f = tmp_path / "mine.py"
     f.write_text(USER, encoding="utf-8")
@@ -194,21 +203,21 @@ def test_cli_user_controller_runs(tmp_path):
     ("{f}", "expected PATH.py:ClassName"),
     ("{f}:rm -rf /", "expected PATH.py:ClassName"),
 ])
-def test_cli_bad_controller_is_one_line_exit_2(tmp_path, spec_src, match):
+def test_cli_bad_controller_is_one_line_exit_2(tmp_path, capsys, spec_src, match):
     f = tmp_path / "mine.py"
     f.write_text(USER + "\nclass NotOne:\n    pass\n", encoding="utf-8")
     raises = tmp_path / "raises.py"
     raises.write_text("raise RuntimeError('boom')\n", encoding="utf-8")
     spec = spec_src.format(f=f, raises=raises)
-    r = _cli("safe-level", "--controller", spec, "--days", "0.5", "--seeds", "1", "--json")
-    assert r.returncode == 2 and r.stdout == ""
-    assert len(r.stderr.strip().splitlines()) == 1 and match in r.stderr, r.stderr
+    code, out, err = _in_process(capsys, "safe-level", "--controller", spec, "--days", "0.5", "--seeds", "1", "--json")
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and match in err, err
 
 
 @pytest.mark.parametrize("args,match", [(["row-stats", "--oversub", "0.01"], "multiple of 1/40"),
                                         (["row-stats", "--oversub", "nan"], "--oversub"),
                                         (["safe-level", "--policy", "magic"], "invalid choice"),
                                         (["safe-level", "--seeds", "0"], "--seeds")])
-def test_cli_bad_numbers_exit_2(args, match):
-    r = _cli(*args, "--json")
-    assert r.returncode == 2 and match in r.stderr
+def test_cli_bad_numbers_exit_2(capsys, args, match):
+    code, _, err = _in_process(capsys, *args, "--json")
+    assert code == 2 and match in err and len(err.strip().splitlines()) == 1
