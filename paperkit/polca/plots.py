@@ -11,14 +11,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 import polars as pl
 import seaborn as sns
+from matplotlib import colors as mcolors
 from matplotlib.figure import Figure
+
+from paperkit import figures
 
 SWEEP_LABELS = {"prompt": "prompt length (tokens, batch 1)", "batch": "batch size (prompt 512)"}
 CAP_TITLES = {"bloom": "BLOOM-176B inference", "neox": "GPT-NeoX-20B inference", "train": "training"}
-_C = sns.color_palette("colorblind")
-POLICY_COLORS = {"POLCA": _C[0], "brake only": _C[1], "reactive power cap": _C[2], "uniform freq cap": _C[3],
-                 "POLCA, 10 s metering": _C[4], "POLCA, 1 s metering": _C[4], "your controller": _C[5]}
-"""One colour per policy in every POLCA figure (other names get the remaining colours)."""
+_C = [mcolors.to_hex(c) for c in sns.color_palette("colorblind")]
+POLICY_COLORS = figures.palette("polca")
+"""One colour per policy in every POLCA figure: the ``[palette]`` of ``figures.toml``."""
 
 
 def policy_palette(names) -> dict:

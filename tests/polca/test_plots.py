@@ -99,7 +99,9 @@ def test_capping_model():
 
 
 def _line_colours(ax):
-    return {ln.get_label(): tuple(round(c, 4) for c in ln.get_color()[:3]) for ln in ax.get_legend().get_lines()}
+    from matplotlib.colors import to_rgb
+
+    return {ln.get_label(): tuple(round(c, 4) for c in to_rgb(ln.get_color())) for ln in ax.get_legend().get_lines()}
 
 
 def test_one_colour_per_policy_across_figures():
@@ -116,6 +118,9 @@ def test_one_colour_per_policy_across_figures():
     want = tuple(round(c, 4) for c in to_rgb(plots.POLICY_COLORS["brake only"]))
     assert a["brake only"] == b["brake only"] == want and a["POLCA"] == b["POLCA"] != want
     assert len(set(plots.policy_palette(["x", "y", "POLCA"]).values())) == 3
+    from paperkit import figures
+
+    assert plots.POLICY_COLORS == figures.palette("polca") and "brake only" in plots.POLICY_COLORS
 
 
 def test_threshold_labels_sit_outside_the_data():
