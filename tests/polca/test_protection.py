@@ -112,3 +112,16 @@ def test_windowed_capped_series_equals_the_whole_recursion(slows, drain):
 
 def test_lindley_with_an_initial_backlog():
     assert serving.lindley(np.array([0.0, 0.0, 3.0, 0.0]), 1.0, q0=1.5).tolist() == [0.5, 0.0, 2.0, 1.0]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(1.001, 1.3), st.integers(1, 200), st.integers(1, 200))
+def test_a_longer_or_higher_excursion_never_trips_less(level, n, extra):
+    """Law: trips are monotone in an excursion's length and height (UPS and breaker)."""
+    u, b = P.Ups(), P.Breaker()
+    for dev, lvl in ((u, 1.0), (b, b.rating * b.m0)):
+        short = np.r_[0.9, np.full(n, level * (1.6 if dev is b else 1.0)), 0.9]
+        longer = np.r_[0.9, np.full(n + extra, level * (1.6 if dev is b else 1.0)), 0.9]
+        higher = np.r_[0.9, np.full(n, min(level + 0.05, 1.3) * (1.6 if dev is b else 1.0)), 0.9]
+        t0 = P.trips(short, dev.allowed_s, lvl)
+        assert P.trips(longer, dev.allowed_s, lvl) >= t0 and P.trips(higher, dev.allowed_s, lvl) >= t0
