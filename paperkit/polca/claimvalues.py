@@ -15,7 +15,7 @@ from paperkit.polca import rowtrace, sweep
 
 SENS_PAIRS = (("C1-T1", "T1=0.75", "T1=0.85"), ("C1-T2", "T2=0.85", "T2=0.93"),
               ("C1-OOB", "OOB=20s", "OOB=80s"), ("C1-LP", "LP=0.25", "LP=0.75"),
-              ("C1-meter", "meter=10s", "meter=30s"))
+              ("C1-meter", "meter=1s", "meter=30s"))
 
 
 def gpu_share_at_peak(row) -> float:
@@ -60,16 +60,21 @@ def record_characterisation(tab: ClaimsTable, pm, bloom: pl.DataFrame, median_pr
                note="fit input")
 
 
-def record_traces(tab: ClaimsTable, st6: dict, sttr: dict, replica: np.ndarray, given: np.ndarray,
+def record_traces(tab: ClaimsTable, seen: dict, sttr: dict, replica: np.ndarray, envelope: np.ndarray,
                   days: float, row) -> None:
-    """Notebook 03: calibration inputs (C4, C5), the replica checks (C6, C25) and C24."""
-    tab.record("C4-inf", st6["peak"], tier="synthetic", role="calibration", note="six-week synthetic trace")
-    tab.record("C5-inf", st6["spike40"], tier="synthetic", role="calibration", note="six-week synthetic trace")
+    """Notebook 03: calibration inputs (C4, C5: the six-week row as the controller sees it),
+    the replica's 2 s swing on true power (C6, a bound), its consistency with its own envelope
+    (C25) and C24. ``envelope`` is in provisioned-power units (``u / prov_scale``)."""
+    tab.record("C4-inf", seen["peak"], tier="synthetic+modelled", role="calibration",
+               note="six-week replica, seed 0, as the controller sees it (10 s PDU mean)")
+    tab.record("C5-inf", seen["rise_40s"], tier="synthetic+modelled", role="calibration",
+               note="six-week replica, seed 0, as the controller sees it (10 s PDU mean)")
     tab.record("C4-train", sttr["peak"], tier="synthetic", role="calibration")
     tab.record("C5-train", sttr["spike2"], tier="synthetic", role="calibration")
-    tab.record("C6", rowtrace.max_rise(replica, 2), tier="synthetic+modelled", note=f"replica, {days:g}-day window")
-    tab.record("C25", replica_mape(replica, given), tier="synthetic+modelled",
-               note=f"replica vs its synthetic input, 1 s, {days:g} days; not production")
+    tab.record("C6", rowtrace.max_rise(replica, 2), tier="synthetic+modelled",
+               note="largest 2 s rise of the six-week replica's true 1-s power (not calibrated on)")
+    tab.record("C25", replica_mape(replica, envelope), tier="synthetic+modelled",
+               note=f"replica vs its own synthetic envelope, 1 s, six weeks; not production")
     tab.record("C24", gpu_share_at_peak(row), tier="modelled", note="1500 W non-GPU base + 25% of GPU dynamic")
 
 
@@ -78,25 +83,30 @@ def x30(levels) -> float:
     return min(levels, key=lambda v: abs(v - 0.3))
 
 
-def record_oversub(tab: ClaimsTable, df: pl.DataFrame, sens: pl.DataFrame, days: float) -> None:
-    """Notebook 04: C1, its sensitivities, C2 and C3 from the sweep frame (``sweep.passes``)
-    and the sensitivity frame (``sweep.sensitivity``)."""
-    x = x30(df["oversub"].unique().to_list())
-    note = f"{days:g}-day window, synthetic trace, raw 1 s power, 0.1 steps"
-    tab.record("C1", sweep.max_oversub(df, "POLCA"), tier="modelled+synthetic", note=note)
-    sv = dict(zip(sens["variant"], sens["max_oversub"]))
+def record_oversub(tab: ClaimsTable, ev, days: float) -> None:
+    """Notebook 04: C1 (median over seeds of the bisection), its sensitivities (seed 0), C2 and
+    C3 at +30 % from the seed-0 grid (``compute.Evaluation``)."""
+    pol = ev.safe["POLCA"]
+    lo, hi = pol["range"]
+    tab.record("C1", pol["safe_oversub"], tier="modelled+synthetic",
+               note=f"median of {pol['seeds']} seeds (range {lo:.3f}..{hi:.3f}), bisection at {pol['resolution']:.3f} "
+                    f"(one server), {days:g} days")
+    sv = dict(zip(ev.sens["variant"], ev.sens["safe_oversub"]))
     for cid, a, b in SENS_PAIRS:
-        tab.record(cid, min(sv[a], sv[b]), tier="modelled+synthetic", note=f"{a}: {sv[a]:g}, {b}: {sv[b]:g}")
+        tab.record(cid, min(sv[a], sv[b]), tier="modelled+synthetic", note=f"seed 0; {a}: {sv[a]:g}, {b}: {sv[b]:g}")
+    df = ev.grid
+    x = x30(df["oversub"].unique().to_list())
     at = df.filter((pl.col("policy") == "POLCA") & (pl.col("oversub") == x))
-    tab.record("C2-HP50", float(at["hp_p50_impact"][0]), tier="modelled+synthetic", note=f"+{x:.0%}; service time only")
+    tab.record("C2-HP50", float(at["hp_p50_impact"][0]), tier="modelled+synthetic",
+               note=f"+{x:.0%}, seed 0; serving loop, queue included")
     tab.record("C2-HPtput", float(at["hp_tput_impact"][0]), tier="modelled+synthetic")
     tab.record("C2-LPtput", float(at["lp_tput_impact"][0]), tier="modelled+synthetic")
-    tab.record("C3-POLCA", float(at["brake_events"][0]), tier="modelled+synthetic", note=f"over {days:g} days")
+    tab.record("C3-POLCA", float(at["brake_events"][0]), tier="modelled+synthetic", note=f"seed 0, over {days:g} days")
     base = df.filter((pl.col("policy") != "POLCA") & (pl.col("oversub") == x))
     if days >= 42:
         worst = float(base["brake_events"].max())
         tab.record("C3-base", float(np.log10(max(worst, 1.0))), tier="modelled+synthetic",
-                   note=f"worst baseline {worst:.0f} events over six weeks (log10)")
+                   note=f"worst baseline {worst:.0f} events over six weeks (log10), seed 0")
     else:
         tab.not_checkable("C3-base", tier="modelled+synthetic",
                           reason=f"the paper counts events over six weeks; this run simulates {days:g} days (DAYS=42)")

@@ -11,13 +11,17 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from paperkit.polca import capping, phase, rowtrace, sim
+from dataclasses import dataclass
+
+from paperkit.polca import capping, phase, rowtrace, safelevel, sim, sweep
+from paperkit.polca.control import Caps, Controller, PAPER_POWER_CAPS  # noqa: F401
+from paperkit.polca.safelevel import CRITERION, Search, level_row, safe_levels, summary  # noqa: F401
 from paperkit.polca.capping import CapAnchors, anchor_table, fit_cap_model, knob_sweep  # noqa: F401
 from paperkit.polca.harness import e0_table  # noqa: F401
 from paperkit.polca.phase import fit_all, fit_quality  # noqa: F401
-from paperkit.polca.row import (RowConfig, build, full_trace, h200_phase_model, matched_lam_peak,  # noqa: F401
-                                models, H200_FMAX_MHZ)
-from paperkit.polca.rowtrace import (max_rise, metered, synthetic_training_trace, trace_stats)  # noqa: F401
+from paperkit.polca.row import (RowConfig, build, calibration, full_trace, h200_phase_model,  # noqa: F401
+                                matched_lam_peak, models, seen_stats, H200_FMAX_MHZ, TELEMETRY_METER_S)
+from paperkit.polca.rowtrace import (max_rise, metered, peak_window, synthetic_training_trace, trace_stats)  # noqa: F401
 from paperkit.polca.sim import Policy  # noqa: F401
 from paperkit.polca.sweep import (BASELINES, HP_P50_MAX, max_oversub, meets, oversub_sweep, passes,  # noqa: F401
                                   sensitivity)
@@ -25,7 +29,7 @@ from paperkit.polca.sweep import (BASELINES, HP_P50_MAX, max_oversub, meets, ove
 SENSITIVITY = {"T1=0.75": {"t1": 0.75}, "T1=0.85": {"t1": 0.85}, "T2=0.85": {"t2": 0.85},
                "T2=0.93": {"t2": 0.93}, "OOB=20s": {"oob_s": 20}, "OOB=80s": {"oob_s": 80},
                "LP=0.25": {"lp_share": 0.25}, "LP=0.75": {"lp_share": 0.75},
-               "meter=10s": {"meter_s": 10}, "meter=30s": {"meter_s": 30}}
+               "meter=1s": {"meter_s": 1}, "meter=30s": {"meter_s": 30}}
 """POLCA variants of the sensitivity sweep (E13): pairs around each default."""
 
 
@@ -119,3 +123,59 @@ def training_caps(cm: capping.CapModel) -> pl.DataFrame:
     """E6 (modelled): normalised peak power and iteration time of training under power caps
     and SM clock caps, from the capping model (the A100 knob ranges)."""
     return knob_sweep(cm).filter(pl.col("workload") == "train").sort(["knob", "value"])
+
+
+GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+"""Levels of the figure grid (E12/E13), all whole servers of a 40-server row."""
+
+
+@dataclass
+class Evaluation:
+    """The oversubscription evaluation: safe levels per policy (median and range over seeds),
+    and on seed 0 the grid sweep, the sensitivity bisections and the seen-vs-true panels."""
+
+    safe: dict[str, dict]
+    grid: pl.DataFrame
+    sens: pl.DataFrame
+    panels: dict[str, pl.DataFrame]
+    panel_level: float
+
+
+def evaluate(s: Search, pols: dict[str, sim.Policy], variants: dict[str, dict], panel_pols: tuple[str, str],
+             grid_pols: tuple[str, ...]) -> Evaluation:
+    """Run :class:`Evaluation` (one generation per seed; seed 0 first, with every LP share)."""
+    per: dict[str, list[int]] = {name: [] for name in pols}
+    grid = sens = panels = None
+    level = 0.0
+    for i, seed in enumerate(s.seeds):
+        rw = level_row(s, seed, (0.25, 0.5, 0.75) if i == 0 else (0.5,))
+        ks = safelevel.seed_levels(rw, pols, s)
+        for name, k in ks.items():
+            per[name].append(k)
+        if i == 0:
+            grid = sweep.passes(sweep.oversub_sweep(rw, {n: pols[n] for n in grid_pols}, levels=[
+                x for x in rw.cfg.oversub if any(abs(x - g) < 1e-9 for g in GRID)]))
+            sens = sweep.sensitivity(rw, variants, s, pols[panel_pols[0]])
+            level = (ks[panel_pols[1]] + 1) / s.n0  # the first level the second policy fails
+            level = min(rw.cfg.oversub, key=lambda v: abs(v - level))
+            panels = seen_true_panels(rw, level, {n: pols[n] for n in panel_pols})
+        del rw
+    return Evaluation({name: summary(ks, s) for name, ks in per.items()}, grid, sens, panels, level)
+
+
+def seen_true_panels(rw, x: float, pols: dict[str, sim.Policy], span_s: int = 1800) -> dict[str, pl.DataFrame]:
+    """Per policy at level ``x``: true and seen power, stage and braking over ``span_s`` seconds
+    around the first brake of any of them (else around the true peak)."""
+    agg = rw.classes(x)
+    res = {n: sim.run(agg, rw.p_prov_w, p, rw.cm, rw.pm, keep_power=True) for n, p in pols.items()}
+    brakes = [int(r.timeline[r.timeline[:, 2] == 1][0, 0]) for r in res.values() if (r.timeline[:, 2] == 1).any()]
+    mid = min(brakes) if brakes else int(np.argmax(next(iter(res.values())).power))
+    a = int(np.clip(mid - span_s // 2, 0, agg.seconds - span_s))
+    out = {}
+    for n, r in res.items():
+        tl = r.timeline
+        idx = np.searchsorted(tl[:, 0], np.arange(a, a + span_s), side="right") - 1
+        out[n] = pl.DataFrame({"s": np.arange(span_s), "true": r.power[a:a + span_s],
+                               "seen": metered(r.power, pols[n].meter_s)[a:a + span_s],
+                               "stage": tl[idx, 1], "braking": tl[idx, 2]})
+    return out

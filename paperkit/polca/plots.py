@@ -11,10 +11,36 @@ import matplotlib.pyplot as plt
 import numpy as np
 import polars as pl
 import seaborn as sns
+from matplotlib import colors as mcolors
 from matplotlib.figure import Figure
+
+from paperkit import figures
 
 SWEEP_LABELS = {"prompt": "prompt length (tokens, batch 1)", "batch": "batch size (prompt 512)"}
 CAP_TITLES = {"bloom": "BLOOM-176B inference", "neox": "GPT-NeoX-20B inference", "train": "training"}
+_C = [mcolors.to_hex(c) for c in sns.color_palette("colorblind")]
+POLICY_COLORS = figures.palette("polca")
+"""One colour per policy in every POLCA figure: the ``[palette]`` of ``figures.toml``."""
+
+
+def policy_palette(names) -> dict:
+    """:data:`POLICY_COLORS` for ``names``; unknown names take the unused colours in order."""
+    spare = [c for c in _C if c not in POLICY_COLORS.values()] + list(_C)
+    out, i = {}, 0
+    for n in sorted(set(names)):
+        if n in POLICY_COLORS:
+            out[n] = POLICY_COLORS[n]
+        else:
+            out[n], i = spare[i % len(spare)], i + 1
+    return out
+
+
+def _threshold_lines(ax, levels) -> None:
+    """Dashed horizontal lines labelled in the right margin, outside the data."""
+    for y, lab in levels:
+        ax.axhline(y, ls="--", lw=0.8, color="grey")
+        ax.annotate(lab, xy=(1.005, y), xycoords=("axes fraction", "data"), fontsize=7, color="dimgrey",
+                    va="center", ha="left", annotation_clip=False)
 
 
 def _require(frame: pl.DataFrame, cols: tuple[str, ...], what: str) -> None:
@@ -127,11 +153,13 @@ def oversubscription(df: pl.DataFrame, days: float, *, n_servers: int = 40, hp_c
     d = df.with_columns((pl.col("brake_events") + 1).alias("brake events + 1")).to_pandas()
     xlabel = f"added servers (fraction of {n_servers})"
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.4))
-    sns.lineplot(d, x="oversub", y="brake events + 1", hue="policy", marker="o", ax=axes[0])
+    pal = policy_palette(d["policy"])
+    sns.lineplot(d, x="oversub", y="brake events + 1", hue="policy", marker="o", ax=axes[0], palette=pal)
     axes[0].set(yscale="log", xlabel=xlabel, title=f"power-brake events ({days:g} days)")
-    sns.lineplot(d, x="oversub", y="hp_p50_impact", hue="policy", marker="o", ax=axes[1], legend=False)
+    sns.lineplot(d, x="oversub", y="hp_p50_impact", hue="policy", marker="o", ax=axes[1], legend=False, palette=pal)
     axes[1].axhline(hp_criterion, ls="--", color="grey", lw=0.8)
-    axes[1].set(xlabel=xlabel, ylabel="HP P50 latency impact", title=f"HP P50 impact (criterion < {hp_criterion * 100:g} %)")
+    axes[1].set(xlabel=xlabel, ylabel="HP P50 end-to-end latency impact",
+                title=f"HP P50 impact, serving loop (criterion < {hp_criterion * 100:g} %)")
     fig.tight_layout()
     return fig
 
@@ -155,10 +183,9 @@ def row_power(df: pl.DataFrame, t1: float, t2: float, title: str) -> Figure:
     brake level marked; the legend sits below the axes."""
     _require(df, ("policy", "hour", "power"), "row_power")
     fig, ax = plt.subplots(figsize=(8, 3.4))
-    sns.lineplot(df.sort(["policy", "hour"]).to_pandas(), x="hour", y="power", hue="policy", ax=ax, lw=0.7)
-    for y, lab in ((t1, "T1"), (t2, "T2"), (1.0, "brake")):
-        ax.axhline(y, ls="--", lw=0.8, color="grey")
-        ax.text(0.0, y + 0.005, lab, fontsize=7, color="grey")
+    sns.lineplot(df.sort(["policy", "hour"]).to_pandas(), x="hour", y="power", hue="policy", ax=ax, lw=0.7,
+                 palette=policy_palette(df["policy"]))
+    _threshold_lines(ax, ((t1, "T1"), (t2, "T2"), (1.0, "brake")))
     ax.set(xlabel="hour of window", ylabel="row power / provisioned", title=title)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=7, ncol=2)
     fig.tight_layout()
@@ -177,15 +204,18 @@ def phase_power(comp: pl.DataFrame, pw: pl.DataFrame, ph: pl.DataFrame, title: s
     for r in ph.sort("start_s").iter_rows(named=True):
         shade = sns.color_palette()[1 if "prefill" in r["phase"] else 2]  # prefill orange, decode green
         ax.axvspan(r["start_s"], r["end_s"], color=shade, alpha=0.12, lw=0)
-        label = r["phase"].replace("llm7b_", "").replace("_ctx2048", "").replace("_t2048", "")
-        ax.text((r["start_s"] + r["end_s"]) / 2, 0.05, label, rotation=90, fontsize=6.5, ha="center", va="bottom")
+        label = r["phase"].replace("llm7b_", "").replace("_ctx2048", "").replace("_t2048", "").replace("_", " ")
+        ax.annotate(label, xy=((r["start_s"] + r["end_s"]) / 2, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(0, 3), textcoords="offset points", rotation=90, fontsize=6, ha="center", va="bottom",
+                    annotation_clip=False)  # above the axes, never over the trace
     ax.axhline(1.0, ls="--", color="grey", lw=0.8)
-    ax.set(xlabel="time (s)", ylabel="GPU power (x 700 W TDP)", ylim=(0, 1.1), title="H200, measured (10 Hz)")
+    ax.set(xlabel="time (s)", ylabel="GPU power (x 700 W TDP)", ylim=(0, 1.1))
+    ax.set_title("H200, measured (10 Hz)", pad=48)
     d = comp.with_columns((pl.col("phase") + " " + pl.col("stat")).alias("what")).sort(["what", "gpu", "batch"])
     sns.lineplot(d.to_pandas(), x="batch", y="tdp", hue="what", style="gpu", markers=True, ax=axes[1])
     axes[1].set(xscale="log", xlabel="batch", ylabel="GPU power (x own TDP)", ylim=(0, 1.15),
                 title="per phase: H200 vs A100")
-    axes[1].legend(fontsize=6.5, loc="lower right")
+    axes[1].legend(fontsize=6.5, loc="center left", bbox_to_anchor=(1.02, 0.5))  # beside the data, not over it
     fig.suptitle(title)
     fig.tight_layout()
     return fig
@@ -220,5 +250,30 @@ def training_caps(ks: pl.DataFrame, title: str) -> Figure:
         ax.legend(fontsize=7)
     axes[0].set_ylabel("normalised to uncapped")
     fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def seen_vs_true(panels: dict[str, pl.DataFrame], t1: float, t2: float, title: str) -> Figure:
+    """Why POLCA and brake-only differ: per policy (one panel each), the row's TRUE 1-s power
+    and what the controller SEES (the PDU mean), with the control state shaded (capped, braking).
+    Each frame: ``s`` (seconds from the window start), ``true``, ``seen``, ``stage``, ``braking``."""
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, 2.6 * len(panels)), sharex=True, sharey=True)
+    axes = np.atleast_1d(axes)
+    for ax, (name, d) in zip(axes, panels.items()):
+        _require(d, ("s", "true", "seen", "stage", "braking"), "seen_vs_true")
+        m = d["s"].to_numpy() / 60.0
+        ax.plot(m, d["true"].to_numpy(), lw=0.5, color="0.55", label="true 1-s power (protection)")
+        ax.plot(m, d["seen"].to_numpy(), lw=1.2, color=policy_palette([name])[name], label="seen by the controller (10 s mean)")
+        lo = float(min(d["true"].min(), d["seen"].min())) - 0.01
+        ax.fill_between(m, lo, lo + 0.015, where=d["stage"].to_numpy() > 0, step="post", color=_C[2], alpha=0.5,
+                        lw=0, label="capped")
+        ax.fill_between(m, lo, lo + 0.015, where=d["braking"].to_numpy() > 0, step="post", color=_C[3], alpha=0.8,
+                        lw=0, label="power brake")
+        _threshold_lines(ax, ((t1, "T1"), (t2, "T2"), (1.0, "100 %")))
+        ax.set(ylabel="row power / provisioned", title=name)
+    axes[-1].set_xlabel("minutes")
+    axes[-1].legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), fontsize=7, ncol=2, frameon=False)
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig

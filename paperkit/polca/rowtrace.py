@@ -79,15 +79,16 @@ def trace_stats(u: np.ndarray, dt_s: float = 1.0) -> dict[str, float]:
 
 
 def metered(x: np.ndarray, meter_s: int) -> np.ndarray:
-    """Trailing mean over ``meter_s`` samples (PDU metering); ``meter_s`` = 1 returns ``x``."""
+    """Trailing mean over ``meter_s`` samples (PDU metering); ``meter_s`` = 1 returns ``x``.
+    The first ``meter_s - 1`` samples average what there is so far."""
     if meter_s < 1:
         raise ValueError(f"meter_s must be >= 1, got {meter_s}")
     if meter_s == 1:
         return np.asarray(x, dtype=np.float64)
     c = np.cumsum(np.r_[0.0, np.asarray(x, dtype=np.float64)])
-    i = np.arange(1, c.size)
-    lo = np.maximum(i - meter_s, 0)
-    return (c[i] - c[lo]) / (i - lo)
+    m = min(meter_s, c.size - 1)
+    head = c[1:m] / np.arange(1, m)
+    return np.concatenate([head, (c[m:] - c[:-m]) / m]) if c.size > m else head
 
 
 def trace_parts(cfg: RowTraceConfig = RowTraceConfig()) -> tuple[np.ndarray, np.ndarray]:

@@ -96,6 +96,8 @@ class Aggregates:
     arrivals: np.ndarray
     cap_levels: tuple[float, ...]
     samples: dict[str, np.ndarray] = field(default_factory=dict)
+    servers: np.ndarray | None = None   # servers per group / class
+    cache: dict = field(default_factory=dict, repr=False, compare=False)  # derived, per aggregate
 
     @property
     def seconds(self) -> int:
@@ -122,7 +124,8 @@ def combine(agg: Aggregates, groups: list[int], hp_groups: set[int]) -> Aggregat
     smp = {k: v[keep] for k, v in agg.samples.items()}
     smp["cls"] = np.isin(smp["cls"], list(hp_groups)).astype(np.int64)
     static = np.array([agg.static[idx].sum() if idx else 0.0 for idx in sel])
-    return Aggregates(s(agg.pre), s(agg.dec), s(agg.clamp), static, s(agg.arrivals), agg.cap_levels, smp)
+    servers = None if agg.servers is None else np.array([agg.servers[idx].sum() if idx else 0.0 for idx in sel])
+    return Aggregates(s(agg.pre), s(agg.dec), s(agg.clamp), static, s(agg.arrivals), agg.cap_levels, smp, servers)
 
 
 def decode_rho(pm: PhaseModel, mix: TokenMix, srv: ServerConfig) -> float:
@@ -293,7 +296,7 @@ def generate(lam: np.ndarray, n_servers: int, group: np.ndarray, pm: PhaseModel,
     j = samp_rng.integers(0, mix.prompt.size, size=out["cls"].size)
     out["prompt"], out["output"] = mix.prompt[j], mix.output[j]
     static = counts.astype(float) * srv.static_w(pm)
-    return Aggregates(pre, dec, clamp, static, arr, tuple(cap_levels), out)
+    return Aggregates(pre, dec, clamp, static, arr, tuple(cap_levels), out, counts.astype(float))
 
 
 def rate_lookup(pm: PhaseModel, mix: TokenMix, srv: ServerConfig = ServerConfig(),

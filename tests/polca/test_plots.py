@@ -86,7 +86,7 @@ def test_oversubscription():
     fig = plots.oversubscription(df, 2.0)
     assert len(fig.axes) == 2
     assert fig.axes[0].get_yscale() == "log" and fig.axes[0].get_title() == "power-brake events (2 days)"
-    assert fig.axes[1].get_title() == "HP P50 impact (criterion < 1 %)"
+    assert fig.axes[1].get_title() == "HP P50 impact, serving loop (criterion < 1 %)"
     assert fig.axes[1].get_xlabel() == "added servers (fraction of 40)"
 
 
@@ -96,3 +96,40 @@ def test_capping_model():
     fig = plots.capping_model(ks, "E7 test")
     assert [a.get_title() for a in fig.axes] == ["BLOOM-176B inference", "GPT-NeoX-20B inference", "training"]
     assert fig._suptitle.get_text() == "E7 test"
+
+
+def _line_colours(ax):
+    from matplotlib.colors import to_rgb
+
+    return {ln.get_label(): tuple(round(c, 4) for c in to_rgb(ln.get_color())) for ln in ax.get_legend().get_lines()}
+
+
+def test_one_colour_per_policy_across_figures():
+    """'brake only' has the same colour in the sweep and the row-power figures, whatever the
+    other policies in each (issue 19: it was gold in one and green in the other)."""
+    from matplotlib.colors import to_rgb
+
+    df = pl.DataFrame({"policy": ["POLCA", "brake only", "reactive power cap", "uniform freq cap"] * 2,
+                       "oversub": [0.0] * 4 + [0.3] * 4, "brake_events": [0] * 8, "hp_p50_impact": [0.0] * 8})
+    sweep_fig = plots.oversubscription(df, 2.0)
+    pw = pl.DataFrame({"policy": ["brake only"] * 3 + ["POLCA"] * 3, "hour": [0.0, 1.0, 2.0] * 2, "power": [0.8] * 6})
+    row_fig = plots.row_power(pw, 0.8, 0.89, "t")
+    a, b = _line_colours(sweep_fig.axes[0]), _line_colours(row_fig.axes[0])
+    want = tuple(round(c, 4) for c in to_rgb(plots.POLICY_COLORS["brake only"]))
+    assert a["brake only"] == b["brake only"] == want and a["POLCA"] == b["POLCA"] != want
+    assert len(set(plots.policy_palette(["x", "y", "POLCA"]).values())) == 3
+    from paperkit import figures
+
+    assert plots.POLICY_COLORS == figures.palette("polca") and "brake only" in plots.POLICY_COLORS
+
+
+def test_threshold_labels_sit_outside_the_data():
+    pw = pl.DataFrame({"policy": ["POLCA"] * 3, "hour": [0.0, 1.0, 2.0], "power": [0.85, 0.95, 0.9]})
+    fig = plots.row_power(pw, 0.8, 0.89, "t")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    box = ax.get_window_extent()
+    labels = [t for t in ax.texts if t.get_text() in ("T1", "T2", "brake")]
+    assert sorted(t.get_text() for t in labels) == ["T1", "T2", "brake"]
+    for t in labels:  # to the right of the plotting area: never over a line
+        assert t.get_window_extent().x0 >= box.x1

@@ -1,0 +1,223 @@
+"""The controller API, user controllers (in Python and from the CLI, hostile paths), the brake
+and the safe-level bisection."""
+
+import json
+import os
+import subprocess
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from paperkit.polca import control, reference, rowtrace, safelevel, sim
+from paperkit.polca import row as R
+
+ROOT = Path(__file__).resolve().parents[2]
+
+USER = '''
+import numpy as np
+from paperkit.polca.control import Caps
+
+class HalfLp:
+    """Caps LP servers to half clock above 85 %, releases below 80 %."""
+    name = "half LP"
+
+    def stages(self):
+        return [Caps(), Caps(lp=0.5, hp=1.0)]
+
+    def decide(self, p, stage):
+        go = np.where(p > 0.85, 1, -1) if stage == 0 else np.where(p < 0.80, 0, -1)
+        return go.astype(np.int64)
+'''
+
+
+@lru_cache(maxsize=1)
+def row():
+    return R.build(R.RowConfig(days=1, oversub=(0.0, 0.3, 0.5), lp_shares=(0.5,), samples_per_hour=100))
+
+
+def _ns(src: str) -> dict:
+    ns: dict = {}
+    exec(compile(src, "user", "exec"), ns)
+    return ns
+
+
+def test_builtins_are_controllers_and_kind_is_open():
+    for cls in control.BUILTIN.values():
+        assert isinstance(control.check(cls()), control.Controller)
+    ctl = _ns(USER)["HalfLp"]()
+    pol = sim.Policy(kind="anything I like", controller=ctl)
+    assert pol.ctl() is ctl and pol.max_stage == 1
+    with pytest.raises(ValueError, match="object is not a controller: missing name, stages, decide"):
+        sim.Policy(kind="x", controller=object())
+
+
+def test_power_cap_baseline_is_at_the_papers_caps():
+    assert control.PAPER_POWER_CAPS == (362.5 / 400, 325 / 400)  # 325-400 W of a 400 W A100
+    assert R.RowConfig().cap_levels == control.PAPER_POWER_CAPS
+    st_ = control.PowerCap().stages()
+    assert [c.lp for c in st_] == [1.0, 0.90625, 0.8125] and st_[1].knob == "power"
+
+
+def test_two_threshold_rule_by_hand():
+    p = np.array([0.70, 0.81, 0.90, 0.83, 0.74])
+    assert control.two_threshold(p, 0, 3, 0.8, 0.89, 0.05).tolist() == [-1, 1, 2, 1, -1]
+    assert control.two_threshold(p, 1, 3, 0.8, 0.89, 0.05).tolist() == [0, -1, 2, -1, 0]
+    assert control.two_threshold(p, 2, 3, 0.8, 0.89, 0.05).tolist() == [1, 1, 3, 1, 1]
+    assert control.two_threshold(p, 2, 2, 0.8, 0.89, 0.05).tolist() == [1, 1, -1, 1, 1]
+    assert control.two_threshold(p, 0, 0, 0.8, 0.89, 0.05).tolist() == [-1] * 5
+
+
+def test_user_controller_runs_and_caps_only_lp():
+    rw = row()
+    pol = sim.Policy(kind="half LP", controller=_ns(USER)["HalfLp"]())
+    res = sim.run(rw.classes(0.5), rw.p_prov_w, pol, rw.cm, rw.pm)
+    assert res.timeline[:, 1].max() == 1
+    assert res.metrics["lp_tbt_p50_impact"] > 0 and res.metrics["hp_tbt_p50_impact"] == 0.0
+
+
+def test_bad_decide_output_is_named():
+    class Bad:
+        name = "bad"
+
+        def stages(self):
+            return [control.Caps()]
+
+        def decide(self, p, stage):
+            return np.full(p.shape, 3)
+
+    rw = row()
+    with pytest.raises(ValueError, match="bad: decide.. asked for a stage outside -1..0"):
+        sim.run(rw.classes(0.3), rw.p_prov_w, sim.Policy(kind="bad", controller=Bad()), rw.cm, rw.pm)
+
+
+def test_brake_fires_at_100_percent_of_the_seen_power():
+    """The brake threshold is 100 % of provisioned power [Q]: the first brake lands brake_s after
+    the first telemetry tick at >= 1.0 (at 1.05 it would land later, or never)."""
+    rw = row()
+    pol = sim.Policy(kind="brake-only")
+    assert pol.brake_at == 1.0
+    agg = rw.classes(0.5)
+    seen = rowtrace.metered(agg.uncapped_row_w() / rw.p_prov_w, pol.meter_s)[:: pol.tel_s]
+    first = int(np.flatnonzero(seen >= 1.0)[0]) * pol.tel_s
+    assert seen.max() < 1.05 or int(np.flatnonzero(seen >= 1.05)[0]) * pol.tel_s > first
+    tl, n = sim.control(agg, rw.p_prov_w, pol, rw.cm)
+    assert n >= 1 and int(tl[tl[:, 2] == 1][0, 0]) == first + pol.brake_s
+
+
+@settings(max_examples=8, deadline=None)
+@given(x=st.sampled_from([0.3, 0.5]), brake_s=st.integers(0, 10), hold=st.integers(1, 120),
+       meter=st.sampled_from([1, 5, 10, 30]), kind=st.sampled_from(["brake-only", "polca", "power-cap"]))
+def test_power_under_budget_once_the_brake_acts(x, brake_s, hold, meter, kind):
+    """Property: while the brake holds, the TRUE row power stays under the provisioned power."""
+    rw = row()
+    pol = sim.Policy(kind=kind, brake_s=brake_s, brake_hold_s=hold, meter_s=meter)
+    res = sim.run(rw.classes(x), rw.p_prov_w, pol, rw.cm, rw.pm, keep_power=True)
+    tl = res.timeline
+    ends = np.r_[tl[1:, 0], rw.agg.seconds]
+    for (t0, _, brk), t1 in zip(tl, ends):
+        if brk:
+            assert res.power[t0:t1].max() < 1.0
+
+
+def test_reference_knows_only_the_legacy_kinds():
+    rw = row()
+    pol = sim.Policy(kind="x", controller=_ns(USER)["HalfLp"]())
+    with pytest.raises(ValueError, match="knows only"):
+        reference.control_reference(rw.classes(0.3), rw.p_prov_w, pol, rw.cm)
+
+
+def test_largest_safe_bisection_by_hand():
+    calls = []
+
+    def ok(k):
+        calls.append(k)
+        return k <= 7
+
+    assert safelevel.largest_safe(ok, 20) == 7 and len(calls) <= 6
+    assert safelevel.largest_safe(lambda k: True, 20) == 20
+    assert safelevel.largest_safe(lambda k: False, 20) == -1
+    assert safelevel.largest_safe(lambda k: k <= 0, 20) == 0
+
+
+def test_safe_criterion_each_clause_fails_alone():
+    good = {"breaker_trips": 0.0, "ups_trips": 0.0, "brake_events": 0.0, "hp_ttft_p50_impact": 0.009,
+            "hp_tbt_p50_impact": 0.0}
+    assert safelevel.safe(good)
+    for k, v in (("breaker_trips", 1.0), ("ups_trips", 1.0), ("brake_events", 1.0),
+                 ("hp_ttft_p50_impact", 0.01), ("hp_tbt_p50_impact", 0.011)):
+        assert not safelevel.safe({**good, k: v}), k
+
+
+def test_summary_median_and_range():
+    s = safelevel.Search(seeds=(0, 1, 2, 3, 4))
+    out = safelevel.summary([8, 10, 9, 12, 10], s)
+    assert out["safe_oversub"] == 0.25 and out["range"] == [0.2, 0.3] and out["seeds"] == 5
+    assert out["resolution"] == 0.025 and set(out) == {"safe_oversub", "range", "seeds", "resolution", "criterion"}
+
+
+def test_polca_safe_level_above_brake_only_on_one_day():
+    s = safelevel.Search(days=1, seeds=(0,), max_added=20)
+    pols = {"polca": sim.Policy(kind="polca"), "brake-only": sim.Policy(kind="brake-only")}
+    k = safelevel.seed_levels(safelevel.level_row(s, 0), pols, s)
+    assert k["polca"] > k["brake-only"] >= 0
+
+
+# -- CLI: --controller PATH.py:Class, hostile inputs ------------------------------------------
+def _cli(*args, cwd=ROOT):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "paperkit.polca", *args], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=300)
+
+
+def _in_process(capsys, *args):
+    from paperkit.polca import __main__ as polca_main
+
+    with pytest.raises(SystemExit) as e:
+        polca_main.main(list(args))
+    got = capsys.readouterr()
+    return e.value.code, got.out, got.err
+
+
+def test_cli_user_controller_runs(tmp_path):
+    f = tmp_path / "mine.py"
+    f.write_text(USER, encoding="utf-8")
+    r = _cli("safe-level", "--controller", f"{f}:HalfLp", "--days", "0.5", "--seeds", "1", "--max-added", "4",
+             "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert set(out) == {"safe_oversub", "range", "seeds", "resolution", "criterion"} and out["seeds"] == 1
+    assert 0 <= out["safe_oversub"] <= 0.1
+
+
+@pytest.mark.parametrize("spec_src,match", [
+    ("../../../../etc/passwd.py:X", "no such file"),
+    ("/nonexistent/abs/ctl.py:X", "no such file"),
+    ("{f}:Missing", "defines no 'Missing'"),
+    ("{raises}:HalfLp", "raised RuntimeError: boom"),
+    ("{f}:NotOne", "is not a controller"),
+    ("{f}", "expected PATH.py:ClassName"),
+    ("{f}:rm -rf /", "expected PATH.py:ClassName"),
+])
+def test_cli_bad_controller_is_one_line_exit_2(tmp_path, capsys, spec_src, match):
+    f = tmp_path / "mine.py"
+    f.write_text(USER + "\nclass NotOne:\n    pass\n", encoding="utf-8")
+    raises = tmp_path / "raises.py"
+    raises.write_text("raise RuntimeError('boom')\n", encoding="utf-8")
+    spec = spec_src.format(f=f, raises=raises)
+    code, out, err = _in_process(capsys, "safe-level", "--controller", spec, "--days", "0.5", "--seeds", "1", "--json")
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and match in err, err
+
+
+@pytest.mark.parametrize("args,match", [(["row-stats", "--oversub", "0.01"], "multiple of 1/40"),
+                                        (["row-stats", "--oversub", "nan"], "--oversub"),
+                                        (["safe-level", "--policy", "magic"], "invalid choice"),
+                                        (["safe-level", "--seeds", "0"], "--seeds")])
+def test_cli_bad_numbers_exit_2(capsys, args, match):
+    code, _, err = _in_process(capsys, *args, "--json")
+    assert code == 2 and match in err and len(err.strip().splitlines()) == 1
