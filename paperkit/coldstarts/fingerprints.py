@@ -47,6 +47,11 @@ class RegionTarget:
     workday: float              # day-volume multiplier of a working day (outside days 10-25)
     weekend: float              # day-volume multiplier of a weekend day (outside days 10-25)
     fig7a: tuple[float, ...]    # day-volume multipliers of days 10..25 [fig 7a, approx]
+    daily_median: float         # median over functions of median requests/day [fig 3a, approx]
+    minute_timer_share: float   # share of functions that are every-minute timers: Fig. 3a's
+                                # step at 1,440/day (R1 0.82->0.88, R3 0.88->0.96 [fig 3a]);
+                                # R2/R4/R5 unread: half the region's popular_share (the R1/R3
+                                # readings' step/popular ratios are 0.32 and 0.67)
 
     @property
     def iat_mean_s(self) -> float:
@@ -92,7 +97,8 @@ REGION_TARGETS: dict[str, RegionTarget] = {
         single_function_users=0.62,
         diurnal=((0.42, 0.13, 1.0),), diurnal_base=0.25, workday=0.78, weekend=0.68,
         fig7a=(0.74, 0.76, 0.80, 1.00, 0.89, 0.81, 0.81, 0.82, 0.83, 0.82, 0.80, 0.76, 0.72, 0.69,
-               0.68, 0.69)),
+               0.68, 0.69),
+        daily_median=30.0, minute_timer_share=0.06),
     "R2": RegionTarget(
         "R2", 2_418, 1.3e10, 2_072_823, 0.70,
         small=((1.0, 0.95, _sigma_iqr(0.46, 1.36)),),
@@ -104,7 +110,8 @@ REGION_TARGETS: dict[str, RegionTarget] = {
         diurnal=((0.40, 0.12, 0.7), (0.885, 0.004, 3.0)), diurnal_base=0.45, workday=0.95,
         weekend=0.72,
         fig7a=(0.90, 0.93, 0.98, 1.00, 0.70, 0.63, 0.62, 0.59, 0.585, 0.56, 0.59, 0.59, 0.83, 0.91,
-               0.91, 0.94)),
+               0.91, 0.94),
+        daily_median=3.0, minute_timer_share=0.05),
     "R3": RegionTarget(
         "R3", 240, 2.9e10, _CS["R3"], 5.0,
         small=((0.75, 0.026, 0.30), (0.25, 0.30, 0.50)),
@@ -115,7 +122,8 @@ REGION_TARGETS: dict[str, RegionTarget] = {
         single_function_users=0.68,
         diurnal=((0.87, 0.20, 0.6),), diurnal_base=0.6, workday=0.75, weekend=0.6,
         fig7a=(0.70, 0.54, 0.44, 0.83, 0.92, 0.93, 0.87, 0.85, 0.83, 0.85, 0.49, 0.42, 0.81, 0.91,
-               0.79, 0.99)),
+               0.79, 0.99),
+        daily_median=70.0, minute_timer_share=0.08),
     "R4": RegionTarget(
         "R4", 8_300, 4.3e9, _CS["R4"], 0.85,
         small=((1.0, 0.61, _sigma_iqr(0.28, 1.27)),),
@@ -127,7 +135,8 @@ REGION_TARGETS: dict[str, RegionTarget] = {
         diurnal=((0.15, 0.10, 0.3), (0.40, 0.10, 0.2)), diurnal_base=1.0, workday=0.82,
         weekend=0.76,
         fig7a=(0.80, 0.77, 0.79, 0.87, 0.81, 0.79, 0.82, 0.86, 0.87, 0.88, 0.89, 0.91, 0.94, 0.95,
-               1.00, 0.97)),
+               1.00, 0.97),
+        daily_median=2.0, minute_timer_share=0.006),
     "R5": RegionTarget(
         "R5", 550, 1.3e8, _CS["R5"], 2.4,
         small=((1.0, 0.45, _sigma_iqr(0.2, 0.6)),),
@@ -139,7 +148,8 @@ REGION_TARGETS: dict[str, RegionTarget] = {
         diurnal=((0.05, 0.04, 1.5), (0.30, 0.04, 0.7)), diurnal_base=0.4, workday=0.85,
         weekend=0.80,
         fig7a=(0.89, 0.89, 0.86, 0.83, 0.77, 0.81, 0.78, 0.82, 0.81, 0.80, 0.81, 0.81, 0.94, 0.95,
-               1.00, 0.97)),
+               1.00, 0.97),
+        daily_median=2.0, minute_timer_share=0.025),
 }
 
 # ---- Region 2 mixes ---------------------------------------------------------------------------

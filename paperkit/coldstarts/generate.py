@@ -71,6 +71,7 @@ from paperkit.coldstarts import DAY_S, N_DAYS, REGIONS, cachefiles, fit, schema
 from paperkit.coldstarts.rules import MANIFEST, config_category, pool_size_class
 from paperkit.coldstarts.rules import aggregate_trigger as trigger_category
 from paperkit.coldstarts.rules import pool_cpu_mem as _pool_cpu_mem
+from paperkit.coldstarts.workload import day_multipliers, diurnal_intensity, merge_cells
 from paperkit.coldstarts.fingerprints import (
     CPU_REQUEST, CREATION_MIXTURE, CREATION_RUNTIMES, FINGERPRINTS, R2_CONFIG_CS_SHARE,
     R2_N_FUNCNAMES, R2_N_USERS, R2_POOL_COUNTS, R2_RUNTIME_COUNTS, R2_RUNTIME_CS_SHARE,
@@ -90,28 +91,6 @@ POPULAR_SIGMA = 2.0           # LogNormal sigma of request volume among popular 
 CS_WEIGHT_SIGMA = 1.5         # LogNormal sigma of per-function cold-start weights
 MINUTES = 1440
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-
-
-# ---------------------------------------------------------------------------------------------
-# time profiles
-def day_multipliers(target: RegionTarget) -> np.ndarray:
-    """Relative volume of each of the 31 days: Fig. 7a readings on days 10-25, else the region's
-    working-day / weekend level (low days of §4.5)."""
-    low = set(FINGERPRINTS.low_days)
-    mult = np.array([target.weekend if d in low else target.workday for d in range(N_DAYS)])
-    mult[10:26] = target.fig7a
-    return mult
-
-
-def diurnal_intensity(target: RegionTarget) -> np.ndarray:
-    """Relative intensity of each minute of the day (1440 values, mean 1)."""
-    x = (np.arange(MINUTES) + 0.5) / MINUTES
-    lam = np.full(MINUTES, target.diurnal_base)
-    for phase, width, amp in target.diurnal:
-        d = np.abs(x - phase)
-        d = np.minimum(d, 1.0 - d)
-        lam += amp * np.exp(-0.5 * (d / width) ** 2)
-    return lam / lam.mean()
 
 
 def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
@@ -416,13 +395,6 @@ Cells = tuple[np.ndarray, np.ndarray]
 keys ascending (row-major: minute, then function)."""
 
 
-def _merge(keys: list[np.ndarray], vals: list[np.ndarray]) -> Cells:
-    """Sum the values of equal keys over several sparse cell sets."""
-    k = np.concatenate(keys)
-    u, inv = np.unique(k, return_inverse=True)
-    return u, np.bincount(inv, weights=np.concatenate(vals).astype(np.float64), minlength=u.size)
-
-
 def _day_series(region: str, day: int, fn: _Functions, f: np.ndarray, t: np.ndarray,
                 n_extra_day: float, intensity: np.ndarray, seed: int,
                 prev_cs_last: np.ndarray) -> tuple[dict[str, Cells], np.ndarray]:
@@ -441,12 +413,12 @@ def _day_series(region: str, day: int, fn: _Functions, f: np.ndarray, t: np.ndar
         extra = rng.poisson(rate)
         r, c = np.nonzero(extra)
         ex_k, ex_v = r * n + pop[c], extra[r, c].astype(np.float64)
-    req_k, req_v = _merge([cs_k, ex_k], [cs_v, ex_v])
+    req_k, req_v = merge_cells([cs_k, ex_k], [cs_v, ex_v])
     # pods: warm pods ceil(extra * exec / 60) + this minute's cold starts + the previous minute's
     warm = np.ceil(ex_v * fn.exec_s[ex_k % n] / 60.0)
     nxt = cs_k < (MINUTES - 1) * n
     carry = np.flatnonzero(prev_cs_last)
-    pod_k, pod_v = _merge([ex_k, cs_k, cs_k[nxt] + n, carry],
+    pod_k, pod_v = merge_cells([ex_k, cs_k, cs_k[nxt] + n, carry],
                           [warm, cs_v, cs_v[nxt], prev_cs_last[carry]])
     col = req_k % n
     exec_avg = np.round(fn.exec_s[col] * np.exp(0.25 * rng.standard_normal(col.size)), 6)
