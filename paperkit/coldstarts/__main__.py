@@ -18,9 +18,11 @@ import sys
 import warnings
 from pathlib import Path
 
+from paperkit import atomic
 from paperkit.cli import exit_on_bad_input, integer, non_negative_int, positive_int, real
 from paperkit.coldstarts import N_DAYS, REGIONS, generate
-from paperkit.coldstarts.summarize import summarize
+from paperkit.coldstarts import refit
+from paperkit.coldstarts.summarize import per_function_table, summarize
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--drop-invalid", action="store_true",
                    help="drop invalid cold-start rows (bad costs, wrong day, short or duplicate "
                         "rows) and report how many per reason, instead of stopping with an error")
+    s.add_argument("--per-function", metavar="OUT.csv", default=None,
+                   help="also write one row per function (region, funcID, requests, cold starts, "
+                        "pods, trigger and runtime where known) to this CSV file")
+    f = sub.add_parser("fit-fingerprints", help="refit the generator's request-side inputs "
+                                                "(requests, daily medians, timers, profiles)")
+    f.add_argument("data_dir", metavar="DATA_DIR", help="a release holding quantiles/R*/requests/")
+    f.add_argument("--out", required=True, metavar="FILE.json",
+                   help="where to write them (for generate --fingerprints FILE.json)")
     g = sub.add_parser("generate", help="write a synthetic trace in the release layout")
     g.add_argument("out_dir", metavar="OUT_DIR")
     g.add_argument("--scale", type=real(0, 10, lo_open=True), default=0.01,
@@ -64,11 +74,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.cmd == "fit-fingerprints":
+        return _fit_fingerprints(parser, args)
     if args.cmd == "summarize":
         if not Path(args.data_dir).is_dir():
             parser.error(f"DATA_DIR {args.data_dir} is not a folder; get the release with "
                          "`make data GROUPS=huawei-coldstart` or generate one with "
                          "`python -m paperkit.coldstarts generate OUT_DIR --scale 0.01`")
+        per_fn = (refit.check_out_path(args.per_function, args.data_dir, suffix=".csv")
+                  if args.per_function else None)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
             try:
@@ -79,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"warning: {w.message}", file=sys.stderr)
         if isinstance(out, ValueError):
             parser.error(str(out))
+        if per_fn is not None:
+            atomic.write_text(per_fn, per_function_table(args.data_dir).write_csv())
         print(json.dumps(out, sort_keys=True))
         return 0
     regions = tuple(r.strip() for r in args.regions.split(",") if r.strip())
@@ -94,6 +110,21 @@ def main(argv: list[str] | None = None) -> int:
     man = json.loads((path / generate.MANIFEST).read_text())
     print(json.dumps({"out_dir": str(path), "tier": "synthetic", "n_cold_starts": {
         r: v["n_cold_starts"] for r, v in man["regions"].items()}}, sort_keys=True))
+    return 0
+
+
+def _fit_fingerprints(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """fit-fingerprints: write the request side of DATA_DIR to --out; print what was written."""
+    if not Path(args.data_dir).is_dir():
+        parser.error(f"DATA_DIR {args.data_dir} is not a folder; pass a release with "
+                     "quantiles/R*/requests/")
+    out = refit.check_out_path(args.out, args.data_dir)
+    sides = refit.fit_request_sides(args.data_dir)
+    refit.write(sides, out, source="fit-fingerprints")
+    print(json.dumps({"out": str(out), "regions": {
+        r: {"n_functions": s.n_functions, "n_requests": s.n_requests,
+            "daily_median": s.daily_median, "minute_timer_share": s.minute_timer_share}
+        for r, s in sides.items()}}, sort_keys=True))
     return 0
 
 

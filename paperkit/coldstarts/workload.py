@@ -122,6 +122,43 @@ def diurnal_intensity(target: RegionTarget) -> np.ndarray:
     return lam / lam.mean()
 
 
+@dataclass(frozen=True)
+class RequestSide:
+    """The calibrated request-side inputs of one region (what :func:`fit_request_side` refits
+    from a release and ``generate --fingerprints`` takes)."""
+
+    n_functions: int            # functions (series columns)
+    n_requests: float           # requests over 31 days
+    daily_median: float         # median over functions of the median requests/day
+    minute_timer_share: float   # share of functions that are every-minute timers
+    day_mult: tuple[float, ...]     # 31 relative day volumes
+    intensity: tuple[float, ...]    # 1440 relative minute-of-day intensities
+
+    def __post_init__(self) -> None:
+        checks = [(self.n_functions >= 1, "n_functions must be >= 1"),
+                  (math.isfinite(self.n_requests) and 0 < self.n_requests <= 1e14,
+                   "n_requests must be in (0, 1e14]"),
+                  (math.isfinite(self.daily_median) and 0 < self.daily_median <= 1e9,
+                   "daily_median must be in (0, 1e9]"),
+                  (0 <= self.minute_timer_share <= 1, "minute_timer_share must be in [0, 1]"),
+                  (len(self.day_mult) == N_DAYS, f"day_mult needs {N_DAYS} values"),
+                  (len(self.intensity) == MINUTES, f"intensity needs {MINUTES} values")]
+        for arr, name in ((self.day_mult, "day_mult"), (self.intensity, "intensity")):
+            a = np.asarray(arr, dtype=float)
+            checks.append((bool(np.isfinite(a).all() and (a >= 0).all() and a.sum() > 0),
+                           f"{name} must be finite, >= 0, not all 0"))
+        for ok, why in checks:
+            if not ok:
+                raise ValueError(why)
+
+
+def request_side(target: RegionTarget) -> RequestSide:
+    """The generator's default request side of a region: the paper's readings in ``target``."""
+    return RequestSide(target.n_functions, target.n_requests, target.daily_median,
+                       target.minute_timer_share, tuple(day_multipliers(target).tolist()),
+                       tuple(diurnal_intensity(target).tolist()))
+
+
 # --------------------------------------------------------------------------- calibration
 def timer_periods(rng: np.random.Generator, n: int, minute_share: float) -> np.ndarray:
     """``n`` timer periods (s) from :data:`TIMER_PERIODS_S` with the 60 s weight ``minute_share``
@@ -192,10 +229,11 @@ def _parents(rng: np.random.Generator, user: np.ndarray, process: np.ndarray) ->
 
 
 # --------------------------------------------------------------------------- building
-def region_workload(target: RegionTarget, triggers: list[str], user: np.ndarray,
+def region_workload(region: str, side: RequestSide, triggers: list[str], user: np.ndarray,
                     rng: np.random.Generator) -> Workload:
     """The workload of one region's functions (``triggers``: one trigger string per function),
-    calibrated to the target's requests, median daily requests and every-minute timer share."""
+    calibrated to ``side``'s requests, median daily requests and every-minute timer share."""
+    target = side
     n = len(triggers)
     kinds = [process_of(t) for t in triggers]
     timer = np.array([k[0] for k in kinds])
@@ -210,10 +248,11 @@ def region_workload(target: RegionTarget, triggers: list[str], user: np.ndarray,
     mu, sigma = fit_volumes(z, timer_daily, has_rest, target.n_requests / N_DAYS,
                             target.daily_median)
     daily = np.where(has_rest, np.exp(mu + sigma * z), 0.0)
-    dm = day_multipliers(target)
-    return Workload(target.name, np.asarray(user, dtype=np.int64), process.astype(str), period,
+    dm = np.asarray(side.day_mult, dtype=float)
+    inten = np.asarray(side.intensity, dtype=float)
+    return Workload(region, np.asarray(user, dtype=np.int64), process.astype(str), period,
                     phase, daily, _parents(rng, np.asarray(user), process), dm / dm.mean(),
-                    diurnal_intensity(target))
+                    inten / inten.mean())
 
 
 Cells = tuple[np.ndarray, np.ndarray]

@@ -134,7 +134,7 @@ def test_region_workload_calibration():
     tgt = REGION_TARGETS["R5"]
     rng = np.random.default_rng(0)
     trig = ["TIMER-A"] * 300 + ["APIG-S"] * 200 + ["OBS-A"] * 20 + ["workflow-S"] * 30
-    w = W.region_workload(tgt, trig, np.arange(550) // 2, rng)
+    w = W.region_workload("R5", W.request_side(tgt), trig, np.arange(550) // 2, rng)
     ed = w.expected_daily()
     assert ed.sum() * 31 == pytest.approx(tgt.n_requests, rel=1e-6)
     assert np.median(ed) == pytest.approx(tgt.daily_median, rel=1e-6)
@@ -152,3 +152,14 @@ def test_timer_count_per_day_is_conserved(period, phase_steps, day):
     w = _workload([period], [(phase_steps * grid) % period])
     k, v = W.timer_cells(w, day)
     assert v.sum() == 86400 // period
+
+
+@pytest.mark.parametrize("field,bad", [
+    ("n_requests", float("nan")), ("n_requests", 1e30), ("n_requests", -1.0),
+    ("daily_median", 0.0), ("minute_timer_share", 1.5), ("n_functions", 0),
+    ("day_mult", (1.0,) * 30), ("intensity", (float("nan"),) * 1440),
+    ("intensity", (0.0,) * 1440), ("day_mult", (-1.0,) * 31)])
+def test_request_side_refuses_bad_values(field, bad):
+    good = W.request_side(REGION_TARGETS["R1"])
+    with pytest.raises(ValueError, match=field):
+        dataclasses.replace(good, **{field: bad})
