@@ -163,3 +163,17 @@ def test_request_side_refuses_bad_values(field, bad):
     good = W.request_side(REGION_TARGETS["R1"])
     with pytest.raises(ValueError, match=field):
         dataclasses.replace(good, **{field: bad})
+
+
+def test_ecdf_line_counts_zeros():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from paperkit.coldstarts.plots.style import ecdf_line
+    fig, ax = plt.subplots()
+    ecdf_line(ax, [0, 0, 0, 1, 2, 3], "a", count_zeros=True)
+    ecdf_line(ax, [0, 0, 0, 1, 2, 3], "b")
+    y_zero, y_plain = ax.lines[0].get_ydata(), ax.lines[1].get_ydata()
+    assert list(y_zero) == [0.5, 4 / 6, 5 / 6, 1.0]
+    assert list(y_plain) == [1 / 3, 2 / 3, 1.0]
+    plt.close(fig)
