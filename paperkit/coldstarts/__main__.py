@@ -1,12 +1,16 @@
 """Command line: ``python -m paperkit.coldstarts {summarize,generate} ...``.
 
-- ``summarize DATA_DIR [--drop-invalid]``: print one JSON object (sorted keys) with the per-region
+- ``fit-fingerprints DATA_DIR --out FILE.json``: refit the generator's request-side inputs from a
+  release's ``requests`` series (:mod:`paperkit.coldstarts.refit`) and print what was written.
+- ``summarize DATA_DIR [--drop-invalid] [--per-function OUT.csv]``: print one JSON object (sorted keys) with the per-region
   summary of a trace in the release layout (see :mod:`paperkit.coldstarts.summarize`). Invalid
   cold-start rows are an error naming file, line and fix; ``--drop-invalid`` drops them instead and
   says on stderr how many and why. Loader warnings (skipped files, dropped rows) go to stderr as
   ``warning: ...`` lines.
-- ``generate OUT_DIR --scale S --seed N [--request-rows N]``: write a synthetic trace (tier
-  synthetic; ``--request-rows``: the per-request tables' total rows) and print
+- ``generate OUT_DIR --scale S --seed N [--fingerprints FILE.json] [--request-rows N]``: write a
+  synthetic trace (tier synthetic; ``--scale``: the share of the release's functions, each at its
+  full rate; ``--fingerprints``: the request side refitted by ``fit-fingerprints``;
+  ``--request-rows``: the per-request tables' total rows) and print
   ``{"out_dir": ..., "n_cold_starts": ...}``.
 """
 
@@ -44,11 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where to write them (for generate --fingerprints FILE.json)")
     g = sub.add_parser("generate", help="write a synthetic trace in the release layout")
     g.add_argument("out_dir", metavar="OUT_DIR")
-    g.add_argument("--scale", type=real(0, 10, lo_open=True), default=0.01,
-                   help="1.0 = 11.9 M cold starts (default 0.01)")
-    g.add_argument("--functions", type=real(0, 1, lo_open=True), default=1.0,
-                   help="share of the release's 14,108 functions kept, independent of --scale "
-                        "(default 1.0: all of them)")
+    g.add_argument("--scale", type=real(0, 1, lo_open=True), default=1.0,
+                   help="share of the release's 14,108 functions kept (a stratified sample), each "
+                        "at its full request rate (default 1.0: all of them)")
+    g.add_argument("--fingerprints", metavar="FILE.json", default=None,
+                   help="request side per region from `fit-fingerprints` (default: the paper's "
+                        "readings)")
     g.add_argument("--seed", type=non_negative_int, default=0)
     g.add_argument("--days", type=integer(1, N_DAYS), default=N_DAYS, metavar=f"1..{N_DAYS}",
                    help=f"number of days (default {N_DAYS})")
@@ -100,10 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     regions = tuple(r.strip() for r in args.regions.split(",") if r.strip())
     parts = tuple(r.strip() for r in args.parts.split(",") if r.strip())
     try:
+        sides = refit.read_request_sides(args.fingerprints) if args.fingerprints else None
         path = generate.generate_trace(args.out_dir, args.scale, args.seed, n_days=args.days,
                                        regions=regions, parts=parts, overwrite=args.overwrite,
                                        progress=sys.stderr.isatty(), meta=args.meta,
-                                       functions=args.functions, request_rows=args.request_rows,
+                                       sides=sides, request_rows=args.request_rows,
                                        request_format=args.request_format)
     except ValueError as exc:
         parser.error(str(exc))

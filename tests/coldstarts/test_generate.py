@@ -22,9 +22,9 @@ def _digests(root: Path) -> dict[str, str]:
 
 def test_same_seed_same_bytes(tmp_path, cs_cache):
     kw = dict(n_days=2, regions=("R2", "R5"))
-    a = generate.generate_trace(tmp_path / "a", 0.002, 7, **kw, functions=0.002)
-    b = generate.generate_trace(tmp_path / "b", 0.002, 7, **kw, functions=0.002)
-    c = generate.generate_trace(tmp_path / "c", 0.002, 8, **kw, functions=0.002)
+    a = generate.generate_trace(tmp_path / "a", 0.002, 7, **kw)
+    b = generate.generate_trace(tmp_path / "b", 0.002, 7, **kw)
+    c = generate.generate_trace(tmp_path / "c", 0.002, 8, **kw)
     da, db, dc = _digests(a), _digests(b), _digests(c)
     assert len(da) > 10 and da == db
     assert da["cold_start/R2/day_00.csv"] != dc["cold_start/R2/day_00.csv"]
@@ -70,7 +70,7 @@ def test_cold_start_rows_are_consistent(tiny_trace):
 
 
 def test_day_volume_follows_calendar(tmp_path, cs_cache):
-    root = generate.generate_trace(tmp_path / "cal", 0.01, 0, regions=("R2",), parts=("cold_start",), functions=0.01)
+    root = generate.generate_trace(tmp_path / "cal", 0.01, 0, regions=("R2",), parts=("cold_start",))
     n = [pl.read_csv(f, columns=["day"]).height
          for f in sorted((root / "cold_start" / "R2").glob("*.csv"))]
     high = np.mean([n[d] for d in FINGERPRINTS.high_days])
@@ -103,14 +103,14 @@ def test_generate_is_atomic(tmp_path, monkeypatch, cs_cache):
 
     monkeypatch.setattr(generate, "_generate_into", boom)
     with pytest.raises(RuntimeError):
-        generate.generate_trace(tmp_path / "x", 0.001, 0, functions=0.001)
+        generate.generate_trace(tmp_path / "x", 0.001, 0)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_existing_out_dir_is_refused(tmp_path):
     (tmp_path / "x").mkdir()
     with pytest.raises(ValueError, match="already exists.*overwrite"):
-        generate.generate_trace(tmp_path / "x", 0.001, 0, functions=0.001)
+        generate.generate_trace(tmp_path / "x", 0.001, 0)
 
 
 @pytest.mark.parametrize("kw,msg", [
@@ -124,16 +124,16 @@ def test_bad_arguments(tmp_path, kw, msg):
 
 
 def test_synthetic_trace_is_cached(cs_cache, public_data):
-    p = generate.synthetic_trace(0.001, 1, n_days=2, progress=False, functions=0.001)
+    p = generate.synthetic_trace(0.001, 1, n_days=2, progress=False)
     assert p.parent == cs_cache / "coldstarts" and p.name == "synthetic-scale0.001-seed1-days2-functions0.001"
     assert json.loads((p / generate.MANIFEST).read_text())["function_meta_source"] == "public"
     stamp = (p / generate.MANIFEST).stat().st_mtime_ns
-    assert generate.synthetic_trace(0.001, 1, n_days=2, progress=False, functions=0.001) == p
+    assert generate.synthetic_trace(0.001, 1, n_days=2, progress=False) == p
     assert (p / generate.MANIFEST).stat().st_mtime_ns == stamp
 
 
 def test_synthetic_trace_on_a_synthetic_table_only_when_asked(cs_cache):
-    p = generate.synthetic_trace(0.001, 1, n_days=1, progress=False, meta="synthetic", functions=0.001)
+    p = generate.synthetic_trace(0.001, 1, n_days=1, progress=False, meta="synthetic")
     assert p.name == "synthetic-scale0.001-seed1-days1-functions0.001-synthmeta"
     assert json.loads((p / generate.MANIFEST).read_text())["function_meta_source"] == "synthetic"
 
@@ -146,7 +146,7 @@ def test_overwrite_refuses_a_users_folder(tmp_path, cs_cache, capsys):
     before = _digests(mine)
     with pytest.raises(ValueError, match=r"refusing to overwrite .*mine: it is not empty and has no "
                                          r"SYNTHETIC\.json .*choose another OUT_DIR"):
-        generate.generate_trace(mine, 0.001, 0, n_days=1, regions=("R5",), overwrite=True, functions=0.001)
+        generate.generate_trace(mine, 0.001, 0, n_days=1, regions=("R5",), overwrite=True)
     with pytest.raises(SystemExit) as exc:
         main(["generate", str(mine), "--scale", "0.001", "--days", "1", "--regions", "R5",
               "--overwrite"])
@@ -154,7 +154,7 @@ def test_overwrite_refuses_a_users_folder(tmp_path, cs_cache, capsys):
     # a SYNTHETIC.json that is not this generator's does not make it ours either
     (mine / "SYNTHETIC.json").write_text('{"generator": "someone else"}')
     with pytest.raises(ValueError, match="refusing to overwrite"):
-        generate.generate_trace(mine, 0.001, 0, n_days=1, regions=("R5",), overwrite=True, functions=0.001)
+        generate.generate_trace(mine, 0.001, 0, n_days=1, regions=("R5",), overwrite=True)
     (mine / "SYNTHETIC.json").unlink()
     assert _digests(mine) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]  # no temporary leftovers
@@ -162,13 +162,13 @@ def test_overwrite_refuses_a_users_folder(tmp_path, cs_cache, capsys):
 
 def test_overwrite_replaces_a_generated_or_empty_folder(tmp_path, cs_cache):
     kw = dict(n_days=1, regions=("R5",), parts=("cold_start",))
-    out = generate.generate_trace(tmp_path / "g", 0.001, 1, **kw, functions=0.001)
+    out = generate.generate_trace(tmp_path / "g", 0.001, 1, **kw)
     (tmp_path / "g" / "cold_start" / "R5" / "day_07.csv").write_text("stale")
-    generate.generate_trace(out, 0.001, 2, overwrite=True, **kw, functions=0.001)
+    generate.generate_trace(out, 0.001, 2, overwrite=True, **kw)
     assert json.loads((out / generate.MANIFEST).read_text())["seed"] == 2
     assert not (out / "cold_start" / "R5" / "day_07.csv").exists()
     (tmp_path / "empty").mkdir()
-    generate.generate_trace(tmp_path / "empty", 0.001, 1, overwrite=True, **kw, functions=0.001)
+    generate.generate_trace(tmp_path / "empty", 0.001, 1, overwrite=True, **kw)
     assert generate.is_generated(tmp_path / "empty")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "g"]
 
@@ -179,7 +179,7 @@ def test_temporary_folders_have_unique_names(tmp_path, cs_cache):
     other.mkdir()
     (other / "partial.csv").write_text("theirs")
     generate.generate_trace(tmp_path / "x", 0.001, 0, n_days=1, regions=("R5",),
-                            parts=("cold_start",), functions=0.001)
+                            parts=("cold_start",))
     assert (other / "partial.csv").read_text() == "theirs"
     a, b = (cachefiles.temp_sibling(tmp_path / "x", folder=True) for _ in range(2))
     assert a != b and a.is_dir() and b.is_dir() and f"tmp{os.getpid()}." in a.name

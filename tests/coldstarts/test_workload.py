@@ -177,3 +177,18 @@ def test_ecdf_line_counts_zeros():
     assert list(y_zero) == [0.5, 4 / 6, 5 / 6, 1.0]
     assert list(y_plain) == [1 / 3, 2 / 3, 1.0]
     plt.close(fig)
+
+
+def test_fit_volumes_unreachable_median_takes_closest_end():
+    # three functions: two daily timers fix the median at 1/day whatever the third does
+    z = np.array([0.0, -1.0, 1.0, 0.5, -0.5])
+    timer = np.array([0.0, 0.0, 0.0, 1.0, 1.0])
+    rest = np.array([True, True, True, False, False])
+    mu, sigma = W.fit_volumes(z, timer, rest, 1000.0, 1e6)   # a median above the total
+    v = timer.copy()
+    v[rest] += np.exp(mu + sigma * z[rest])
+    assert v.sum() == pytest.approx(1000.0, rel=1e-6)
+    # one non-timer function: it takes the whole rest of the total
+    mu, sigma = W.fit_volumes(np.array([0.3, 0.0]), np.array([0.0, 2.0]),
+                              np.array([True, False]), 12.0, 5.0)
+    assert (np.exp(mu), sigma) == (pytest.approx(10.0), 0.0)

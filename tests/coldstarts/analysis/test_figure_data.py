@@ -22,7 +22,7 @@ def trace(tmp_path_factory):
     old = os.environ.get("PAPERKIT_DATA_DIR")
     os.environ["PAPERKIT_DATA_DIR"] = str(cache)
     try:
-        yield generate.generate_trace(tmp_path_factory.mktemp("t") / "trace", 0.002, seed=3, n_days=26, meta="synthetic", functions=0.002)
+        yield generate.generate_trace(tmp_path_factory.mktemp("t") / "trace", 0.002, seed=3, n_days=26, meta="synthetic")
     finally:
         if old is None:
             os.environ.pop("PAPERKIT_DATA_DIR", None)
