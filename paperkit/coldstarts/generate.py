@@ -61,11 +61,10 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from scipy import special
 from tqdm import tqdm
 
 from paperkit import paths, provenance, registry
-from paperkit.coldstarts import DAY_S, N_DAYS, REGIONS, cachefiles, fit, schema
+from paperkit.coldstarts import DAY_S, N_DAYS, REGIONS, cachefiles, schema
 from paperkit.coldstarts.rules import MANIFEST, config_category, pool_size_class
 from paperkit.coldstarts.rules import aggregate_trigger as trigger_category
 from paperkit.coldstarts.rules import pool_cpu_mem as _pool_cpu_mem
@@ -74,9 +73,8 @@ from paperkit.coldstarts.policies import PLATFORM_KEEP_ALIVE_S as KEEP_ALIVE_S
 from paperkit.coldstarts.workload import (Cells, RequestSide, day_arrivals, day_multipliers,
                                           diurnal_intensity, request_side)
 from paperkit.coldstarts.fingerprints import (
-    CPU_REQUEST, CREATION_MIXTURE, CREATION_RUNTIMES, FINGERPRINTS, R2_CONFIG_CS_SHARE,
-    R2_N_FUNCNAMES, R2_N_USERS, R2_POOL_COUNTS, R2_RUNTIME_COUNTS, R2_RUNTIME_CS_SHARE,
-    R2_TRIGGER_COUNTS, R2_TRIGGER_CS_SHARE, REGION_TARGETS, Fingerprints, Mixture, RegionTarget)
+    CPU_REQUEST, FINGERPRINTS, R2_N_FUNCNAMES, R2_N_USERS, R2_POOL_COUNTS, R2_RUNTIME_COUNTS,
+    R2_TRIGGER_COUNTS, REGION_TARGETS, Fingerprints, Mixture)
 
 __all__ = ["FINGERPRINTS", "Fingerprints", "GENERATOR_VERSION", "DEFAULT_SERIES", "MANIFEST",
            "generate_trace", "synthetic_trace", "synthetic_function_table", "day_multipliers",

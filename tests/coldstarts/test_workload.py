@@ -192,3 +192,13 @@ def test_fit_volumes_unreachable_median_takes_closest_end():
     mu, sigma = W.fit_volumes(np.array([0.3, 0.0]), np.array([0.0, 2.0]),
                               np.array([True, False]), 12.0, 5.0)
     assert (np.exp(mu), sigma) == (pytest.approx(10.0), 0.0)
+
+
+def test_http_day_volume_follows_the_calendar():
+    tgt = REGION_TARGETS["R2"]
+    w = W.region_workload("R2", W.request_side(tgt), ["APIG-S"] * 50, np.arange(50),
+                          np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    per_day = np.array([W.day_requests(w, d, rng)[1].sum() for d in range(31)])
+    assert per_day / per_day.mean() == pytest.approx(w.day_mult, rel=0.02)
+    assert int(np.argmax(per_day)) == 13   # the last workday before the holiday (Fig. 7a)
