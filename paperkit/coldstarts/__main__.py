@@ -1,4 +1,4 @@
-"""Command line: ``python -m paperkit.coldstarts {summarize,generate} ...``.
+"""Command line: ``python -m paperkit.coldstarts {summarize,fit-fingerprints,generate,simulate} ...``.
 
 - ``fit-fingerprints DATA_DIR --out FILE.json``: refit the generator's request-side inputs from a
   release's ``requests`` series (:mod:`paperkit.coldstarts.refit`) and print what was written.
@@ -12,6 +12,14 @@
   full rate; ``--fingerprints``: the request side refitted by ``fit-fingerprints``;
   ``--request-rows``: the per-request tables' total rows) and print
   ``{"out_dir": ..., "n_cold_starts": ...}``.
+- ``simulate DATA_DIR --policy {fixed,hybrid-histogram,timer-prewarm} [--keep-alive-s S]
+  [--policy-file PATH.py:Class] [--per-function OUT.csv] [--seed N]``: replay the trace's
+  per-minute ``requests`` series on the platform simulator (:mod:`.replay`, :mod:`.platform`)
+  under a keep-alive policy (:mod:`.policies`; ``--policy-file`` loads a user's class instead of
+  ``--policy``) and print ``{"policy": ..., "regions": {"R1": {"requests": N, "cold_starts": N,
+  "idle_pod_s": X}, ...}}``; ``--per-function`` also writes
+  ``region,funcID,requests,cold_starts,idle_pod_s`` (atomically; a .csv path inside the working
+  directory, without '..').
 """
 
 from __future__ import annotations
@@ -24,14 +32,14 @@ from pathlib import Path
 
 from paperkit import atomic
 from paperkit.cli import exit_on_bad_input, integer, non_negative_int, positive_int, real
-from paperkit.coldstarts import N_DAYS, REGIONS, generate
-from paperkit.coldstarts import refit
+from paperkit.coldstarts import N_DAYS, REGIONS, generate, policies, refit, replay, simio
+from paperkit.coldstarts import platform as plat
 from paperkit.coldstarts.summarize import per_function_table, summarize
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m paperkit.coldstarts",
-                                description="Huawei 2025 cold-start trace: summarize or generate.")
+                                description="Huawei 2025 cold-start trace: summarize, generate or simulate.")
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("summarize", help="per-region JSON summary of a trace in the release layout")
     s.add_argument("data_dir", metavar="DATA_DIR", help="folder holding cold_start/R*/day_*.csv")
@@ -72,7 +80,43 @@ def build_parser() -> argparse.ArgumentParser:
                         "requests per pod")
     g.add_argument("--meta", choices=("auto", "public", "synthetic"), default="auto",
                    help="Region 2 runtime/trigger table source (default auto)")
+    _simulate_parser(sub)
     return p
+
+
+def _simulate_parser(sub) -> None:
+    s = sub.add_parser("simulate", help="replay a trace on the platform simulator under a "
+                                        "keep-alive policy")
+    s.add_argument("data_dir", metavar="DATA_DIR", help="folder holding quantiles/R*/requests/")
+    s.add_argument("--policy", choices=tuple(policies.BUILT_IN), default="fixed",
+                   help="built-in keep-alive policy (default fixed: the platform's 60 s)")
+    s.add_argument("--keep-alive-s", type=real(0, 86_400), default=None, metavar="S",
+                   help="keep-alive of --policy fixed (and the fallback of timer-prewarm), s")
+    s.add_argument("--policy-file", default=None, metavar="PATH.py:Class",
+                   help="a user's policy class (a .py file inside the working directory)")
+    s.add_argument("--per-function", default=None, metavar="OUT.csv",
+                   help="also write region,funcID,requests,cold_starts,idle_pod_s")
+    s.add_argument("--seed", type=non_negative_int, default=0,
+                   help="seed of the arrival times inside each minute (default 0)")
+
+
+def _simulate(parser: argparse.ArgumentParser, args) -> int:
+    if not Path(args.data_dir).is_dir():
+        parser.error(f"DATA_DIR {args.data_dir} is not a folder; pass a trace in the release "
+                     "layout (quantiles/R*/requests/day_XX.csv)")
+    out = simio.output_csv_path(args.per_function) if args.per_function else None
+    if args.policy_file:
+        if args.keep_alive_s is not None:
+            parser.error("--keep-alive-s applies to the built-in policies, not --policy-file")
+        policy = policies.load_policy_file(args.policy_file)
+    else:
+        policy = policies.builtin(args.policy, args.keep_alive_s)
+    res = plat.simulate(replay.plan(replay.trace_cells(args.data_dir), args.seed), policy)
+    if out is not None:
+        simio.write_csv_atomic(res.per_function.select(
+            "region", "funcID", "requests", "cold_starts", "idle_pod_s"), out)
+    print(json.dumps(res.summary(), sort_keys=True))
+    return 0
 
 
 @exit_on_bad_input
@@ -102,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
             atomic.write_text(per_fn, per_function_table(args.data_dir).write_csv())
         print(json.dumps(out, sort_keys=True))
         return 0
+    if args.cmd == "simulate":
+        return _simulate(parser, args)
     regions = tuple(r.strip() for r in args.regions.split(",") if r.strip())
     parts = tuple(r.strip() for r in args.parts.split(",") if r.strip())
     try:
