@@ -32,7 +32,7 @@ Model (per region; :mod:`.synthesis` builds one region, this module writes it):
   execution time and CPU are per-function medians with per-minute noise (Fig. 3b-c medians).
 - **Per-request table** (day 30 only, like the release): each day-30 pod's first request (at the
   end of its cold start) and last request (the platform's, censored at the end of the day); with
-  ``request_rows=N`` exactly N rows, the rest spread over the pods by the requests each served,
+  ``request_rows=N`` exactly N rows, the rest spread over the pods by their spans,
   in part files of at most ``chunk_rows`` rows, each built, written and freed (memory flat in N);
   Fig. 17's utility ratios do not depend on N.
 
@@ -229,8 +229,8 @@ def request_split(request_rows: int, regions: tuple[str, ...], day: int,
     need = sum(min_rows.values())
     if request_rows < need:
         raise ValueError(f"request_rows={request_rows} is too small: the last day's pods need at "
-                         f"least {need} rows (2 per pod: {min_rows}); pass a larger request_rows "
-                         "or a smaller scale")
+                         f"least {need} rows (1 per single-request pod, else 2: {min_rows}); pass a "
+                         "larger request_rows or a smaller scale")
     fixed: dict[str, int] = {r: 0 for r in regions if min_rows[r] == 0}  # no pods, no rows
     if len(fixed) == len(regions) and request_rows:
         raise ValueError(f"request_rows={request_rows}: no region has a cold start on day {day}")
@@ -324,7 +324,7 @@ class _Pods:
     exec_first: np.ndarray   # s: execution time of the first request
     exec_last: np.ndarray    # s: of the last request (ends the pod's useful lifetime)
     k_min: np.ndarray        # 1 (a pod that served one request) or 2
-    weight: np.ndarray       # requests beyond k_min (share of the extra rows)
+    weight: np.ndarray       # share of the extra rows: the pod's span (0 for a single request)
 
 
 def _day_pods(region: str, day: int, run: synthesis.PlatformRun, idx: np.ndarray,
@@ -339,13 +339,13 @@ def _day_pods(region: str, day: int, run: synthesis.PlatformRun, idx: np.ndarray
     ready = events["time"].to_numpy() + events["totalCost_cold_start"].to_numpy()
     exec_first = fn.exec_s[f] * np.exp(0.3 * rng.standard_normal(n))
     exec_last = fn.exec_s[f] * np.exp(0.3 * rng.standard_normal(n))
-    single = run.served[idx] <= 1
+    single = _single(run, fn, idx)
     end = np.minimum(np.maximum(run.last_end[idx], ready + exec_first), (day + 1) * DAY_S)
     last_start = np.where(single, ready, np.maximum(end - exec_last, ready))
     exec_last = np.where(single, exec_first, end - last_start)
     k_min = np.where(single, 1, 2).astype(np.int64)
     return _Pods(f, ready, last_start, exec_first, exec_last, k_min,
-                 np.maximum(run.served[idx] - k_min, 0).astype(float))
+                 np.where(single, 0.0, end - ready))
 
 
 def _write_requests(rdir: Path, region: str, day: int, events: pl.DataFrame, pods: _Pods,
@@ -353,7 +353,7 @@ def _write_requests(rdir: Path, region: str, day: int, events: pl.DataFrame, pod
                     fmt: str = "csv") -> int:
     """Write the day's request rows as ``{region}_part-{k:05d}.csv`` files of at most
     ``chunk_rows`` rows (``fmt="zip"``: as members of zips, see :class:`_PartWriter`): each pod's
-    first and last request, plus (``n_rows``) the rest spread by the requests each pod served;
+    first and last request, plus (``n_rows``) the rest spread by the pods' spans;
     return the rows written."""
     if n_rows is None:
         n_rows = int(pods.k_min.sum())
@@ -377,14 +377,16 @@ def _write_requests(rdir: Path, region: str, day: int, events: pl.DataFrame, pod
 
 
 def _request_counts(region: str, day: int, pods: _Pods, n_rows: int, seed: int) -> np.ndarray:
-    """Rows per pod: its minimum (1 or 2) plus a multinomial share of the rest by the requests it
-    served beyond that."""
+    """Rows per pod: its minimum (1 or 2) plus a multinomial share of the rest by its span."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, REGIONS.index(region), day, 5]))
     extra = n_rows - int(pods.k_min.sum())
     if extra < 0:
         raise ValueError(f"{region}: {n_rows} request rows cannot cover the last day's "
                          f"{len(pods.f)} pods (they need {int(pods.k_min.sum())}); pass a larger "
                          "request_rows")
+    if extra and not len(pods.f):
+        raise ValueError(f"{region}: no pod was cold-started on day {day}, so its {n_rows} "
+                         "request rows have no pod; pass fewer request_rows or more functions")
     if extra == 0 or pods.weight.sum() == 0:
         return pods.k_min + (rng.multinomial(extra, np.full(len(pods.f), 1 / len(pods.f)))
                              if extra else 0)
@@ -529,15 +531,23 @@ def _generate_into(root: Path, scale: float, seed: int, n_days: int, regions: tu
         "note": ("synthetic requests calibrated to numbers read from the paper; cold starts and "
                  "pods from the platform simulator (fixed 60 s keep-alive); not the paper's data"),
     }
-    split: dict[str, int | None] = {r: None for r in regions}
-    if request_rows is not None:
-        split = request_split(request_rows, regions, n_days - 1, {r: 0 for r in regions})
-        manifest.update(request_rows=request_rows, request_chunk_rows=chunk_rows,
-                        request_format=request_format)
+    made = {}
     for region in regions:
         side = (sides or {}).get(region) or request_side(REGION_TARGETS[region])
         fn, r2meta = synthesis.region_functions(region, scale, seed, table, side.n_functions)
-        written = _write_region(root, region, seed, n_days, parts, series, fn, side, bar,
+        w = synthesis.region_requests(region, fn, side, seed)
+        run = synthesis.run_platform(region, fn, w, *_arrivals(w, seed, region, n_days), n_days,
+                                     seed) if request_rows is not None else None
+        made[region] = (fn, r2meta, w, run)
+    split: dict[str, int | None] = {r: None for r in regions}
+    if request_rows is not None:   # each region's last-day pods need 1 or 2 rows
+        split = request_split(request_rows, regions, n_days - 1, {
+            r: int(_min_rows(made[r][3], made[r][0], n_days - 1)) for r in regions})
+        manifest.update(request_rows=request_rows, request_chunk_rows=chunk_rows,
+                        request_format=request_format)
+    for region in regions:
+        fn, r2meta, w, run = made.pop(region)
+        written = _write_region(root, region, seed, n_days, parts, series, fn, w, run, bar,
                                 request_rows=split[region], chunk_rows=chunk_rows,
                                 request_format=request_format)
         manifest["regions"][region] = _region_manifest(region, fn, *written[:3])
@@ -568,18 +578,36 @@ def _day_rng(seed: int, region: str, day: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, REGIONS.index(region), day, 6]))
 
 
+def _arrivals(w, seed: int, region: str, n_days: int) -> tuple[list[Cells], list[Cells]]:
+    """(per-minute requests, storage bursts) of each day (the same draws on every call)."""
+    arr = [day_arrivals(w, d, _day_rng(seed, region, d)) for d in range(n_days)]
+    return [a[0] for a in arr], [a[1] for a in arr]
+
+
+def _single(run: synthesis.PlatformRun, fn: synthesis.Functions, idx: np.ndarray) -> np.ndarray:
+    """Pods that served one request: their last request is their first."""
+    f = run.f[idx]
+    return run.last_end[idx] - run.t[idx] <= fn.exec_s[f] + 1e-6
+
+
+def _min_rows(run: synthesis.PlatformRun, fn: synthesis.Functions, day: int) -> int:
+    """Request rows a region's pods of ``day`` need: 1 per single-request pod, else 2."""
+    idx = run.day(day)
+    return int(np.where(_single(run, fn, idx), 1, 2).sum())
+
+
 def _write_region(root: Path, region: str, seed: int, n_days: int, parts: tuple[str, ...],
-                  series: tuple[str, ...], fn: synthesis.Functions, side: RequestSide, bar, *,
+                  series: tuple[str, ...], fn: synthesis.Functions, w, run, bar, *,
                   request_rows: int | None = None, chunk_rows: int = REQUEST_CHUNK_ROWS,
                   request_format: str = "csv") -> tuple[np.ndarray, float, int, int]:
-    """Write one region: its requests (workload), the platform's cold starts and pods, day by day;
-    return the pool-class counts of its cold starts, its requests, cold starts and request-table
-    rows (``request_rows`` of them in part files, or one or two per last-day pod when None)."""
-    w = synthesis.region_requests(region, fn, side, seed)
-    arrivals = [day_arrivals(w, d, _day_rng(seed, region, d)) for d in range(n_days)]
-    requests = [a[0] for a in arrivals]
-    run = synthesis.run_platform(region, fn, w, requests, [a[1] for a in arrivals], n_days, seed)
-    del arrivals
+    """Write one region: its requests (workload ``w``), the platform's cold starts and pods
+    (``run``, or run here when None), day by day; return the pool-class counts of its cold starts,
+    its requests, cold starts and request-table rows (``request_rows`` of them in part files, or
+    one or two per last-day pod when None)."""
+    requests, bursts = _arrivals(w, seed, region, n_days)
+    if run is None:
+        run = synthesis.run_platform(region, fn, w, requests, bursts, n_days, seed)
+    del bursts
     bar.update(1)
     rng = np.random.default_rng(np.random.SeedSequence([seed, REGIONS.index(region), 20_000]))
     pod_base = int(rng.integers(10**8, 3 * 10**9))

@@ -200,7 +200,6 @@ class PlatformRun:
     t: np.ndarray          # s: the cold start (arrival of the request that found no idle pod)
     f: np.ndarray          # function index
     last_end: np.ndarray   # s: end of the pod's last request (it is deleted a keep-alive later)
-    served: np.ndarray     # requests the pod served (>= 1)
 
     def day(self, day: int) -> np.ndarray:
         """Indices of the pods cold-started on ``day``."""
@@ -348,8 +347,7 @@ def run_platform(region: str, fn: Functions, w: Workload, requests: list[Cells],
     t_us = np.round(ev["t_s"].to_numpy() * platform.US).astype(np.int64)
     end_us = pod_ends(st, policies.PLATFORM_KEEP_ALIVE_S, f, t_us, fn)
     o = np.lexsort((f, t_us))
-    return PlatformRun(t_us[o] / platform.US, f[o], end_us[o] / platform.US,
-                       np.ones(o.size, np.int64))
+    return PlatformRun(t_us[o] / platform.US, f[o], end_us[o] / platform.US)
 
 
 def pod_ends(st, keep_alive_s: float, f: np.ndarray, t_us: np.ndarray, fn: Functions) -> np.ndarray:

@@ -110,7 +110,7 @@ def test_damaged_synthetic_trace_is_regenerated(cached, capsys, damage, why):
 
 
 def test_foreign_folder_in_trace_cache_is_not_deleted(cs_cache):
-    p = cs_cache / "coldstarts" / "synthetic-scale0.001-seed6-days1-functions0.001"
+    p = cs_cache / "coldstarts" / "synthetic-scale0.001-seed6-days1"
     for name in (p.name, p.name + "-synthmeta"):
         (p.parent / name).mkdir(parents=True, exist_ok=True)
         (p.parent / name / "mine.txt").write_text("keep")
