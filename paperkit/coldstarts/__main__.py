@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         if not Path(args.data_dir).is_dir():
             parser.error(f"DATA_DIR {args.data_dir} is not a folder; get the release with "
                          "`make data GROUPS=huawei-coldstart` or generate one with "
-                         "`python -m paperkit.coldstarts generate OUT_DIR --scale 0.01`")
+                         "`python -m paperkit.coldstarts generate OUT_DIR --scale 0.1`")
         per_fn = (refit.check_out_path(args.per_function, args.data_dir, suffix=".csv")
                   if args.per_function else None)
         with warnings.catch_warnings(record=True) as caught:
