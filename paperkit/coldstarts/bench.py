@@ -20,6 +20,8 @@ Runs each step of :data:`STEPS` in a fresh child process (so each peak RSS is it
   ``paperkit/duckdb time ratio: X, memory ratio: Y``. DuckDB is not a dependency of the package:
   install it with ``pip install -e .[bench]`` (the benchmark installs nothing itself).
 
+``--steps simulate`` times the platform simulator (:mod:`.simbench`: a release-sized population,
+14,108 functions x 31 days, under the fixed 60 s policy; target at most 60 s, peak RSS < 8 GB).
 ``--steps peer`` runs only the trace generation and the peer steps. ``--steps requests`` runs only
 the request-table group (:func:`run_requests`; ``build/bench/coldstarts-requests.json``): steps
 ``requests_generate``, ``requests_convert`` (empty parquet cache; cold starts then the request
@@ -51,7 +53,7 @@ from typing import Callable
 
 from paperkit import paths
 from paperkit.cli import exit_on_bad_input, non_negative_int, positive_int, real
-from paperkit.coldstarts import generate, load, summarize
+from paperkit.coldstarts import generate, load, simbench, summarize
 from paperkit.coldstarts.analysis import figure_data, pandas_baseline, peer, utility
 
 
@@ -165,6 +167,10 @@ def step_peer_pandas(ctx: BenchContext) -> dict:
     """pandas' peer queries, from the CSVs."""
     return {"rows": sum(df.height for df in peer.pandas_queries(ctx.data_dir).values())}
 
+
+SIM_STEPS = [("simulate", simbench.step_simulate)]
+"""``--steps simulate``: the platform simulator on a release-sized population (:mod:`.simbench`)."""
+STEPS += SIM_STEPS
 
 PEER_STEPS = [("peer_paperkit_cold", step_peer_paperkit_cold), ("peer_paperkit", step_peer_paperkit),
               ("peer_duckdb", step_peer_duckdb), ("peer_pandas", step_peer_pandas)]
@@ -358,7 +364,7 @@ def _selected_steps(spec: str) -> list[str]:
     group, :func:`run_requests`, kept as the one name ``requests``)."""
     names = [n for n, _ in STEPS]
     groups = {"all": names + [REQUESTS], "peer": ["generate"] + [n for n, _ in PEER_STEPS],
-              REQUESTS: [REQUESTS]}
+              REQUESTS: [REQUESTS], "simulate": [n for n, _ in SIM_STEPS]}
     chosen: list[str] = []
     for n in (n.strip() for n in spec.split(",")):
         if not n:

@@ -50,6 +50,9 @@ from typing import Protocol
 import numpy as np
 import polars as pl
 
+from paperkit.coldstarts.levels import CellTable, Gaps, Spans, cell_structure, free_spans, ranges
+
+Regular = CellTable
 from paperkit.coldstarts.policies import Decision, Fixed, History, KeepAlivePolicy
 
 US = 1_000_000
@@ -61,26 +64,9 @@ MINUTES_PER_DAY = 1440
 # ------------------------------------------------------------------------------------------------
 # inputs
 @dataclass(frozen=True)
-class Regular:
-    """Regular minutes, sorted by (func, minute): first arrival ``a_us`` (absolute), spacing
-    ``d_us`` >= 0, ``r`` >= 1 requests of ``e_us`` >= 1 each, all ending inside the minute."""
-
-    func: np.ndarray
-    minute: np.ndarray
-    a_us: np.ndarray
-    d_us: np.ndarray
-    r: np.ndarray
-    e_us: np.ndarray
-
-    @staticmethod
-    def empty() -> "Regular":
-        z = np.zeros(0, np.int64)
-        return Regular(z, z, z, z, z, z)
-
-
-@dataclass(frozen=True)
 class Explicit:
-    """Explicit requests sorted by (func, t_us): arrival ``t_us``, execution ``e_us`` >= 1."""
+    """Explicit requests sorted by (func, t_us): arrival ``t_us``, execution ``e_us`` >= 1 (requests
+    that may run past their minute; replayed request by request)."""
 
     func: np.ndarray
     t_us: np.ndarray
@@ -95,12 +81,14 @@ class Explicit:
 @dataclass(frozen=True)
 class Workload:
     """What the platform replays. ``functions``: one row per function (row i = function i) with
-    region, funcID, trigger (aggregated category or null), memory_mb. ``cell_*``: the per-minute
-    request counts (CSR by function: ``cell_offsets``), what a policy's History shows."""
+    region, funcID, trigger (aggregated category or null), memory_mb. ``regular``: minutes
+    whose requests end inside them (:class:`levels.CellTable`: evenly spaced, or random);
+    ``explicit``: the requests of the other functions (which may run past their minute). ``cell_*``: every function's per-minute request counts (CSR by function:
+    ``cell_offsets``), what a policy's History shows."""
 
     functions: pl.DataFrame
     n_minutes: int
-    regular: Regular
+    regular: CellTable
     explicit: Explicit
     cell_offsets: np.ndarray
     cell_minute: np.ndarray
@@ -125,24 +113,26 @@ def workload_from_arrivals(functions: pl.DataFrame, offsets: np.ndarray, t_s: np
         n_minutes = int((t_us.max() // MINUTE_US) + 1) if t_us.size else 1
     minute = t_us // MINUTE_US
     key = func * (n_minutes + 1) + minute
-    uk, first, cnt = np.unique(key, return_index=True, return_counts=True)
+    uk, cnt = np.unique(key, return_counts=True)
     cf = uk // (n_minutes + 1)
-    return Workload(functions, int(n_minutes), Regular.empty(), Explicit(func, t_us, e_us),
+    return Workload(functions, int(n_minutes), CellTable.empty(), Explicit(func, t_us, e_us),
                     np.searchsorted(cf, np.arange(offsets.size)).astype(np.int64),
                     uk - cf * (n_minutes + 1), cnt.astype(np.int64))
 
 
 def as_explicit(w: Workload) -> Workload:
-    """The same workload with every regular minute spelled out request by request (t = a + i D):
+    """The same workload with every minute spelled out request by request (regular: t = a + i d):
     what the closed form stands for; for tests and small traces."""
-    rg, ex = w.regular, w.explicit
-    owner = np.repeat(np.arange(rg.r.size, dtype=np.int64), rg.r)
-    i = np.arange(owner.size, dtype=np.int64) - np.repeat(np.cumsum(rg.r) - rg.r, rg.r)
-    f = np.concatenate([ex.func, rg.func[owner]])
-    t = np.concatenate([ex.t_us, rg.a_us[owner] + i * rg.d_us[owner]])
-    e = np.concatenate([ex.e_us, rg.e_us[owner]])
+    c, fr = w.regular, w.explicit
+    reg = np.flatnonzero(~c.random)
+    owner = np.repeat(reg, c.r[reg])
+    i = np.arange(owner.size, dtype=np.int64) - np.repeat(np.cumsum(c.r[reg]) - c.r[reg], c.r[reg])
+    rnd = np.flatnonzero(c.random)
+    f = np.concatenate([fr.func, c.func[owner], np.repeat(c.func[rnd], c.r[rnd])])
+    t = np.concatenate([fr.t_us, c.a_us[owner] + i * c.d_us[owner], c.t_us])
+    e = np.concatenate([fr.e_us, c.e_us[owner], np.repeat(c.e_us[rnd], c.r[rnd])])
     o = np.lexsort((t, f))
-    return Workload(w.functions, w.n_minutes, Regular.empty(), Explicit(f[o], t[o], e[o]),
+    return Workload(w.functions, w.n_minutes, CellTable.empty(), Explicit(f[o], t[o], e[o]),
                     w.cell_offsets, w.cell_minute, w.cell_requests)
 
 
@@ -150,15 +140,13 @@ def as_explicit(w: Workload) -> Workload:
 # the level structure (policy independent)
 @dataclass(frozen=True)
 class Structure:
-    """Idle gaps of a workload, found once: per-level gaps between busy spans, first spans (the
-    first cold start of each level), the last spans (the tail), and the closed-form groups of a
-    regular run (adjacent-minute boundaries and in-minute top-level gaps)."""
+    """Idle gaps of a workload, found once (:mod:`.levels`): listed gaps (between runs of a level,
+    and those next to a random minute), first spans (the first cold start of each level) and
+    last spans (the tail), both sorted by (func, level) and the closed-form groups of regular minutes (``bnd``: adjacent-minute
+    boundaries; ``inner``: in-minute top-level gaps)."""
 
     workload: Workload
-    gap_func: np.ndarray
-    gap_level: np.ndarray
-    gap_start: np.ndarray
-    gap_len: np.ndarray
+    gaps: Gaps
     first_func: np.ndarray
     first_t: np.ndarray
     last_func: np.ndarray
@@ -167,99 +155,56 @@ class Structure:
     inner: dict
     busy_us: np.ndarray
     requests: np.ndarray
+    first_level: np.ndarray
+
+    # the listed gaps as flat arrays (the names of the first version)
+    @property
+    def gap_func(self) -> np.ndarray:
+        return self.gaps.func
+
+    @property
+    def gap_level(self) -> np.ndarray:
+        return self.gaps.level
+
+    @property
+    def gap_start(self) -> np.ndarray:
+        return self.gaps.start
+
+    @property
+    def gap_len(self) -> np.ndarray:
+        return self.gaps.length
 
 
-def _explicit_spans(ex: Explicit, span: int) -> tuple[np.ndarray, ...]:
-    """(func, level, start, end) of the busy spans of explicit requests."""
-    n = ex.t_us.size
-    key_a = ex.func * span + ex.t_us
-    key_d = np.sort(key_a + ex.e_us)
-    idx = np.arange(n, dtype=np.int64)
-    lvl_up = idx - np.searchsorted(key_d, key_a, side="right") + 1
-    lvl_dn = np.searchsorted(key_a, key_d, side="left") - idx
-    f_d = key_d // span
-    t_d = key_d - f_d * span
-    ou = np.lexsort((ex.t_us, lvl_up, ex.func))
-    od = np.lexsort((t_d, lvl_dn, f_d))
-    return ex.func[ou], lvl_up[ou], ex.t_us[ou], t_d[od]
-
-
-def _ranges(start: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(owner index, start + k) for k in range(count) of every row (numpy repeat + arange)."""
-    owner = np.repeat(np.arange(count.size, dtype=np.int64), count)
-    base = np.cumsum(count) - count
-    k = np.arange(owner.size, dtype=np.int64) - base[owner]
-    return owner, start[owner] + k
-
-
-def _regular_levels(rg: Regular) -> dict:
-    """Per regular minute: pods q, segment id, previous/next pod count in the same run."""
-    d = rg.d_us
-    q = np.where(d == 0, rg.r, np.minimum(rg.r, -(-rg.e_us // np.maximum(d, 1))))
-    n = q.size
-    new = np.ones(n, bool)
-    if n > 1:
-        new[1:] = (rg.func[1:] != rg.func[:-1]) | (rg.minute[1:] != rg.minute[:-1] + 1)
-    last = np.ones(n, bool)
-    last[:-1] = new[1:]
-    m_prev = np.where(new, 0, np.roll(q, 1))
-    m_next = np.where(last, 0, np.roll(q, -1))
-    return {"q": q, "seg": np.cumsum(new) - 1, "m_prev": m_prev, "m_next": m_next, "last": last}
-
-
-def _regular_spans(rg: Regular, lv: dict) -> tuple[np.ndarray, ...]:
-    """(func, level, start, end) of each level's run over adjacent regular minutes."""
-    q, seg = lv["q"], lv["seg"]
-    iu, lu = _ranges(lv["m_prev"] + 1, np.maximum(q - lv["m_prev"], 0))
-    idn, ld = _ranges(lv["m_next"] + 1, np.maximum(q - lv["m_next"], 0))
-    ou = np.lexsort((iu, lu, seg[iu]))
-    od = np.lexsort((idn, ld, seg[idn]))
-    iu, lu, idn, ld = iu[ou], lu[ou], idn[od], ld[od]
-    start = rg.a_us[iu] + (lu - 1) * rg.d_us[iu]
-    end = rg.a_us[idn] + (rg.r[idn] - ld) * rg.d_us[idn] + rg.e_us[idn]
-    return rg.func[iu], lu, start, end
-
-
-def _regular_groups(rg: Regular, lv: dict) -> tuple[dict, dict]:
-    """Closed-form gap groups: adjacent-minute boundaries (level L idles c0 + L S, L = 1..M) and
-    in-minute top-level gaps (count r - q, each q D - e)."""
-    k = np.flatnonzero(~lv["last"])
-    j = k + 1
-    q = lv["q"]
-    bnd = {"func": rg.func[k], "day": rg.minute[k] // MINUTES_PER_DAY,
-           "c0": rg.a_us[j] - rg.d_us[j] - rg.a_us[k] - rg.r[k] * rg.d_us[k] - rg.e_us[k],
-           "S": rg.d_us[k] + rg.d_us[j], "M": np.minimum(q[k], q[j]),
-           "a_next": rg.a_us[j], "d_next": rg.d_us[j]}
-    i = np.flatnonzero(rg.r > q)
-    inner = {"func": rg.func[i], "day": rg.minute[i] // MINUTES_PER_DAY, "count": rg.r[i] - q[i],
-             "g": q[i] * rg.d_us[i] - rg.e_us[i], "a": rg.a_us[i], "d": rg.d_us[i], "q": q[i],
-             "r": rg.r[i], "q1": q[i] == 1}
-    return bnd, inner
+def _between(sp: Spans) -> tuple[Gaps, np.ndarray, np.ndarray]:
+    """Gaps between consecutive spans of one (func, level) group; masks of first and last."""
+    same = np.zeros(sp.func.size, bool)
+    if sp.func.size > 1:
+        same[1:] = (sp.func[1:] == sp.func[:-1]) & (sp.level[1:] == sp.level[:-1])
+    nxt = np.flatnonzero(same)
+    last = np.ones(sp.func.size, bool)
+    last[nxt - 1] = False
+    return (Gaps(sp.func[nxt], sp.level[nxt], sp.end[nxt - 1], sp.start[nxt] - sp.end[nxt - 1]),
+            ~same, last)
 
 
 def prepare(w: Workload) -> Structure:
     """The policy-independent level structure of a workload (see the module docstring)."""
-    ex, rg = w.explicit, w.regular
+    c, fr = w.regular, w.explicit
     n_f = w.functions.height
-    span = (w.n_minutes + 2) * MINUTE_US + int(ex.e_us.max(initial=0))
-    lv = _regular_levels(rg)
-    parts = [_explicit_spans(ex, span), _regular_spans(rg, lv)]
-    func, level, start, end = (np.concatenate([p[i] for p in parts]) for i in range(4))
-    order = np.lexsort((start, level, func))
-    func, level, start, end = func[order], level[order], start[order], end[order]
-    same = np.zeros(func.size, bool)                        # same[i]: span i continues i-1's level
-    if func.size > 1:
-        same[1:] = (func[1:] == func[:-1]) & (level[1:] == level[:-1])
-    nxt = np.flatnonzero(same)
-    is_last = np.ones(func.size, bool)
-    is_last[nxt - 1] = False
-    bnd, inner = _regular_groups(rg, lv)
-    busy = (np.bincount(ex.func, ex.e_us.astype(float), n_f)
-            + np.bincount(rg.func, (rg.r * rg.e_us).astype(float), n_f))
-    req = np.bincount(ex.func, minlength=n_f) + np.bincount(rg.func, rg.r.astype(float), n_f)
-    return Structure(w, func[nxt], level[nxt], end[nxt - 1], start[nxt] - end[nxt - 1],
-                     func[~same], start[~same], func[is_last], end[is_last], bnd, inner,
-                     busy, req.astype(np.int64))
+    cs = cell_structure(c)
+    span = (w.n_minutes + 2) * MINUTE_US + int(fr.e_us.max(initial=0))
+    blocks = [cs["runs"], free_spans(fr.func, fr.t_us, fr.e_us, span)]
+    between = [_between(b) for b in blocks]
+    gaps = Gaps.cat([g for g, _, _ in between] + [cs["gaps"]])
+    ff, fl, ft, lf, le = (np.concatenate(x) for x in zip(*[
+        (b.func[f], b.level[f], b.start[f], b.func[x], b.end[x])
+        for b, (_, f, x) in zip(blocks, between)]))
+    o = np.lexsort((fl, ff))                   # groups by (func, level); first and last align
+    busy = (np.bincount(fr.func, fr.e_us.astype(float), n_f)
+            + np.bincount(c.func, (c.r * c.e_us).astype(float), n_f))
+    req = np.bincount(fr.func, minlength=n_f) + np.bincount(c.func, c.r.astype(float), n_f)
+    return Structure(w, gaps, ff[o], ft[o], lf[o], le[o], cs["bnd"], cs["inner"], busy,
+                     req.astype(np.int64), fl[o])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -279,8 +224,12 @@ def history(st: Structure, i: int, _cache: dict | None = None) -> History:
 
 def _history_index(st: Structure) -> dict:
     w = st.workload
-    one = st.gap_level == 1
-    gf, gs, gl = st.gap_func[one], st.gap_start[one], st.gap_len[one]
+    one = st.gaps.level == 1
+    b = st.bnd                       # level 1 of each regular boundary: a_next - f(k, 1)
+    g1 = b["c0"] + b["S"]
+    gf = np.concatenate([st.gaps.func[one], b["func"]])
+    gs = np.concatenate([st.gaps.start[one], b["a_next"] - g1])
+    gl = np.concatenate([st.gaps.length[one], g1])
     o = np.lexsort((gs, gf))
     gf, gs, gl = gf[o], gs[o], gl[o]
     short = np.zeros((w.functions.height, w.n_days), np.int64)
@@ -315,7 +264,15 @@ def windows(st: Structure, policy: KeepAlivePolicy) -> tuple[np.ndarray, np.ndar
 
 # ------------------------------------------------------------------------------------------------
 # evaluation
-def _apply(g: np.ndarray, p: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, ...]:
+def _at(M: np.ndarray, f: np.ndarray, day: np.ndarray):
+    """Windows of (func, day) pairs: a scalar when the policy's windows are all equal."""
+    flat = M.reshape(-1)
+    if flat.size and np.all(flat == flat[0]):
+        return flat[0]
+    return M[f, day]
+
+
+def _apply(g: np.ndarray, p, k) -> tuple[np.ndarray, ...]:
     """Per idle gap: (cold, idle us, pre-warm started)."""
     cold = (g < p) | (g > p + k)
     idle = np.where(g < p, 0, np.minimum(g - p, k)).astype(float)
@@ -325,7 +282,7 @@ def _apply(g: np.ndarray, p: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, ...
 def _boundaries(b: dict, P: np.ndarray, K: np.ndarray, nd: int) -> tuple[np.ndarray, ...]:
     """Closed form over levels L = 1..M of gaps c0 + L S: (n_below, n_le, cold, idle, prewarm)."""
     day = np.minimum(b["day"], nd - 1)
-    p, k = P[b["func"], day], K[b["func"], day]
+    p, k = _at(P, b["func"], day), _at(K, b["func"], day)
     c0, S, M = b["c0"], b["S"], b["M"]
     Ss = np.maximum(S, 1)
     below = np.where(S > 0, np.clip((p - c0 - 1) // Ss, 0, M), np.where(c0 < p, M, 0))
@@ -340,7 +297,7 @@ def _tails(st: Structure, P: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, np.
     """Idle us and pre-warms after each level's last span, up to the trace end."""
     w = st.workload
     day = np.minimum(st.last_end // DAY_US, w.n_days - 1)
-    p, k = P[st.last_func, day], K[st.last_func, day]
+    p, k = _at(P, st.last_func, day), _at(K, st.last_func, day)
     rest = np.maximum(w.n_minutes * MINUTE_US - st.last_end, 0)
     idle = np.where(rest < p, 0, np.minimum(rest - p, k)).astype(float)
     return idle, ((p > 0) & (rest >= p)).astype(np.int64)
@@ -348,7 +305,8 @@ def _tails(st: Structure, P: np.ndarray, K: np.ndarray) -> tuple[np.ndarray, np.
 
 @dataclass(frozen=True)
 class SimResult:
-    """Per-function metrics (``per_function``: region, funcID, trigger, requests, cold_starts,
+    """Per-function metrics (``per_function``: region, funcID, trigger, [model: the replay's arrival
+    model], requests, cold_starts,
     prewarms, pods (= pods started: cold starts + pre-warms), idle_pod_s, idle_gb_s, busy_pod_s,
     added_latency_s; sorted by region, funcID) and, when asked for, the cold-start events
     (``cold_starts``: region, funcID, t_s, pod; sorted by region, funcID, t_s)."""
@@ -398,28 +356,30 @@ def evaluate(st: Structure, policy: KeepAlivePolicy, *, latency: ColdStartLatenc
     w = st.workload
     n_f, nd = w.functions.height, w.n_days
     P, K = windows(st, policy)
-    day = np.minimum(st.gap_start // DAY_US, nd - 1)
-    cold, idle, pre = _apply(st.gap_len, P[st.gap_func, day], K[st.gap_func, day])
+    g = st.gaps
+    day = np.minimum(g.start // DAY_US, nd - 1)
+    cold, idle, pre = _apply(g.length, _at(P, g.func, day), _at(K, g.func, day))
     bel, le, bcold, bidle, bpre = _boundaries(st.bnd, P, K, nd)
     inn = st.inner
     iday = np.minimum(inn["day"], nd - 1)
-    icold, iidle, ipre = _apply(inn["g"], P[inn["func"], iday], K[inn["func"], iday])
+    icold, iidle, ipre = _apply(inn["g"], _at(P, inn["func"], iday), _at(K, inn["func"], iday))
     tidle, tpre = _tails(st, P, K)
     cnt = inn["count"]
 
     def per_f(f: np.ndarray, v) -> np.ndarray:
         return np.bincount(f, np.asarray(v, float), n_f)
 
-    cold_n = (np.bincount(st.first_func, minlength=n_f) + per_f(st.gap_func, cold)
+    cold_n = (np.bincount(st.first_func, minlength=n_f) + per_f(g.func, cold)
               + per_f(st.bnd["func"], bcold) + per_f(inn["func"], cnt * icold))
-    pre_n = (per_f(st.gap_func, pre) + per_f(st.bnd["func"], bpre) + per_f(inn["func"], cnt * ipre)
+    pre_n = (per_f(g.func, pre) + per_f(st.bnd["func"], bpre) + per_f(inn["func"], cnt * ipre)
              + per_f(st.last_func, tpre))
-    idle_us = (per_f(st.gap_func, idle) + per_f(st.bnd["func"], bidle)
+    idle_us = (per_f(g.func, idle) + per_f(st.bnd["func"], bidle)
                + per_f(inn["func"], cnt * iidle) + per_f(st.last_func, tidle))
     lat = (latency or PooledLogNormal()).mean_s(w.functions)
     mem_gb = w.functions["memory_mb"].to_numpy().astype(float) / 1024.0
     idle_s = idle_us / US
-    pf = w.functions.select("region", "funcID", "trigger").with_columns(
+    keep = ["region", "funcID", "trigger"] + (["model"] if "model" in w.functions.columns else [])
+    pf = w.functions.select(keep).with_columns(
         requests=pl.Series(st.requests, dtype=pl.Int64),
         cold_starts=pl.Series(np.round(cold_n).astype(np.int64)),
         prewarms=pl.Series(np.round(pre_n).astype(np.int64)),
@@ -435,13 +395,14 @@ def _events(st: Structure, cold: np.ndarray, bl: tuple, icold: np.ndarray) -> pl
     """Cold-start events (region, funcID, t_s, pod) of an evaluation."""
     b, inn = st.bnd, st.inner
     below, le = bl
-    ob, lb = _ranges(np.ones_like(below), below)                 # levels 1..below
-    oa, la = _ranges(le + 1, b["M"] - le)                         # levels le+1..M
+    ob, lb = ranges(np.ones_like(below), below)                 # levels 1..below
+    oa, la = ranges(le + 1, b["M"] - le)                         # levels le+1..M
     bo, bl_ = np.concatenate([ob, oa]), np.concatenate([lb, la])
     ci = np.flatnonzero(icold)
-    oi, ii = _ranges(inn["q"][ci], inn["count"][ci])
-    func = np.concatenate([st.first_func, st.gap_func[cold], b["func"][bo], inn["func"][ci][oi]])
-    t = np.concatenate([st.first_t, (st.gap_start + st.gap_len)[cold],
+    oi, ii = ranges(inn["q"][ci], inn["count"][ci])
+    g = st.gaps
+    func = np.concatenate([st.first_func, g.func[cold], b["func"][bo], inn["func"][ci][oi]])
+    t = np.concatenate([st.first_t, (g.start + g.length)[cold],
                         b["a_next"][bo] + (bl_ - 1) * b["d_next"][bo],
                         inn["a"][ci][oi] + ii * inn["d"][ci][oi]])
     o = np.lexsort((t, func))

@@ -57,8 +57,8 @@ class History:
     ``minutes``/``requests``: its non-empty minutes (ascending) and their request counts;
     ``idle_start_s``/``idle_s``: its idle gaps at one pod (no request in flight) that separate
     busy stretches, ascending in start time; ``short_idle_per_day``: per day, how many further
-    idle gaps it had inside a minute-to-minute busy stretch (each shorter than
-    ``replay.REGULAR_FROM``'s spacing, 60/30 = 2 s: bin 0 of any histogram of minutes)."""
+    idle gaps it had between evenly spaced requests inside one minute (each shorter than 30 s:
+    bin 0 of a histogram of minutes; listing them would cost one number per request)."""
 
     region: str
     func_id: str
@@ -196,8 +196,9 @@ class TimerPrewarm:
     could be pre-warmed before their next invocation", and a 1-minute keep-alive is wasteful for
     timers less frequent than that. For a timer (the Region 2 table's TIMER-A; elsewhere, where the
     trigger is unknown, a function whose idle gaps repeat: the median of the previous day's gaps
-    within ``margin`` of most of them) whose period exceeds the fallback keep-alive: release the pod
-    at once and pre-warm one at (1 - margin) x the median idle gap of the previous day, kept for
+    within ``margin`` of most of them) whose every idle gap of the previous day exceeded the
+    fallback keep-alive (so that keep-alive served none of them warm): release the pod at once and
+    pre-warm one at (1 - margin) x the median idle gap of the previous day, kept for
     2 x margin x that gap. Everything else, and day 0, keeps ``fallback`` (the platform's 60 s)."""
 
     fallback_s: float = PLATFORM_KEEP_ALIVE_S
@@ -216,7 +217,8 @@ class TimerPrewarm:
                 continue
             med = float(np.median(g))
             regular = np.mean(np.abs(g - med) <= self.margin * med) >= self.regular_share
-            if med > self.fallback_s and (is_timer or (history.trigger is None and regular)):
+            slow = g.min() > self.fallback_s           # the fallback kept none of them warm
+            if slow and (is_timer or (history.trigger is None and regular)):
                 pre[d], ka[d] = (1 - self.margin) * med, 2 * self.margin * med
         return Decision(keep_alive_s=ka, prewarm_s=pre)
 

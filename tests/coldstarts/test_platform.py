@@ -175,12 +175,15 @@ _cell = st.tuples(st.integers(0, 7), st.integers(1, 60), st.floats(0.001, 70.0))
 @settings(max_examples=80, deadline=None)
 @given(cells=st.lists(_cell, min_size=1, max_size=8, unique_by=lambda c: c[0]),
        model=st.sampled_from(["timer", "burst", "poisson"]),
-       ka=st.sampled_from([0.0, 0.5, 5.0, 60.0]), seed=st.integers(0, 3))
-def test_regular_minutes_equal_reference(cells, model, ka, seed):
+       ka=st.sampled_from([0.0, 0.5, 5.0, 60.0]), seed=st.integers(0, 3),
+       exact=st.sampled_from([2, 30]))
+def test_minutes_equal_reference(cells, model, ka, seed, exact):
+    """Regular minutes (closed form), random minutes (exact order statistics, some overlapping)
+    and functions with minute-long requests (free) give the plain simulator's numbers."""
     trig = {"timer": "TIMER-A", "burst": "OBS-A", "poisson": "APIG-S"}[model]
     m, r, e = (np.array([c[i] for c in cells]) for i in range(3))
     cs = replay.make_cells(_fn(1, trig, "R2"), np.zeros(m.size, np.int64), m, r, e, 10)
-    _check_against_reference(replay.plan(cs, seed), 0.0, ka)
+    _check_against_reference(replay.plan(cs, seed, exact_poisson_below=exact), 0.0, ka)
 
 
 @settings(max_examples=40, deadline=None)
@@ -206,3 +209,19 @@ def test_cold_starts_fall_and_idle_rises_with_keep_alive(cells, kas):
     for a, b in zip(out, out[1:]):
         assert b["cold_starts"] <= a["cold_starts"]
         assert b["idle_pod_s"] >= a["idle_pod_s"] - 1e-9
+
+
+def test_chunks_do_not_change_the_result():
+    rng = np.random.default_rng(5)
+    n_f, n_m = 12, 120
+    f = np.repeat(np.arange(n_f), n_m)
+    m = np.tile(np.arange(n_m), n_f)
+    r = rng.poisson(np.repeat(rng.uniform(0.05, 40, n_f), n_m))
+    cs = replay.make_cells(_fn(n_f, "APIG-S", "R2"), f, m, r, np.full(r.size, 0.4), n_m)
+    whole = replay.simulate(cs, Fixed(10.0), 3, exact_poisson_below=30, events=True)
+    parts = replay.simulate(cs, Fixed(10.0), 3, exact_poisson_below=30, chunk_cells=100,
+                            events=True)
+    assert len(replay.chunks(cs, 100)) > 5
+    assert whole.per_function.equals(parts.per_function)
+    assert whole.cold_starts.equals(parts.cold_starts)
+    assert whole.per_function["cold_starts"].sum() == whole.cold_starts.height > n_f
