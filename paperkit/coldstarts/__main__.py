@@ -31,7 +31,8 @@ import warnings
 from pathlib import Path
 
 from paperkit import atomic
-from paperkit.cli import exit_on_bad_input, integer, non_negative_int, positive_int, real
+from paperkit.cli import (UserError, choice_list, exit_on_bad_input, integer, json_line,
+                          non_negative_int, positive_int, real)
 from paperkit.coldstarts import N_DAYS, REGIONS, generate, policies, refit, replay, simio
 from paperkit.coldstarts import platform as plat
 from paperkit.coldstarts.summarize import per_function_table, summarize
@@ -65,8 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=non_negative_int, default=0)
     g.add_argument("--days", type=integer(1, N_DAYS), default=N_DAYS, metavar=f"1..{N_DAYS}",
                    help=f"number of days (default {N_DAYS})")
-    g.add_argument("--regions", default=",".join(REGIONS), help="comma-separated, default R1..R5")
-    g.add_argument("--parts", default="cold_start,quantiles,per_request,runtime_triggerType",
+    g.add_argument("--regions", type=choice_list(REGIONS), default=REGIONS,
+                   help="comma-separated, default R1..R5")
+    g.add_argument("--parts", type=choice_list(generate.ALL_PARTS), default=generate.ALL_PARTS,
                    help="comma-separated parts of the release layout to write")
     g.add_argument("--overwrite", action="store_true",
                    help="replace OUT_DIR if it is empty or a trace written by this generator "
@@ -144,21 +146,23 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(str(out))
         if per_fn is not None:
             atomic.write_text(per_fn, per_function_table(args.data_dir).write_csv())
-        print(json.dumps(out, sort_keys=True))
+        print(json_line(out))
         return 0
     if args.cmd == "simulate":
         return _simulate(parser, args)
-    regions = tuple(r.strip() for r in args.regions.split(",") if r.strip())
-    parts = tuple(r.strip() for r in args.parts.split(",") if r.strip())
     try:
         sides = refit.read_request_sides(args.fingerprints) if args.fingerprints else None
         path = generate.generate_trace(args.out_dir, args.scale, args.seed, n_days=args.days,
-                                       regions=regions, parts=parts, overwrite=args.overwrite,
+                                       regions=args.regions, parts=args.parts,
+                                       overwrite=args.overwrite,
                                        progress=sys.stderr.isatty(), meta=args.meta,
                                        sides=sides, request_rows=args.request_rows,
                                        request_format=args.request_format)
     except ValueError as exc:
         parser.error(str(exc))
+    except OSError as exc:
+        raise UserError(f"OUT_DIR {args.out_dir}: cannot write there ({exc.strerror}: "
+                        f"{exc.filename}); choose a writable folder") from None
     man = json.loads((path / generate.MANIFEST).read_text())
     print(json.dumps({"out_dir": str(path), "tier": "synthetic", "n_cold_starts": {
         r: v["n_cold_starts"] for r, v in man["regions"].items()}}, sort_keys=True))
@@ -173,10 +177,10 @@ def _fit_fingerprints(parser: argparse.ArgumentParser, args: argparse.Namespace)
     out = refit.check_out_path(args.out, args.data_dir)
     sides = refit.fit_request_sides(args.data_dir)
     refit.write(sides, out, source="fit-fingerprints")
-    print(json.dumps({"out": str(out), "regions": {
+    print(json_line({"out": str(out), "regions": {
         r: {"n_functions": s.n_functions, "n_requests": s.n_requests,
             "daily_median": s.daily_median, "minute_timer_share": s.minute_timer_share}
-        for r, s in sides.items()}}, sort_keys=True))
+        for r, s in sides.items()}}))
     return 0
 
 
