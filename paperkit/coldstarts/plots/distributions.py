@@ -39,7 +39,7 @@ def fig10_distributions(cs_cdf: pl.DataFrame, iat_cdf: pl.DataFrame, lognormal: 
     axes[3].set_xlabel("Inter-arrival time (s)")
     for ax, t in zip(axes, "abcd"):
         ax.set_title(f"({t})", loc="left", fontsize=9)
-        ax.legend(fontsize=6)
+        ax.legend(fontsize=7)
     axes[0].set_xlim(1e-2, 1e2)
     axes[1].set_xlim(1e-2, 1e2)
     axes[2].set_xlim(1e-5, 1e2)   # the paper's Fig. 10c-d axes

@@ -30,7 +30,7 @@ def fig08_composition(pods_hourly: dict[str, pl.DataFrame], shares: dict[str, pl
         ax.set_xlabel("Time (days)")
         ax.set_ylabel("Number of pods")
         ax.set_title(f"({'abc'[j]}) Running pods per hour by {_KIND_TITLES[kind]}", loc="left", fontsize=9)
-        ax.legend(fontsize=6, loc="upper left", ncol=2)
+        ax.legend(fontsize=7, loc="upper left", ncol=2)
         sh = shares[kind]
         groups = sorted(sh["group"].unique().to_list())
         x = np.arange(len(groups))
