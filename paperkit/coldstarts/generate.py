@@ -501,12 +501,7 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
     _check_request_args(request_rows, chunk_rows, parts, request_format)
     out_dir = Path(out_dir)
     _check_out_dir(out_dir, overwrite)
-    if meta not in ("auto", "public", "synthetic"):
-        raise ValueError(f"meta must be 'auto', 'public' or 'synthetic', got {meta!r}")
-    table = None if meta == "synthetic" else _public_function_table()
-    meta_source = "public" if table is not None else "synthetic"
-    if table is None:
-        table = synthetic_function_table(seed)
+    table, meta_source = _function_table(meta, seed)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = cachefiles.temp_sibling(out_dir, folder=True)
     try:
@@ -532,6 +527,15 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return out_dir
+
+
+def _function_table(meta: str, seed: int) -> tuple[pl.DataFrame, str]:
+    """The Region 2 table the trace is built on and its source ("public" or "synthetic")."""
+    if meta not in ("auto", "public", "synthetic"):
+        raise ValueError(f"meta must be 'auto', 'public' or 'synthetic', got {meta!r}")
+    if meta == "synthetic":
+        return synthetic_function_table(seed), "synthetic"
+    return _public_function_table(), "public"
 
 
 def _generate_into(root: Path, scale: float, seed: int, n_days: int, regions: tuple[str, ...],
