@@ -1,12 +1,16 @@
-"""Command line: ``python -m paperkit.coldstarts {summarize,generate,simulate} ...``.
+"""Command line: ``python -m paperkit.coldstarts {summarize,fit-fingerprints,generate,simulate} ...``.
 
-- ``summarize DATA_DIR [--drop-invalid]``: print one JSON object (sorted keys) with the per-region
+- ``fit-fingerprints DATA_DIR --out FILE.json``: refit the generator's request-side inputs from a
+  release's ``requests`` series (:mod:`paperkit.coldstarts.refit`) and print what was written.
+- ``summarize DATA_DIR [--drop-invalid] [--per-function OUT.csv]``: print one JSON object (sorted keys) with the per-region
   summary of a trace in the release layout (see :mod:`paperkit.coldstarts.summarize`). Invalid
   cold-start rows are an error naming file, line and fix; ``--drop-invalid`` drops them instead and
   says on stderr how many and why. Loader warnings (skipped files, dropped rows) go to stderr as
   ``warning: ...`` lines.
-- ``generate OUT_DIR --scale S --seed N [--request-rows N]``: write a synthetic trace (tier
-  synthetic; ``--request-rows``: the per-request tables' total rows) and print
+- ``generate OUT_DIR --scale S --seed N [--fingerprints FILE.json] [--request-rows N]``: write a
+  synthetic trace (tier synthetic; ``--scale``: the share of the release's functions, each at its
+  full rate; ``--fingerprints``: the request side refitted by ``fit-fingerprints``;
+  ``--request-rows``: the per-request tables' total rows) and print
   ``{"out_dir": ..., "n_cold_starts": ...}``.
 - ``simulate DATA_DIR --policy {fixed,hybrid-histogram,timer-prewarm} [--keep-alive-s S]
   [--policy-file PATH.py:Class] [--per-function OUT.csv] [--seed N]``: replay the trace's
@@ -26,10 +30,12 @@ import sys
 import warnings
 from pathlib import Path
 
+from paperkit import atomic
 from paperkit.cli import (UserError, choice_list, exit_on_bad_input, integer, json_line,
                           non_negative_int, positive_int, real)
-from paperkit.coldstarts import N_DAYS, REGIONS, generate, policies, replay, simio
-from paperkit.coldstarts.summarize import summarize
+from paperkit.coldstarts import N_DAYS, REGIONS, generate, policies, refit, replay, simio
+from paperkit.coldstarts import platform as plat
+from paperkit.coldstarts.summarize import per_function_table, summarize
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,13 +47,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--drop-invalid", action="store_true",
                    help="drop invalid cold-start rows (bad costs, wrong day, short or duplicate "
                         "rows) and report how many per reason, instead of stopping with an error")
+    s.add_argument("--per-function", metavar="OUT.csv", default=None,
+                   help="also write one row per function (region, funcID, requests, cold starts, "
+                        "pods, trigger and runtime where known) to this CSV file")
+    f = sub.add_parser("fit-fingerprints", help="refit the generator's request-side inputs "
+                                                "(requests, daily medians, timers, profiles)")
+    f.add_argument("data_dir", metavar="DATA_DIR", help="a release holding quantiles/R*/requests/")
+    f.add_argument("--out", required=True, metavar="FILE.json",
+                   help="where to write them (for generate --fingerprints FILE.json)")
     g = sub.add_parser("generate", help="write a synthetic trace in the release layout")
     g.add_argument("out_dir", metavar="OUT_DIR")
-    g.add_argument("--scale", type=real(0, 10, lo_open=True), default=0.01,
-                   help="1.0 = 11.9 M cold starts (default 0.01)")
-    g.add_argument("--functions", type=real(0, 1, lo_open=True), default=1.0,
-                   help="share of the release's 14,108 functions kept, independent of --scale "
-                        "(default 1.0: all of them)")
+    g.add_argument("--scale", type=real(0, 1, lo_open=True), default=1.0,
+                   help="share of the release's 14,108 functions kept (a stratified sample), each "
+                        "at its full request rate (default 1.0: all of them)")
+    g.add_argument("--fingerprints", metavar="FILE.json", default=None,
+                   help="request side per region from `fit-fingerprints` (default: the paper's "
+                        "readings)")
     g.add_argument("--seed", type=non_negative_int, default=0)
     g.add_argument("--days", type=integer(1, N_DAYS), default=N_DAYS, metavar=f"1..{N_DAYS}",
                    help=f"number of days (default {N_DAYS})")
@@ -110,11 +125,15 @@ def _simulate(parser: argparse.ArgumentParser, args) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.cmd == "fit-fingerprints":
+        return _fit_fingerprints(parser, args)
     if args.cmd == "summarize":
         if not Path(args.data_dir).is_dir():
             parser.error(f"DATA_DIR {args.data_dir} is not a folder; get the release with "
                          "`make data GROUPS=huawei-coldstart` or generate one with "
-                         "`python -m paperkit.coldstarts generate OUT_DIR --scale 0.01`")
+                         "`python -m paperkit.coldstarts generate OUT_DIR --scale 0.1`")
+        per_fn = (refit.check_out_path(args.per_function, args.data_dir, suffix=".csv")
+                  if args.per_function else None)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
             try:
@@ -125,16 +144,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"warning: {w.message}", file=sys.stderr)
         if isinstance(out, ValueError):
             parser.error(str(out))
+        if per_fn is not None:
+            atomic.write_text(per_fn, per_function_table(args.data_dir).write_csv())
         print(json_line(out))
         return 0
     if args.cmd == "simulate":
         return _simulate(parser, args)
     try:
+        sides = refit.read_request_sides(args.fingerprints) if args.fingerprints else None
         path = generate.generate_trace(args.out_dir, args.scale, args.seed, n_days=args.days,
                                        regions=args.regions, parts=args.parts,
                                        overwrite=args.overwrite,
                                        progress=sys.stderr.isatty(), meta=args.meta,
-                                       functions=args.functions, request_rows=args.request_rows,
+                                       sides=sides, request_rows=args.request_rows,
                                        request_format=args.request_format)
     except ValueError as exc:
         parser.error(str(exc))
@@ -144,6 +166,21 @@ def main(argv: list[str] | None = None) -> int:
     man = json.loads((path / generate.MANIFEST).read_text())
     print(json.dumps({"out_dir": str(path), "tier": "synthetic", "n_cold_starts": {
         r: v["n_cold_starts"] for r, v in man["regions"].items()}}, sort_keys=True))
+    return 0
+
+
+def _fit_fingerprints(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """fit-fingerprints: write the request side of DATA_DIR to --out; print what was written."""
+    if not Path(args.data_dir).is_dir():
+        parser.error(f"DATA_DIR {args.data_dir} is not a folder; pass a release with "
+                     "quantiles/R*/requests/")
+    out = refit.check_out_path(args.out, args.data_dir)
+    sides = refit.fit_request_sides(args.data_dir)
+    refit.write(sides, out, source="fit-fingerprints")
+    print(json_line({"out": str(out), "regions": {
+        r: {"n_functions": s.n_functions, "n_requests": s.n_requests,
+            "daily_median": s.daily_median, "minute_timer_share": s.minute_timer_share}
+        for r, s in sides.items()}}))
     return 0
 
 

@@ -36,7 +36,7 @@ class Trace:
         return self.scale / self.functions
 
 
-def open_trace(data_dir: str = "", scale: float = 0.01, seed: int = 0,
+def open_trace(data_dir: str = "", scale: float = 0.1, seed: int = 0,
                r2_table: str = "public") -> Trace:
     """``data_dir`` (release layout) or, if empty, the cached synthetic trace at (scale, seed)
     with its Region 2 functions from ``r2_table`` ("public" or, when asked for, "synthetic").

@@ -2,7 +2,9 @@
 
 Every number here is a *target the generator is built to hit* (so a claim that compares a synthetic
 trace with one of them is a calibration check, ``role="calibration"``, not an independent
-reproduction). Sources are the spec's tags: [nb] exact released-data outputs, [meta] exact counts
+reproduction). Since generator version 6 they are request-side inputs (functions, requests, daily
+medians, timers, time profiles) and the cold-start latency inputs only: cold-start counts, shares,
+pods and inter-arrival times come out of the platform simulator, so no target for them is here. Sources are the spec's tags: [nb] exact released-data outputs, [meta] exact counts
 over the real Region 2 table, [fig] approximate readings of the paper's figures, [text] the paper.
 """
 
@@ -11,7 +13,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from scipy import optimize, special
 
 # (weight, median s, sigma of ln) -- one LogNormal mixture per pool-size class
 Mixture = tuple[tuple[float, float, float], ...]
@@ -29,13 +30,10 @@ class RegionTarget:
     name: str
     n_functions: int            # funcIDs [fig 1 / nb]
     n_requests: float           # requests over 31 days [fig 1]
-    n_cold_starts: int          # cold starts over 31 days [fig 1 legend / nb]
-    iat_median_s: float         # median inter-arrival time between cold starts [fig 10c]
     small: Mixture              # cold-start time of pools <= 400 m / 256 MB [fig 13a]; R2's
                                 # medians raised (0.71 -> 0.95 s, 1.34 -> 1.5 s) so that the
                                 # region median is Fig. 10a's 1.1 s with the Fig. 8f config mix
     large: Mixture              # cold-start time of larger pools [fig 13a]
-    large_share: float          # share of cold starts from large pools (R2: from the R2 margins)
     shares: dict[str, float]    # mean component / mean total [ext energy2 (R1), fig 11]
     p_no_dependency: float      # share of cold starts with deployDependencyCost == 0
     popular_share: float        # share of functions with >= 1 request/minute [fig 3a]
@@ -47,26 +45,11 @@ class RegionTarget:
     workday: float              # day-volume multiplier of a working day (outside days 10-25)
     weekend: float              # day-volume multiplier of a weekend day (outside days 10-25)
     fig7a: tuple[float, ...]    # day-volume multipliers of days 10..25 [fig 7a, approx]
-
-    @property
-    def iat_mean_s(self) -> float:
-        """Mean inter-arrival time implied by the count: 31 days / n_cold_starts."""
-        return 31 * 86_400 / self.n_cold_starts
-
-    @property
-    def iat_shape(self) -> float:
-        """Weibull shape k whose median/mean ratio equals iat_median_s / iat_mean_s."""
-        rho = self.iat_median_s / self.iat_mean_s
-
-        def f(k: float) -> float:
-            return math.log(2.0) ** (1.0 / k) / special.gamma(1.0 + 1.0 / k) - rho
-
-        return float(optimize.brentq(f, 0.1, 5.0))
-
-    @property
-    def iat_scale_s(self) -> float:
-        """Weibull scale (s) at scale 1.0 such that the mean IAT is iat_mean_s."""
-        return self.iat_mean_s / float(special.gamma(1.0 + 1.0 / self.iat_shape))
+    daily_median: float         # median over functions of median requests/day [fig 3a, approx]
+    minute_timer_share: float   # share of functions that are every-minute timers: Fig. 3a's
+                                # step at 1,440/day (R1 0.82->0.88, R3 0.88->0.96 [fig 3a]);
+                                # R2/R4/R5 unread: half the region's popular_share (the R1/R3
+                                # readings' step/popular ratios are 0.32 and 0.67)
 
 
 # High (working) days and low days of the 31-day window [fig 8a-c, text p.6-7].
@@ -75,28 +58,23 @@ LOW_DAYS: tuple[int, ...] = (1, 2, 8, 9, *HOLIDAY_DAYS, 29, 30)
 HIGH_DAYS: tuple[int, ...] = tuple(d for d in range(31) if d not in LOW_DAYS)
 LAST_WORKDAY, FIRST_WORKDAY = 13, 24
 
-_R_EXTRA = 11_913_857 - 2_072_823  # non-R2 cold starts: legend values scaled to the exact total
-_LEGEND = {"R1": 7.0e6, "R3": 0.32e6, "R4": 1.6e6, "R5": 0.80e6}
-_SUM = sum(_LEGEND.values())
-_CS = {k: int(round(v * _R_EXTRA / _SUM)) for k, v in _LEGEND.items()}
-_CS["R1"] += _R_EXTRA - sum(_CS.values())
-
 REGION_TARGETS: dict[str, RegionTarget] = {
     "R1": RegionTarget(
-        "R1", 2_600, 3.9e10, _CS["R1"], 0.10,
+        "R1", 2_600, 3.9e10,
         small=((1.0, 1.2, _sigma_iqr(0.62, 3.0)),),
-        large=((1.0, 2.6, _sigma_iqr(1.8, 4.3)),), large_share=0.60,
+        large=((1.0, 2.6, _sigma_iqr(1.8, 4.3)),), 
         shares={"deployCodeCost": 0.12, "deployDependencyCost": 0.39,
                 "podAllocationCost": 0.12, "schedulingCost": 0.37},
         p_no_dependency=0.55, popular_share=0.19, exec_median_s=0.13, cpu_median_cores=0.3,
         single_function_users=0.62,
         diurnal=((0.42, 0.13, 1.0),), diurnal_base=0.25, workday=0.78, weekend=0.68,
         fig7a=(0.74, 0.76, 0.80, 1.00, 0.89, 0.81, 0.81, 0.82, 0.83, 0.82, 0.80, 0.76, 0.72, 0.69,
-               0.68, 0.69)),
+               0.68, 0.69),
+        daily_median=30.0, minute_timer_share=0.06),
     "R2": RegionTarget(
-        "R2", 2_418, 1.3e10, 2_072_823, 0.70,
+        "R2", 2_418, 1.3e10,
         small=((1.0, 0.95, _sigma_iqr(0.46, 1.36)),),
-        large=((1.0, 1.5, _sigma_iqr(0.65, 2.9)),), large_share=0.30,
+        large=((1.0, 1.5, _sigma_iqr(0.65, 2.9)),), 
         shares={"deployCodeCost": 0.05, "deployDependencyCost": 0.10,
                 "podAllocationCost": 0.53, "schedulingCost": 0.32},
         p_no_dependency=0.50, popular_share=0.10, exec_median_s=0.035, cpu_median_cores=0.2,
@@ -104,22 +82,24 @@ REGION_TARGETS: dict[str, RegionTarget] = {
         diurnal=((0.40, 0.12, 0.7), (0.885, 0.004, 3.0)), diurnal_base=0.45, workday=0.95,
         weekend=0.72,
         fig7a=(0.90, 0.93, 0.98, 1.00, 0.70, 0.63, 0.62, 0.59, 0.585, 0.56, 0.59, 0.59, 0.83, 0.91,
-               0.91, 0.94)),
+               0.91, 0.94),
+        daily_median=3.0, minute_timer_share=0.05),
     "R3": RegionTarget(
-        "R3", 240, 2.9e10, _CS["R3"], 5.0,
+        "R3", 240, 2.9e10,
         small=((0.75, 0.026, 0.30), (0.25, 0.30, 0.50)),
-        large=((1.0, 0.145, _sigma_iqr(0.13, 0.20) + 0.25),), large_share=0.60,
+        large=((1.0, 0.145, _sigma_iqr(0.13, 0.20) + 0.25),), 
         shares={"deployCodeCost": 0.15, "deployDependencyCost": 0.15,
                 "podAllocationCost": 0.20, "schedulingCost": 0.50},
         p_no_dependency=0.50, popular_share=0.12, exec_median_s=0.035, cpu_median_cores=0.1,
         single_function_users=0.68,
         diurnal=((0.87, 0.20, 0.6),), diurnal_base=0.6, workday=0.75, weekend=0.6,
         fig7a=(0.70, 0.54, 0.44, 0.83, 0.92, 0.93, 0.87, 0.85, 0.83, 0.85, 0.49, 0.42, 0.81, 0.91,
-               0.79, 0.99)),
+               0.79, 0.99),
+        daily_median=70.0, minute_timer_share=0.08),
     "R4": RegionTarget(
-        "R4", 8_300, 4.3e9, _CS["R4"], 0.85,
+        "R4", 8_300, 4.3e9,
         small=((1.0, 0.61, _sigma_iqr(0.28, 1.27)),),
-        large=((1.0, 1.3, _sigma_iqr(0.9, 1.6)),), large_share=0.50,
+        large=((1.0, 1.3, _sigma_iqr(0.9, 1.6)),), 
         shares={"deployCodeCost": 0.25, "deployDependencyCost": 0.30,
                 "podAllocationCost": 0.20, "schedulingCost": 0.25},
         p_no_dependency=0.50, popular_share=0.012, exec_median_s=0.005, cpu_median_cores=0.3,
@@ -127,11 +107,12 @@ REGION_TARGETS: dict[str, RegionTarget] = {
         diurnal=((0.15, 0.10, 0.3), (0.40, 0.10, 0.2)), diurnal_base=1.0, workday=0.82,
         weekend=0.76,
         fig7a=(0.80, 0.77, 0.79, 0.87, 0.81, 0.79, 0.82, 0.86, 0.87, 0.88, 0.89, 0.91, 0.94, 0.95,
-               1.00, 0.97)),
+               1.00, 0.97),
+        daily_median=2.0, minute_timer_share=0.006),
     "R5": RegionTarget(
-        "R5", 550, 1.3e8, _CS["R5"], 2.4,
+        "R5", 550, 1.3e8,
         small=((1.0, 0.45, _sigma_iqr(0.2, 0.6)),),
-        large=((1.0, 0.43, _sigma_iqr(0.29, 1.6)),), large_share=0.40,
+        large=((1.0, 0.43, _sigma_iqr(0.29, 1.6)),), 
         shares={"deployCodeCost": 0.10, "deployDependencyCost": 0.30,
                 "podAllocationCost": 0.10, "schedulingCost": 0.50},
         p_no_dependency=0.50, popular_share=0.05, exec_median_s=0.0045, cpu_median_cores=0.3,
@@ -139,7 +120,8 @@ REGION_TARGETS: dict[str, RegionTarget] = {
         diurnal=((0.05, 0.04, 1.5), (0.30, 0.04, 0.7)), diurnal_base=0.4, workday=0.85,
         weekend=0.80,
         fig7a=(0.89, 0.89, 0.86, 0.83, 0.77, 0.81, 0.78, 0.82, 0.81, 0.80, 0.81, 0.81, 0.94, 0.95,
-               1.00, 0.97)),
+               1.00, 0.97),
+        daily_median=2.0, minute_timer_share=0.025),
 }
 
 # ---- Region 2 mixes ---------------------------------------------------------------------------
@@ -170,14 +152,6 @@ CPU_REQUEST: dict[int, int] = {  # cpu limit (millicores) -> cpu_request (millic
     1800: 1000, 2200: 1250, 2600: 1500, 3000: 1750, 3400: 2000, 6600: 4000, 8200: 5000,
     13000: 6500, 25800: 12900}
 
-R2_RUNTIME_CS_SHARE: dict[str, float] = {  # [nb] exact cold-start shares by runtime
-    "Python3": 0.5744, "Node.js": 0.1386, "Custom": 0.0900, "Java": 0.0799, "Python2": 0.0799,
-    "Go1.x": 0.0145, "PHP7.3": 0.0123, "http": 0.0088, "C#": 0.0015, "unknown": 0.00005}
-R2_TRIGGER_CS_SHARE: dict[str, float] = {  # [fig 8d, approx] by aggregated trigger
-    "APIG-S": 0.085, "OBS-A": 0.16, "TIMER-A": 0.31, "other A": 0.065, "other S": 0.03,
-    "unknown": 0.14, "workflow-S": 0.195}
-R2_CONFIG_CS_SHARE: dict[str, float] = {  # [fig 8f, approx] by CPU-memory config
-    "300/128": 0.67, "400/256": 0.055, "600/512": 0.095, "1000/1024": 0.11, "other": 0.05}
 CREATION_RUNTIMES: tuple[str, ...] = ("Custom", "http")
 CREATION_MIXTURE: Mixture = ((1.0, 10.5, 0.08),)  # R2 10-13 % mass at 10-11 s [fig 10a]
 
@@ -187,23 +161,20 @@ class Fingerprints:
     """All calibration targets of :mod:`paperkit.coldstarts.generate`."""
 
     regions: dict[str, RegionTarget] = field(default_factory=lambda: dict(REGION_TARGETS))
-    total_cold_starts: int = 11_913_857       # [nb]
     total_requests: float = 85e9              # [text]
     pooled_lognormal: tuple[float, float] = (0.2965, 1.326)   # [text p.8] NOT a generator input
     pooled_weibull: tuple[float, float] = (0.4176, 0.4217)    # [text p.8] NOT a generator input
     holiday_days: tuple[int, ...] = HOLIDAY_DAYS
     high_days: tuple[int, ...] = HIGH_DAYS
     low_days: tuple[int, ...] = LOW_DAYS
-    r2_runtime_cs_share: dict[str, float] = field(default_factory=lambda: dict(R2_RUNTIME_CS_SHARE))
-    r2_trigger_cs_share: dict[str, float] = field(default_factory=lambda: dict(R2_TRIGGER_CS_SHARE))
-    r2_config_cs_share: dict[str, float] = field(default_factory=lambda: dict(R2_CONFIG_CS_SHARE))
 
     # Quantities the generator is *built* to reproduce (per region at scale 1.0): a claim about
     # one of these, checked on a synthetic trace, has role "calibration".
+    # Cold-start counts, pods, shares and inter-arrival times are not among them: the platform
+    # simulator produces them from the requests.
     calibrated: tuple[str, ...] = (
-        "n_cold_starts", "n_functions", "n_requests", "iat_median_s", "cold_start_median_s",
-        "component_share", "r2_runtime_cs_share", "r2_trigger_cs_share", "r2_config_cs_share",
-        "r2_function_table", "day_volume", "diurnal_phase", "holiday")
+        "n_functions", "n_requests", "daily_median", "minute_timer_share", "cold_start_median_s",
+        "component_share", "r2_function_table", "day_volume", "diurnal_phase", "holiday")
 
 
 FINGERPRINTS = Fingerprints()

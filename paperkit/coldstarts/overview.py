@@ -82,9 +82,9 @@ def plot_region_sizes(sizes: pl.DataFrame, scale: float, tier: str, functions: f
     ax.set_yscale("log")
     ax.set_xlabel("number of functions")
     ax.set_ylabel("requests over the trace")
-    sfx = "" if scale == 1 else (f" (paper requests, pods x scale {scale:g}"
+    sfx = "" if scale == 1 else (f"\n(paper requests, pods x {scale:g}"
                                  + (f", functions x {functions:g})" if functions != 1 else ")"))
-    ax.set_title(f"Region sizes; bubble area = pods; dashed = paper's Fig. 1{sfx}", fontsize=9)
+    ax.set_title(f"Region sizes (bubble area = pods); dashed: the paper's Fig. 1{sfx}", fontsize=9)
     ax.margins(0.25)
     fig.tight_layout()
     return fig

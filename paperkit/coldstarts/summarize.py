@@ -13,6 +13,13 @@ JSON-able dict. Definitions:
 - ``component_share``: sum of each component / sum of ``totalCost_cold_start`` (= ratio of means).
 - Needing other parts (null when absent): ``n_requests`` (sum of the ``requests`` series) and
   ``n_functions_series`` (funcID columns of the ``requests`` series, Fig. 1's function count).
+- ``pooled`` (all regions together, the paper's Fig. 10b/d fits): ``lognormal`` (mu, sigma, and
+  the implied mean, sd and median s) of every cold-start time, ``weibull_iat`` (shape, scale s,
+  mean s) of the regions' inter-arrival times concatenated (an IAT never spans two regions).
+
+:func:`per_function_table` (CLI ``--per-function OUT.csv``): one row per function with a cold start
+or a request: region, funcID, requests (null without the series), cold_starts, pods (distinct
+podIDs among its cold starts), trigger and runtime (the Region 2 table's; null elsewhere).
 """
 
 from __future__ import annotations
@@ -93,6 +100,45 @@ def region_fits(cs: pl.LazyFrame, regions: list[str]) -> dict[str, dict]:
     return out
 
 
+def pooled_fits(cs: pl.LazyFrame) -> dict:
+    """LogNormal of all cold-start times and Weibull of all regions' IATs, with implied moments."""
+    x = cs.select("totalCost_cold_start").collect(engine="in-memory").to_series().to_numpy()
+    mu, sigma = _try_fit(fit.fit_lognormal, x)
+    k, lam = _try_fit(fit.fit_weibull, interarrival_times(cs))
+    ln = {"mu": mu, "sigma": sigma, "mean": None, "sd": None, "median": None}
+    if mu is not None:
+        mean = math.exp(mu + sigma ** 2 / 2)
+        ln.update(mean=mean, sd=mean * math.sqrt(math.expm1(sigma ** 2)), median=math.exp(mu))
+    wb = {"shape": k, "scale": lam,
+          "mean": None if k is None else lam * math.gamma(1 + 1 / k)}
+    return {"lognormal": {a: _r(b) for a, b in ln.items()},
+            "weibull_iat": {a: _r(b) for a, b in wb.items()}}
+
+
+def per_function_table(data_dir: str | Path, on_invalid: str = "raise") -> pl.DataFrame:
+    """One row per (region, funcID) with a cold start or a request (see the module docstring)."""
+    cs = load.add_func_id(load.scan_cold_starts(data_dir, on_invalid=on_invalid))
+    out = (cs.group_by("region", "funcID").agg(cold_starts=pl.len(), pods=pl.col("podID").n_unique())
+           .collect(engine="streaming"))
+    if "requests" in load.available_series(data_dir):
+        req = (load.scan_series(data_dir, "requests").group_by("region", "funcID")
+               .agg(requests=pl.col("value").sum()).collect(engine="streaming"))
+        out = req.join(out, on=["region", "funcID"], how="full", coalesce=True)
+    else:
+        out = out.with_columns(requests=pl.lit(None, pl.Float64))
+    meta, _ = load.load_function_meta_tier(data_dir)
+    cols = {"trigger": pl.lit(None, pl.String), "runtime": pl.lit(None, pl.String)}
+    if meta is not None:
+        m = meta.select("funcID", "runtime", trigger=pl.col("triggerType-invocationType"),
+                        region=pl.lit("R2"))
+        out = out.join(m, on=["region", "funcID"], how="left")
+        cols = {}
+    return (out.with_columns(**cols)
+            .with_columns(pl.col("cold_starts", "pods").fill_null(0).cast(pl.Int64))
+            .select("region", "funcID", "requests", "cold_starts", "pods", "trigger", "runtime")
+            .sort("region", "funcID"))
+
+
 def requests_per_region(data_dir: str | Path) -> dict[str, tuple[float, int]] | None:
     """Per region (total requests, funcID columns) from the ``requests`` series, or None if absent."""
     if "requests" not in load.available_series(data_dir):
@@ -117,7 +163,7 @@ def summarize(data_dir: str | Path, on_invalid: str = "raise") -> dict:
     fits = region_fits(cs, regions)
     req = requests_per_region(data_dir)
     out: dict = {"tier": load.trace_tier(data_dir), "parts": load.parts_present(data_dir),
-                 "regions": {}}
+                 "regions": {}, "pooled": pooled_fits(cs)}
     for row, srow in zip(stats.iter_rows(named=True), shares.iter_rows(named=True)):
         r = row["region"]
         entry = {

@@ -28,10 +28,10 @@ def cs_cache(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_trace(cs_cache, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("traces") / "tiny"
-    return generate.generate_trace(out, TINY_SCALE, TINY_SEED, functions=TINY_SCALE)
+    return generate.generate_trace(out, TINY_SCALE, TINY_SEED)
 
 
 @pytest.fixture(scope="session")
 def cs_only_trace(cs_cache, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("traces") / "cs_only"
-    return generate.generate_trace(out, TINY_SCALE, TINY_SEED, parts=("cold_start",), functions=TINY_SCALE)
+    return generate.generate_trace(out, TINY_SCALE, TINY_SEED, parts=("cold_start",))

@@ -21,14 +21,12 @@ def no_generate(monkeypatch):
 
 
 @pytest.mark.parametrize("opt, value, expected", [
-    ("--scale", "0", "a number in (0, 10]"), ("--scale", "11", "a number in (0, 10]"),
-    ("--scale", "nan", "a number in (0, 10]"), ("--scale", "inf", "a number in (0, 10]"),
-    ("--scale", "", "a number in (0, 10]"), ("--scale", "1%", "a number in (0, 10]"),
+    ("--scale", "0", "a number in (0, 1]"), ("--scale", "1.5", "a number in (0, 1]"),
+    ("--scale", "nan", "a number in (0, 1]"), ("--scale", "inf", "a number in (0, 1]"),
+    ("--scale", "", "a number in (0, 1]"), ("--scale", "1%", "a number in (0, 1]"),
     ("--seed", "-1", "an integer >= 0"), ("--seed", "1.5", "an integer >= 0"), ("--seed", "1e3", "an integer >= 0"),
     ("--days", "0", "an integer in 1..31"), ("--days", "32", "an integer in 1..31"),
     ("--days", "1.7", "an integer in 1..31"), ("--days", " 3x", "an integer in 1..31"),
-    ("--functions", "0", "a number in (0, 1]"), ("--functions", "1.5", "a number in (0, 1]"),
-    ("--functions", "nan", "a number in (0, 1]"),
 ])
 def test_generate_rejects_bad_numbers(opt, value, expected, tmp_path, no_generate, capsys, exit_2):
     err = exit_2(cs_main.main, ["generate", str(tmp_path / "g"), opt, value])
@@ -65,3 +63,14 @@ def test_bench_rejects_bad_values(opt, value, tmp_path, monkeypatch, capsys, exi
     monkeypatch.setattr(bench, "_run_step_here", lambda *a, **k: pytest.fail("ran a step"))
     err = exit_2(bench.main, ["--data-dir", str(tmp_path), opt, value])
     assert f"argument {opt}: expected " in err and repr(value) in err
+
+
+@pytest.mark.parametrize("content", ["{", '{"format": "x"}', "NaN", ""])
+def test_generate_rejects_a_bad_fingerprints_file(content, tmp_path, no_generate, exit_2):
+    f = tmp_path / "fp.json"
+    f.write_text(content)
+    err = exit_2(cs_main.main, ["generate", str(tmp_path / "g"), "--fingerprints", str(f)])
+    assert "fingerprints file" in err and "fit-fingerprints" in err
+    err = exit_2(cs_main.main, ["generate", str(tmp_path / "g"), "--fingerprints",
+                                str(tmp_path / "missing.json")])
+    assert "missing.json" in err

@@ -72,7 +72,7 @@ def test_parquet_temp_names_are_unique(small):
 @pytest.fixture
 def cached(cs_cache):
     """A cached synthetic trace (scale 0.001, 1 day) and the digests of its files."""
-    p = generate.synthetic_trace(0.001, 5, n_days=1, progress=False, functions=0.001)
+    p = generate.synthetic_trace(0.001, 5, n_days=1, progress=False)
     return p, cachefiles.tree_record(p)
 
 
@@ -102,20 +102,20 @@ def test_damaged_synthetic_trace_is_regenerated(cached, capsys, damage, why):
     p, record = cached
     damage(p)
     capsys.readouterr()
-    assert generate.synthetic_trace(0.001, 5, n_days=1, progress=False, functions=0.001) == p
+    assert generate.synthetic_trace(0.001, 5, n_days=1, progress=False) == p
     _one_line(capsys.readouterr().err, f"cached synthetic trace {p} {why}", "regenerating it")
     assert cachefiles.tree_record(p) == record  # the same bytes again
-    generate.synthetic_trace(0.001, 5, n_days=1, progress=False, functions=0.001)
+    generate.synthetic_trace(0.001, 5, n_days=1, progress=False)
     assert capsys.readouterr().err == ""
 
 
 def test_foreign_folder_in_trace_cache_is_not_deleted(cs_cache):
-    p = cs_cache / "coldstarts" / "synthetic-scale0.001-seed6-days1-functions0.001"
+    p = cs_cache / "coldstarts" / "synthetic-scale0.001-seed6-days1"
     for name in (p.name, p.name + "-synthmeta"):
         (p.parent / name).mkdir(parents=True, exist_ok=True)
         (p.parent / name / "mine.txt").write_text("keep")
     with pytest.raises(ValueError, match="not written by the generator .*move or delete it"):
-        generate.synthetic_trace(0.001, 6, n_days=1, progress=False, functions=0.001)
+        generate.synthetic_trace(0.001, 6, n_days=1, progress=False)
     assert (p / "mine.txt").read_text() == "keep"
 
 

@@ -22,9 +22,9 @@ def _digests(root: Path) -> dict[str, str]:
 
 def test_same_seed_same_bytes(tmp_path, cs_cache):
     kw = dict(n_days=2, regions=("R2", "R5"))
-    a = generate.generate_trace(tmp_path / "a", 0.002, 7, **kw, functions=0.002)
-    b = generate.generate_trace(tmp_path / "b", 0.002, 7, **kw, functions=0.002)
-    c = generate.generate_trace(tmp_path / "c", 0.002, 8, **kw, functions=0.002)
+    a = generate.generate_trace(tmp_path / "a", 0.002, 7, **kw)
+    b = generate.generate_trace(tmp_path / "b", 0.002, 7, **kw)
+    c = generate.generate_trace(tmp_path / "c", 0.002, 8, **kw)
     da, db, dc = _digests(a), _digests(b), _digests(c)
     assert len(da) > 10 and da == db
     assert da["cold_start/R2/day_00.csv"] != dc["cold_start/R2/day_00.csv"]
@@ -42,12 +42,16 @@ def test_layout(tiny_trace):
     assert man["tier"] == "synthetic" and man["scale"] == 0.002
 
 
-def test_counts_follow_scale(tiny_trace):
+def test_scale_is_a_share_of_functions_at_full_rates(tiny_trace):
+    """scale keeps that share of each region's functions (at least 3); the requests are the
+    sample's share of the region's (per-function rates unscaled); cold starts come out of the
+    platform: at least one per function with requests, at most one per request."""
     man = json.loads((tiny_trace / generate.MANIFEST).read_text())["regions"]
     for r, t in REGION_TARGETS.items():
-        assert man[r]["n_cold_starts"] == round(t.n_cold_starts * 0.002)
-        assert man[r]["n_functions"] == max(round(t.n_functions * 0.002), generate.MIN_FUNCTIONS)
-        assert man[r]["n_requests"] == pytest.approx(t.n_requests * 0.002, rel=0.01)
+        n = max(round(t.n_functions * 0.002), generate.MIN_FUNCTIONS)
+        assert man[r]["n_functions"] == n
+        assert man[r]["n_requests"] == pytest.approx(t.n_requests * n / t.n_functions, rel=0.1)
+        assert 0 < man[r]["n_cold_starts"] <= man[r]["n_requests"]
 
 
 def test_cold_start_rows_are_consistent(tiny_trace):
@@ -67,16 +71,6 @@ def test_cold_start_rows_are_consistent(tiny_trace):
     assert df["podID"].n_unique() == df.height
     assert df["podID"].str.contains(r"^[a-z.0-9]+-\d+-\d+-\d{10}$").all()
     assert set(df["clusterName"].unique()) <= {1, 2, 3, 4}
-
-
-def test_day_volume_follows_calendar(tmp_path, cs_cache):
-    root = generate.generate_trace(tmp_path / "cal", 0.01, 0, regions=("R2",), parts=("cold_start",), functions=0.01)
-    n = [pl.read_csv(f, columns=["day"]).height
-         for f in sorted((root / "cold_start" / "R2").glob("*.csv"))]
-    high = np.mean([n[d] for d in FINGERPRINTS.high_days])
-    holiday = np.mean([n[d] for d in FINGERPRINTS.holiday_days])
-    assert holiday / high < 0.75
-    assert int(np.argmax(n)) == 13  # the last workday before the holiday (Fig. 7a)
 
 
 def test_synthetic_function_table_has_exact_counts():
@@ -103,14 +97,14 @@ def test_generate_is_atomic(tmp_path, monkeypatch, cs_cache):
 
     monkeypatch.setattr(generate, "_generate_into", boom)
     with pytest.raises(RuntimeError):
-        generate.generate_trace(tmp_path / "x", 0.001, 0, functions=0.001)
+        generate.generate_trace(tmp_path / "x", 0.001, 0)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_existing_out_dir_is_refused(tmp_path):
     (tmp_path / "x").mkdir()
     with pytest.raises(ValueError, match="already exists.*overwrite"):
-        generate.generate_trace(tmp_path / "x", 0.001, 0, functions=0.001)
+        generate.generate_trace(tmp_path / "x", 0.001, 0)
 
 
 @pytest.mark.parametrize("kw,msg", [
@@ -124,17 +118,17 @@ def test_bad_arguments(tmp_path, kw, msg):
 
 
 def test_synthetic_trace_is_cached(cs_cache, public_data):
-    p = generate.synthetic_trace(0.001, 1, n_days=2, progress=False, functions=0.001)
-    assert p.parent == cs_cache / "coldstarts" and p.name == "synthetic-scale0.001-seed1-days2-functions0.001"
+    p = generate.synthetic_trace(0.001, 1, n_days=2, progress=False)
+    assert p.parent == cs_cache / "coldstarts" and p.name == "synthetic-scale0.001-seed1-days2"
     assert json.loads((p / generate.MANIFEST).read_text())["function_meta_source"] == "public"
     stamp = (p / generate.MANIFEST).stat().st_mtime_ns
-    assert generate.synthetic_trace(0.001, 1, n_days=2, progress=False, functions=0.001) == p
+    assert generate.synthetic_trace(0.001, 1, n_days=2, progress=False) == p
     assert (p / generate.MANIFEST).stat().st_mtime_ns == stamp
 
 
 def test_synthetic_trace_on_a_synthetic_table_only_when_asked(cs_cache):
-    p = generate.synthetic_trace(0.001, 1, n_days=1, progress=False, meta="synthetic", functions=0.001)
-    assert p.name == "synthetic-scale0.001-seed1-days1-functions0.001-synthmeta"
+    p = generate.synthetic_trace(0.001, 1, n_days=1, progress=False, meta="synthetic")
+    assert p.name == "synthetic-scale0.001-seed1-days1-synthmeta"
     assert json.loads((p / generate.MANIFEST).read_text())["function_meta_source"] == "synthetic"
 
 
@@ -146,7 +140,7 @@ def test_overwrite_refuses_a_users_folder(tmp_path, cs_cache, capsys):
     before = _digests(mine)
     with pytest.raises(ValueError, match=r"refusing to overwrite .*mine: it is not empty and has no "
                                          r"SYNTHETIC\.json .*choose another OUT_DIR"):
-        generate.generate_trace(mine, 0.001, 0, n_days=1, regions=("R5",), overwrite=True, functions=0.001)
+        generate.generate_trace(mine, 0.001, 0, n_days=1, regions=("R5",), overwrite=True)
     with pytest.raises(SystemExit) as exc:
         main(["generate", str(mine), "--scale", "0.001", "--days", "1", "--regions", "R5",
               "--overwrite"])
@@ -154,7 +148,7 @@ def test_overwrite_refuses_a_users_folder(tmp_path, cs_cache, capsys):
     # a SYNTHETIC.json that is not this generator's does not make it ours either
     (mine / "SYNTHETIC.json").write_text('{"generator": "someone else"}')
     with pytest.raises(ValueError, match="refusing to overwrite"):
-        generate.generate_trace(mine, 0.001, 0, n_days=1, regions=("R5",), overwrite=True, functions=0.001)
+        generate.generate_trace(mine, 0.001, 0, n_days=1, regions=("R5",), overwrite=True)
     (mine / "SYNTHETIC.json").unlink()
     assert _digests(mine) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]  # no temporary leftovers
@@ -162,15 +156,15 @@ def test_overwrite_refuses_a_users_folder(tmp_path, cs_cache, capsys):
 
 def test_overwrite_replaces_a_generated_or_empty_folder(tmp_path, cs_cache):
     kw = dict(n_days=1, regions=("R5",), parts=("cold_start",))
-    out = generate.generate_trace(tmp_path / "g", 0.001, 1, **kw, functions=0.001)
+    out = generate.generate_trace(tmp_path / "g", 0.001, 1, **kw)
     (tmp_path / "g" / "cold_start" / "R5" / "day_07.csv").write_text("a user's file")
     with pytest.raises(ValueError, match="does not list, e.g. cold_start/R5/day_07.csv"):
-        generate.generate_trace(out, 0.001, 2, overwrite=True, **kw, functions=0.001)
+        generate.generate_trace(out, 0.001, 2, overwrite=True, **kw)
     (tmp_path / "g" / "cold_start" / "R5" / "day_07.csv").unlink()
-    generate.generate_trace(out, 0.001, 2, overwrite=True, **kw, functions=0.001)
+    generate.generate_trace(out, 0.001, 2, overwrite=True, **kw)
     assert json.loads((out / generate.MANIFEST).read_text())["seed"] == 2
     (tmp_path / "empty").mkdir()
-    generate.generate_trace(tmp_path / "empty", 0.001, 1, overwrite=True, **kw, functions=0.001)
+    generate.generate_trace(tmp_path / "empty", 0.001, 1, overwrite=True, **kw)
     assert generate.is_generated(tmp_path / "empty")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "g"]
 
@@ -181,26 +175,27 @@ def test_temporary_folders_have_unique_names(tmp_path, cs_cache):
     other.mkdir()
     (other / "partial.csv").write_text("theirs")
     generate.generate_trace(tmp_path / "x", 0.001, 0, n_days=1, regions=("R5",),
-                            parts=("cold_start",), functions=0.001)
+                            parts=("cold_start",))
     assert (other / "partial.csv").read_text() == "theirs"
     a, b = (cachefiles.temp_sibling(tmp_path / "x", folder=True) for _ in range(2))
     assert a != b and a.is_dir() and b.is_dir() and f"tmp{os.getpid()}." in a.name
 
 
-def test_release_function_population_at_any_scale(tmp_path, cs_cache):
-    """Scale shrinks events per function, not the population (issue 14 §2b)."""
-    kw = dict(n_days=1, regions=("R3", "R5"), parts=("cold_start", "quantiles"))
-    full = generate.generate_trace(tmp_path / "full", 0.001, 0, **kw)
-    part = generate.generate_trace(tmp_path / "part", 0.001, 0, functions=0.1, **kw)
+def test_scale_keeps_per_function_rates(tmp_path, cs_cache):
+    """A smaller share has fewer functions, not slower ones: the median requests per function
+    stays the region's (the stratified sample spans the same volume distribution)."""
+    kw = dict(n_days=1, regions=("R5",), parts=("quantiles",), series=("requests",))
+    full = generate.generate_trace(tmp_path / "full", 1.0, 0, **kw)
+    part = generate.generate_trace(tmp_path / "part", 0.2, 0, **kw)
     man_f, man_p = (json.loads((p / generate.MANIFEST).read_text()) for p in (full, part))
-    assert {r: v["n_functions"] for r, v in man_f["regions"].items()} == {
-        r: REGION_TARGETS[r].n_functions for r in ("R3", "R5")} == {"R3": 240, "R5": 550}
-    assert {r: v["n_functions"] for r, v in man_p["regions"].items()} == {"R3": 24, "R5": 55}
-    assert man_f["functions"] == 1.0 and man_p["functions"] == 0.1
-    cols = load.series_functions(full, "requests")
-    assert cols.group_by("region").len().sort("region")["len"].to_list() == [240, 550]
-    # the same events over more functions: cold-start totals do not depend on the population
-    assert (man_f["regions"]["R3"]["n_cold_starts"] == man_p["regions"]["R3"]["n_cold_starts"])
+    assert man_f["regions"]["R5"]["n_functions"] == 550
+    assert man_p["regions"]["R5"]["n_functions"] == 110
+    assert man_f["functions"] == 1.0 and man_p["functions"] == 0.2
+    per_fn = [load.scan_series(p, "requests").group_by("funcID").agg(pl.col("value").sum())
+              .collect()["value"].median() for p in (full, part)]
+    assert per_fn[1] == pytest.approx(per_fn[0], rel=0.5)
+    tot = [man["regions"]["R5"]["n_requests"] for man in (man_f, man_p)]
+    assert tot[1] / tot[0] == pytest.approx(0.2, rel=0.35)
 
 
 def test_series_cells_are_consistent(tmp_path, cs_cache):

@@ -260,7 +260,7 @@ def test_overwrite_refuses_a_file_the_manifest_does_not_list(cs_cache, tmp_path,
     from paperkit.coldstarts import __main__ as cs_main, generate
     out = tmp_path / "g"
     args = ["generate", str(out), "--scale", "0.0005", "--days", "1", "--regions", "R5",
-            "--parts", "cold_start", "--functions", "0.002", "--overwrite"]
+            "--parts", "cold_start", "--overwrite"]
     assert cs_main.main(args) == 0
     assert cs_main.main(args) == 0  # a generated trace alone is replaced
     f = out / added
@@ -271,7 +271,7 @@ def test_overwrite_refuses_a_file_the_manifest_does_not_list(cs_cache, tmp_path,
     assert exc.value.code == 2 and f.read_text() == "mine"
     with pytest.raises(ValueError, match=rf"does not list, e\.g\. {re.escape(added)} "):
         generate.generate_trace(out, 0.0005, 0, n_days=1, regions=("R5",), parts=("cold_start",),
-                                functions=0.002, overwrite=True)
+                                overwrite=True)
 
 
 def test_digest_memo_sees_a_same_size_edit_with_mtime_restored(tmp_path):

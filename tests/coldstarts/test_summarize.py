@@ -34,8 +34,8 @@ def test_summary_recovers_generator_parameters(summary, tiny_trace):
         assert got["lognormal"]["mu"] == pytest.approx(want["lognormal"]["mu"],
                                                        abs=max(0.05, 4 * se * want["lognormal"]["sigma"]))
         assert got["lognormal"]["sigma"] == pytest.approx(want["lognormal"]["sigma"], rel=max(0.05, 3 * se))
-        assert got["weibull_iat"]["shape"] == pytest.approx(want["weibull_iat"]["shape"], rel=max(0.05, 3 * se))
-        assert got["weibull_iat"]["scale"] == pytest.approx(want["weibull_iat"]["scale"], rel=max(0.1, 6 * se))
+        # inter-arrival times come out of the platform: no generator parameter to recover
+        assert 0 < got["weibull_iat"]["shape"] < 2 and got["weibull_iat"]["scale"] > 0
         for k, v in want["component_share"].items():
             assert got["component_share"][k] == pytest.approx(v, abs=max(0.03, 2 * se))
         cs = got["cold_start_s"]
@@ -91,7 +91,7 @@ def test_cli_generate(tmp_path, cs_cache, capsys):
     assert out["tier"] == "synthetic" and out["n_cold_starts"]["R5"] > 0
     with pytest.raises(SystemExit) as exc:
         main(["generate", str(tmp_path / "h"), "--scale", "abc"])
-    assert exc.value.code == 2 and "--scale: expected a number in (0, 10]" in capsys.readouterr().err
+    assert exc.value.code == 2 and "--scale: expected a number in (0, 1]" in capsys.readouterr().err
 
 
 def test_degenerate_region_gives_null_fits(tiny_trace, tmp_path):

@@ -23,12 +23,14 @@ from .distributions import TOTAL
 
 #: claims whose value is a Region 2 *function-table* statistic use this key (tier of that table)
 FUNCTION_TABLE = "r2_function_table"
-#: on the synthetic tier, true by the generator's construction: it builds each function's requests
-#: from its cold starts (every function with cold starts has at least as many requests)
-SYNTHETIC_INVARIANTS = frozenset({"F14-diagonal", "F14-above"})
-#: on the synthetic tier, follow from calibrated inputs: the Weibull mean from the calibrated
-#: IAT counts, the R1/R3 means as analytic means of the calibrated LogNormal mixtures
-SYNTHETIC_CALIBRATED = frozenset({"F10-weibull-mean", "F11-R1-mean", "F11-R3-mean"})
+#: on the synthetic tier, true by the generator's construction: each function's CPU use is a
+#: constant (so the daily mean CPU is flat), users get 1 + Geometric functions (so almost all
+#: have fewer than 20)
+SYNTHETIC_INVARIANTS = frozenset({"F7b-flat", "F4a-lt20"})
+#: on the synthetic tier, follow from calibrated inputs: the pooled LogNormal from the calibrated
+#: cold-start-time mixtures, the R1/R3 hourly means and Region 2's overall median from them too
+SYNTHETIC_CALIBRATED = frozenset({"F10-lognormal-mean", "F10-lognormal-sd", "F10-lognormal-median",
+                                  "F11-R1-mean", "F11-R3-mean", "F15a-median-all"})
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ def fig05_07_claims(data: dict[str, pl.DataFrame]) -> list[Value]:
             Value("F6-max", mx)]
     if rt.height and "requests" in rt.columns:
         t10 = rt.sort(["requests", "funcID"], descending=[True, False]).head(10)
-        out.append(Value("F6-largest-lt-60", _bool(float(t10["ratio"].max()) < 60),
+        out.append(Value("F6-largest-lt-60", _bool(float(t10["ratio"].max()) < 60), "diurnal",
                          note=f"max ratio of the 10 largest: {float(t10['ratio'].max()):.4g}"))
     else:
         out.append(Value("F6-largest-lt-60", None, note="per-function requests missing"))
@@ -158,9 +160,7 @@ def fig05_07_claims(data: dict[str, pl.DataFrame]) -> list[Value]:
 
 
 # --------------------------------------------------------------------------- Figs 8-9
-_SHARE_KEYS = {"cold starts": {"trigger": "r2_trigger_cs_share", "runtime": "r2_runtime_cs_share",
-                               "config": "r2_config_cs_share"},
-               "functions": {"trigger": FUNCTION_TABLE, "runtime": FUNCTION_TABLE, "config": FUNCTION_TABLE}}
+_SHARE_KEYS = {"functions": {"trigger": FUNCTION_TABLE, "runtime": FUNCTION_TABLE, "config": FUNCTION_TABLE}}
 
 
 def fig08_09_claims(data: dict[str, pl.DataFrame], claim_ids: list[str], async_share: float | None,
@@ -180,10 +180,9 @@ def fig08_09_claims(data: dict[str, pl.DataFrame], claim_ids: list[str], async_s
             v = _get(data[f"fig08_shares_{kind}"], "share", group=g, measure=meas)
             out.append(Value(cid, v, _SHARE_KEYS.get(meas, {}).get(kind)))
     rt = data["fig08_shares_runtime"]
-    out.append(Value("F8-python3-cs-text", _get(rt, "share", group="Python3", measure="cold starts"), "r2_runtime_cs_share"))
+    out.append(Value("F8-python3-cs-text", _get(rt, "share", group="Python3", measure="cold starts")))
     cf = data["fig08_shares_config"].filter(pl.col("measure") == "cold starts")
-    out.append(Value("F8-small-cs", float(cf.filter(pl.col("group").is_in(["300/128", "400/256"]))["share"].sum()),
-                     "r2_config_cs_share"))
+    out.append(Value("F8-small-cs", float(cf.filter(pl.col("group").is_in(["300/128", "400/256"]))["share"].sum())))
     out.append(Value("F8-weekday", weekday_ratio, "day_volume"))
     out.append(Value("F8-async", async_share, FUNCTION_TABLE))
     return out
@@ -224,7 +223,7 @@ def fig10_11_claims(data: dict[str, pl.DataFrame], iat_scale: float = 1.0) -> li
            Value("F10-weibull-shape", wb["shape"])]
     out += [Value(f"F10a-median-{r}", _get(q, "median", region=r), "cold_start_median_s") for r in ("R1", "R2", "R3", "R4", "R5")]
     out += [Value(f"F10c-iat-median-{r}", None if _get(iat, "median", region=r) is None
-                  else _get(iat, "median", region=r) * iat_scale, "iat_median_s",
+                  else _get(iat, "median", region=r) * iat_scale,
                   note=f"x {iat_scale:g} (trace scale)" if iat_scale != 1 else "")
             for r in ("R1", "R2", "R3", "R4", "R5")]
     out += [Value(f"F10c-below1ms-{r}", _get(iat, "below_1ms", region=r), note="zeros (same ms) included")
@@ -348,8 +347,8 @@ def overview_claims(trace: data.Trace, sizes: pl.DataFrame, meta: pl.DataFrame, 
     req = sizes["n_requests"].sum() if has_req else None
     out.append(ClaimValue("D1", req / s if has_req else None, trace.tier, role,
                           div, "" if has_req else "needs the quantiles/requests series"))
-    out.append(ClaimValue("D2", sizes["n_cold_starts"].sum() / s, trace.tier, role, div))
-    out.append(ClaimValue("D3", sizes["n_pods"].sum() / s, trace.tier, role,
+    out.append(ClaimValue("D2", sizes["n_cold_starts"].sum() / s, trace.tier, None, div))
+    out.append(ClaimValue("D3", sizes["n_pods"].sum() / s, trace.tier, None,
                           "distinct podIDs in cold_start/ (pods alive at the start not in the "
                           "trace)" + (f"; {div}" if div else "")))
     out.append(ClaimValue("D4", float(sizes.height), trace.tier, role))
@@ -393,7 +392,7 @@ def _fig1_claims(trace: data.Trace, sizes: pl.DataFrame, role: str | None, div: 
             f"F1-requests-{r}", row["n_requests"] / s if row["n_requests"] is not None else None,
             trace.tier, role, div, "" if row["n_requests"] is not None else
             "needs the quantiles/requests series"))
-        out.append(ClaimValue(f"F1-pods-{r}", row["n_pods"] / s, trace.tier, role,
+        out.append(ClaimValue(f"F1-pods-{r}", row["n_pods"] / s, trace.tier, None,
                               "distinct podIDs" + (f"; {div}" if div else "")))
     if has_req and sizes.height >= 3:
         out.append(ClaimValue("F1-span", spread_decades(sizes["n_requests"].to_list()),

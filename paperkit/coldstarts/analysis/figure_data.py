@@ -53,6 +53,14 @@ class TraceInputs:
             return 1.0 if man is None else float(man["scale"]) / data.manifest_functions(man)
         return self._get("pfs", build)
 
+    def function_share(self) -> float:
+        """The share of the release's functions the trace keeps (1.0 for the release): a region
+        count of a stratified sample / this share estimates the whole region's."""
+        def build():
+            man = load.manifest(self.data_dir)
+            return 1.0 if man is None else data.manifest_functions(man)
+        return self._get("share", build)
+
     def per_function(self, df: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
         """``df`` with the per-function count columns ``cols`` divided by
         :meth:`per_function_scale`, so they compare with the paper's."""
@@ -230,7 +238,8 @@ def cold_start_distributions(data_dir) -> dict[str, pl.DataFrame]:
         "fig10_iat_summary": pl.concat([distributions.iat_summary(iat), distributions.iat_summary(iat_all)]).sort("region"),
         "fig10b_lognormal": pl.DataFrame([distributions.lognormal_fit(cs)]),
         "fig10d_weibull": pl.DataFrame([distributions.weibull_fit(iat)]),
-        "fig11_hourly": distributions.hourly_components(cs),
+        "fig11_hourly": distributions.hourly_components(cs).with_columns(
+            cold_starts_region=pl.col("cold_starts") / t.function_share()),
     }
 
 

@@ -39,18 +39,18 @@ def fig10_distributions(cs_cdf: pl.DataFrame, iat_cdf: pl.DataFrame, lognormal: 
     axes[3].set_xlabel("Inter-arrival time (s)")
     for ax, t in zip(axes, "abcd"):
         ax.set_title(f"({t})", loc="left", fontsize=9)
-        ax.legend(fontsize=6)
+        ax.legend(fontsize=7)
     axes[0].set_xlim(1e-2, 1e2)
     axes[1].set_xlim(1e-2, 1e2)
-    # the IAT CDFs run to the end of their grid, so the tail above 100 s stays visible
-    axes[2].set_xlim(1e-4, float(iat_cdf["x"].max()))
-    axes[3].set_xlim(1e-4, float(iat_cdf["x"].max()))
+    axes[2].set_xlim(1e-5, 1e2)   # the paper's Fig. 10c-d axes
+    axes[3].set_xlim(1e-5, 1e2)
     fig.tight_layout()
     return fig
 
 
 def fig11_hourly_components(hourly: pl.DataFrame) -> Figure:
-    """Fig 11: stacked hourly mean of the 4 components (left) and cold starts per hour (right)."""
+    """Fig 11: stacked hourly mean of the 4 components (left) and cold starts per hour (right; the
+    region's: a sample's count over its share of the functions, ``cold_starts_region``)."""
     regions = sorted(hourly["region"].unique().to_list())
     fig, axes = plt.subplots(len(regions), 1, figsize=(11, 1.9 * len(regions) + 0.4), sharex=True, squeeze=False)
     labels = {"deployCodeCost": "deploy code", "deployDependencyCost": "deploy dependency",
@@ -62,8 +62,10 @@ def fig11_hourly_components(hourly: pl.DataFrame) -> Figure:
                      alpha=0.85, linewidth=0)
         ax.set_ylabel(f"{r}\nmean (s)")
         ax2 = ax.twinx()
-        ax2.plot(t, h["cold_starts"].to_numpy(), ls="--", color="purple", lw=0.8, label="cold starts per hour")
+        cs = h["cold_starts_region"] if "cold_starts_region" in h.columns else h["cold_starts"]
+        ax2.plot(t, cs.to_numpy(), ls="--", color="purple", lw=0.8, label="cold starts per hour")
         ax2.set_ylabel("CS / hour", fontsize=8)
+        ax2.set_ylim(bottom=0)
         ax2.grid(False)
     # one legend for both axes, above the first panel so that it covers no data
     handles, names = axes[0, 0].get_legend_handles_labels()

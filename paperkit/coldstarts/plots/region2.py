@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from ..analysis.composition import STACK_ORDER
 from ..analysis.triggers import TRIGGER_ORDER
-from .style import TRIGGER_COLORS, TRIGGER_LEGEND_ORDER
+from .style import RUNTIME_COLORS, TRIGGER_COLORS, TRIGGER_LEGEND_ORDER
 
 _KIND_TITLES = {"trigger": "trigger", "runtime": "runtime", "config": "CPU-memory config"}
 
@@ -23,13 +23,14 @@ def fig08_composition(pods_hourly: dict[str, pl.DataFrame], shares: dict[str, pl
         ph = pods_hourly[kind]
         hours = np.sort(ph["hour"].unique().to_numpy())
         ys = [ph.filter(pl.col("group") == g).sort("hour")["pods"].to_numpy() for g in order]
-        colors = [TRIGGER_COLORS[g] if kind == "trigger" else cmap[i] for i, g in enumerate(order)]
+        colors = [TRIGGER_COLORS[g] if kind == "trigger" else RUNTIME_COLORS[g] if kind == "runtime"
+                  else cmap[i] for i, g in enumerate(order)]
         ax = axes[0, j]
         ax.stackplot(hours / 24.0, *ys, labels=order, colors=colors, alpha=0.9, linewidth=0)
         ax.set_xlabel("Time (days)")
         ax.set_ylabel("Number of pods")
         ax.set_title(f"({'abc'[j]}) Running pods per hour by {_KIND_TITLES[kind]}", loc="left", fontsize=9)
-        ax.legend(fontsize=6, loc="upper left", ncol=2)
+        ax.legend(fontsize=7, loc="upper left", ncol=2)
         sh = shares[kind]
         groups = sorted(sh["group"].unique().to_list())
         x = np.arange(len(groups))

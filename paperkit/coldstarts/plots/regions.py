@@ -33,7 +33,8 @@ def fig02_lifecycle() -> Figure:
     ax.text(5.5 * 1.5 - 0.05, 1.85, "new request resets keep-alive", ha="center", fontsize=7)
     ax.text(0.1, 0.15, "cold start = pod allocation + scheduling + deploy code + deploy dependency",
             fontsize=8, color="0.2")
-    fig.suptitle("Fig 2: pod life cycle (redrawn)", fontsize=10)
+    fig.suptitle("Pod life cycle as the platform simulator models it (the paper's Fig. 2, redrawn)",
+                 fontsize=10)
     return fig
 
 
@@ -44,7 +45,7 @@ def fig03_region_stats(median_requests: pl.DataFrame, exec_cdf: pl.DataFrame, cp
     ax = axes[0]
     for r in sorted(median_requests["region"].unique().to_list()):
         ecdf_line(ax, median_requests.filter(pl.col("region") == r)["median_per_day"].to_numpy(), r,
-                  **region_style(r))
+                  count_zeros=True, **region_style(r))
     ax.set_xscale("log")
     ax.set_xlim(0.3, 1e9)
     for x in IAT_LINES_PER_DAY.values():

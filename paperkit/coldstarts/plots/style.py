@@ -21,6 +21,12 @@ TRIGGER_LEGEND_ORDER = ("TIMER-A", "other A", "other S", "APIG-S", "unknown", "w
 TRIGGER_COLORS: dict[str, tuple] = dict(zip(TRIGGER_LEGEND_ORDER,
                                             (_TAB10[0], _TAB10[1], _TAB10[3], _TAB10[5], _TAB10[6],
                                              _TAB10[8], _TAB10[9])))
+#: one colour per runtime in every figure (Figs. 8b, 15, 17): Fig. 8b's stack order takes tab10's
+#: first seven, the runtimes Fig. 8 pools into "other" the rest
+RUNTIME_COLORS: dict[str, tuple] = {
+    "Python2": _TAB10[0], "http": _TAB10[1], "other": _TAB10[2], "Java": _TAB10[3],
+    "Node.js": _TAB10[4], "Python3": _TAB10[5], "Custom": _TAB10[6], "C#": _TAB10[7],
+    "Go1.x": _TAB10[8], "PHP7.3": _TAB10[9], "unknown": (0.25, 0.25, 0.25)}
 ALL_COLOR = (0.95, 0.8, 0.1)
 TRIGGER_COLORS["all"] = ALL_COLOR
 
@@ -31,10 +37,12 @@ def region_style(region: str) -> dict:
 
 
 def group_color(name: str, i: int) -> tuple:
-    """Colour for a group: region/trigger colour if known, else tab10 by index; 'all' is yellow."""
+    """Colour for a group: region/trigger/runtime colour if known, else tab10 by index; 'all' is
+    yellow."""
     if name == "all":
         return ALL_COLOR
-    return REGION_COLORS.get(name) or TRIGGER_COLORS.get(name) or _TAB10[i % 10]
+    return (REGION_COLORS.get(name) or TRIGGER_COLORS.get(name) or RUNTIME_COLORS.get(name)
+            or _TAB10[i % 10])
 
 
 def cdf_lines(ax: Axes, cdf: pl.DataFrame, group: str, order: list[str] | None = None, **kw) -> None:
@@ -54,10 +62,17 @@ def cdf_lines(ax: Axes, cdf: pl.DataFrame, group: str, order: list[str] | None =
     ax.set_ylabel("CDF")
 
 
-def ecdf_line(ax: Axes, values, label: str, color=None, **kw) -> None:
-    """Exact step ECDF of a small array (per-function or per-user values) over its positive values."""
+def ecdf_line(ax: Axes, values, label: str, color=None, count_zeros: bool = False, **kw) -> None:
+    """Exact step ECDF of a small array (per-function or per-user values) over its positive values
+    (log axes); ``count_zeros``: the zeros stay in the denominator, so the curve starts at their
+    share instead of hiding them."""
     v = np.sort(np.asarray(values, dtype=float))
+    n = v.size
     v = v[v > 0]
     if v.size == 0:
         return
-    ax.step(v, np.arange(1, v.size + 1) / v.size, where="post", label=label, color=color, **kw)
+    below = n - v.size if count_zeros else 0
+    y = (below + np.arange(1, v.size + 1)) / (below + v.size)
+    if below:   # the zeros' level, from far left of the first positive value
+        v, y = np.concatenate([[v[0] * 1e-6], v]), np.concatenate([[below / n], y])
+    ax.step(v, y, where="post", label=label, color=color, **kw)

@@ -22,7 +22,7 @@ def trace(tmp_path_factory):
     old = os.environ.get("PAPERKIT_DATA_DIR")
     os.environ["PAPERKIT_DATA_DIR"] = str(cache)
     try:
-        yield generate.generate_trace(tmp_path_factory.mktemp("t") / "trace", 0.002, seed=3, n_days=26, meta="synthetic", functions=0.002)
+        yield generate.generate_trace(tmp_path_factory.mktemp("t") / "trace", 0.002, seed=3, n_days=26, meta="synthetic")
     finally:
         if old is None:
             os.environ.pop("PAPERKIT_DATA_DIR", None)
@@ -99,19 +99,19 @@ def test_open_trace_rejects_missing_folder(tmp_path):
         cs_data.open_trace(str(tmp_path / "nope"))
 
 
-def test_per_function_counts_are_divided_by_the_per_function_scale(tmp_path, trace):
-    """A trace keeping a share f of the functions at scale s has s/f times the events of each
-    function: Figs 3a, 4, 6 and 14 divide per-function counts by s/f (1 for the release)."""
+def test_per_function_counts_are_never_divided(tmp_path, trace):
+    """A trace keeps a share of the functions, each at its full rate: Figs 3a, 4, 6 and 14 take
+    per-function counts as they are (per-function scale 1, as for the release)."""
     kw = dict(n_days=2, regions=("R2",), parts=("cold_start", "quantiles"), meta="synthetic")
-    t = generate.generate_trace(tmp_path / "t", 0.001, 1, functions=0.1, **kw)
+    t = generate.generate_trace(tmp_path / "t", 0.01, 1, **kw)
     inp = figure_data.TraceInputs(t)
-    assert inp.per_function_scale() == pytest.approx(0.01)
-    assert figure_data.TraceInputs(trace).per_function_scale() == pytest.approx(1.0)
+    assert inp.per_function_scale() == 1.0
+    assert figure_data.TraceInputs(trace).per_function_scale() == 1.0
     opened = cs_data.open_trace(str(t))
-    assert opened.functions == 0.1 and opened.per_function_scale == pytest.approx(0.01)
+    assert opened.scale == opened.functions == 0.01 and opened.per_function_scale == 1.0
     raw = figure_data.load.scan_cold_starts(t).select(pl.len()).collect().item()
     f14 = figure_data.region2_requests_cold_starts(inp)["fig14_per_function"]
-    assert f14["cold_starts"].sum() == pytest.approx(raw / 0.01)
+    assert f14["cold_starts"].sum() == raw
     users = figure_data.region_statistics(inp)["fig04_users"]
     req = figure_data.load.scan_series(t, "requests").select(pl.col("value").sum()).collect().item()
-    assert users["requests"].sum() == pytest.approx(req / 0.01)
+    assert users["requests"].sum() == pytest.approx(req)

@@ -10,7 +10,7 @@ from paperkit.coldstarts.analysis import peer
 @pytest.fixture(scope="module")
 def trace(tmp_path_factory):
     return generate.generate_trace(tmp_path_factory.mktemp("peer") / "t", 0.001, 3, n_days=2,
-                                   regions=("R2", "R3"), parts=("cold_start", "quantiles"), functions=0.001)
+                                   regions=("R2", "R3"), parts=("cold_start", "quantiles"))
 
 
 def _same(a: dict[str, pl.DataFrame], b: dict[str, pl.DataFrame]) -> None:
