@@ -34,7 +34,6 @@ from paperkit import atomic
 from paperkit.cli import (UserError, choice_list, exit_on_bad_input, integer, json_line,
                           non_negative_int, positive_int, real)
 from paperkit.coldstarts import N_DAYS, REGIONS, generate, policies, refit, replay, simio
-from paperkit.coldstarts import platform as plat
 from paperkit.coldstarts.summarize import per_function_table, summarize
 
 
