@@ -104,6 +104,8 @@ def test_generated_config(tmp_path):
     assert mm["pytest_add_cli_args_test_selection"] == mutants.test_files(mod, ROOT)
     assert "tests/coldstarts/test_validate_rules.py" in mm["pytest_add_cli_args_test_selection"]
     assert mm["process_isolation"] == "forkserver" and mm["timeout_constant"] == 10.0
+    claims_cfg = mutants.config_text(mutants.by_name()["claims"], ROOT)
+    assert tomllib.loads(claims_cfg)["tool"]["mutmut"]["process_isolation"] == "fork"
     assert "--import-mode=importlib" in cfg["tool"]["pytest"]["ini_options"]["addopts"]
 
 
