@@ -116,6 +116,7 @@ def test_edge_is_the_outer_tenth_and_only_for_matches():
     assert claims.is_edge(c, 5.0) is False
     assert claims.is_edge(claim(1.0, "bool"), 1.0) is False   # no tolerance: no edge
     assert claims.is_edge(claim(13, "discrete"), 13) is False
+    assert claims.is_edge(claim(13, "discrete", "figure"), 14) is True    # allowed is 1 step
 
 
 def test_tolerance_labels():
@@ -238,6 +239,10 @@ def test_file_level_errors(tmp_path):
     f.write_text("[[claim]]\ntext='t'\n")
     with pytest.raises(claims.ClaimsFileError, match=r"claim #1 \(id='\?'\): missing field"):
         claims.load_claims("demo", f)
+    f.write_text("[[claim]]\n" + HEAD.format(id="T") + "tolerance=0.1\n")
+    with pytest.raises(claims.ClaimsFileError, match=r"remove 'tolerance': tolerances follow from "
+                                                     r"the reliability tag by paperkit\.claims\.RULE$"):
+        claims.load_claims("demo", f)
 
 
 # --- the table ---------------------------------------------------------------------------------
@@ -273,8 +278,18 @@ def test_unmodelled_claims_on_synthetic_data(table):
     r = table.record("U", 3.9, tier="modelled+synthetic", note="why")
     assert r.verdict == "needs real data"
     assert r.note == "the synthetic generator does not model this quantity; why"
+    r = table.record("U", 4.0, tier="synthetic", note="see figure X")
+    assert r.note == "the synthetic generator does not model this quantity; see figure X"
     r = table.record("U", 3.81, tier="public", note="why")
     assert (r.verdict, r.edge, r.note) == ("match", True, "why")
+
+
+def test_a_reproduced_value_must_be_a_number(table):
+    with pytest.raises(TypeError, match=r"^claim A: reproduced value must be a number, got str$"):
+        table.record("A", "fast", tier="modelled")
+    with pytest.raises(TypeError, match=r"got list$"):
+        table.record("A", [1.0], tier="modelled")
+    assert list(table.frame().columns)[:3] == ["id", "claim", "paper value"]   # empty table
 
 
 def test_not_checkable_and_unknown_ids(table):
@@ -341,6 +356,18 @@ def test_frame_summary_and_show(table, build_dir, capsys):
     out = capsys.readouterr().out
     assert table.summary() in out and "match (edge)" in out
     assert json.loads((build_dir / "claims" / "01_demo.json").read_text())["notebook"] == "01_demo"
+
+
+def test_counts_and_summary_add_up(tmp_path):
+    f = write(tmp_path, *(HEAD.format(id=i) + f'value=1\nrole="{r}"\n' for i, r in
+                          (("A", "check"), ("B", "check"), ("C", "invariant"), ("D", "extension"),
+                           ("E", "extension"))))
+    t = claims.ClaimsTable("demo", "03", claims=claims.load_claims("demo", f))
+    for cid in "ABCDE":
+        t.record(cid, 1.0, tier="modelled")
+    assert t.counts()["check"]["match"] == 2 and t.counts()["extension"]["match"] == 2
+    assert t.summary().splitlines()[1] == ("  not counted: 1 invariant, 2 extension; 0 not "
+                                           "checkable or needing real data")
 
 
 def test_summary_without_other_roles(tmp_path):
