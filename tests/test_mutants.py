@@ -160,3 +160,34 @@ def test_the_cli_prints_its_usage():
     p = subprocess.run([sys.executable, "-m", "paperkit.mutants", "--help"], capture_output=True,
                        text=True, env=os.environ | {"PYTHONPATH": str(ROOT)}, timeout=60)
     assert p.returncode == 0 and "claims, validator, polca" in p.stdout
+
+
+def test_listed_bugs_apply_to_one_place_or_are_reported_stale(tmp_path, monkeypatch):
+    for bug in mutants.LISTED:
+        assert bug.module in mutants.by_name() and bug.old != bug.new
+        assert bug.path in mutants.by_name()[bug.module].sources, bug
+    stale = mutants.Listed("claims", "paperkit/claims.py", "no such text", "x", "stale")
+    mod = mutants.by_name()["claims"]
+    monkeypatch.setattr(mutants.subprocess, "run", lambda *a, **k: pytest.fail("ran the tests"))
+    assert mutants.run_listed(stale, mod, ROOT, tmp_path)["status"].startswith("not applicable")
+
+
+@pytest.mark.parametrize("rc,status", [(1, "killed"), (0, "survived"), (2, "error (pytest exit 2)")])
+def test_listed_bug_verdicts(tmp_path, monkeypatch, rc, status):
+    seen = {}
+
+    def fake_run(cmd, cwd, env, **kw):
+        seen["src"] = (Path(cwd) / "paperkit" / "claims.py").read_text()
+        seen["env"] = env
+        return subprocess.CompletedProcess(cmd, rc)
+    monkeypatch.setattr(mutants.subprocess, "run", fake_run)
+    bug = mutants.LISTED[0]
+    got = mutants.run_listed(bug, mutants.by_name()["claims"], ROOT, tmp_path)
+    assert got == {"what": bug.what, "path": bug.path, "status": status}
+    assert bug.new in seen["src"] and bug.old not in seen["src"]     # the copy was mutated
+    assert seen["env"]["PYTHONPATH"] == str(tmp_path / "claims" / "listed")
+    assert bug.old in (ROOT / bug.path).read_text()                  # the checkout was not
+    md = mutants.markdown([{"module": "claims", "sources": ["paperkit/claims.py"],
+                            "listed": [got]}])
+    assert f"| claims | {bug.what} (`{bug.path}`) | {status} |" in md
+    assert "| claims | `paperkit/claims.py` | not run | | | | |" in md
