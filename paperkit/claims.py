@@ -27,10 +27,30 @@ Only ``check`` counts toward the headline, :func:`headline`.
 **Verdicts**: ``match`` (within the tolerance; ``edge`` too when in its outer tenth), ``off``,
 ``not checkable`` (no number, or the data cannot support it) and ``needs real data`` (a claim
 on the synthetic tier about a quantity the generator does not model).
+
+**Rules applied by mechanism, not by hand** (all fields optional, so older files load):
+
+- *The form follows the words* (:func:`paperkit.claimtext.stated_form`): a point claim whose
+  text states its value as a bound ("< 1 %", "below 30 %") is judged as ``bound``; as a lower
+  bound ("over 12 million") as ``at_least`` (``reproduced >= value``); as a range whose midpoint
+  it is ("40-45 %") as ``range``. :attr:`Claim.form` says where the kind came from.
+- *One value, one vote*: ``same_as = "<id>"`` marks a claim computed from the same value as
+  another; :func:`headline` counts each such group once.
+- *Unmodelled by quantity*: ``quantity = "<name>"`` names what a claim measures; a claim is
+  ``unmodelled`` when its paper's generator lists that quantity as not modelled (the per-paper
+  hook :func:`not_modelled`: ``paperkit.<paper>.NOT_MODELLED``), or when the file says so.
+- *Vacuous checks*: ``trivial = <number>`` (or a list) names a trivial baseline or the calibrated
+  input; a ``check`` whose tolerance window accepts it is ``vacuous``: flagged, not counted.
+- *Unverified sources*: a claim whose every source tag is unverified (``[REC]``, a recollection;
+  a file adds its own with the top-level ``unverified_tags = [...]``) is ``not checkable``.
+
+A file's top level may also hold ``paper_kind = "data"`` (a paper about a data set, scored apart
+from the model papers) and ``[source_tags]`` (tag -> meaning, merged over :data:`SOURCE_TAGS`).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import tomllib
@@ -41,13 +61,13 @@ from typing import Any
 import pandas as pd
 from IPython.display import display
 
-from paperkit import atomic, paths, provenance
+from paperkit import atomic, claimtext, paths, provenance, tables
 from paperkit.figures import check_tier
 
 VERDICTS = ("match", "off", "not checkable", "needs real data")
 ROLES = ("check", "calibration", "consistency", "invariant", "extension")
 RELIABILITIES = ("exact", "derived", "figure", "approximate")
-KINDS = ("rel", "abs", "discrete", "bool", "bound", "range")
+KINDS = ("rel", "abs", "discrete", "bool", "bound", "at_least", "range")
 RULE: dict[str, dict[str, float]] = {
     #               relative  absolute  discrete steps
     "exact":       {"rel": 0.05, "abs": 0.02, "discrete": 0},
@@ -59,7 +79,25 @@ RULE: dict[str, dict[str, float]] = {
 EDGE_FRACTION = 0.1
 """A match whose distance is in the outer tenth of its tolerance is marked ``edge``."""
 _REQUIRED = ("id", "text", "unit", "source", "reliability")
-_OPTIONAL = ("value", "tol_kind", "role", "unmodelled", "range")
+_OPTIONAL = ("value", "tol_kind", "role", "unmodelled", "range", "same_as", "quantity", "trivial")
+PAPER_KINDS = ("model", "data")
+SOURCE_TAGS = {
+    "A": "the paper's abstract", "ABS": "the paper's abstract", "Q": "a verbatim quote",
+    "Q-fragment": "a fragment of a verbatim quote", "S": "a secondary reading of the paper",
+    "S1": "a detailed secondary reading of the paper (not checked against the PDF)",
+    "S2": "a second secondary reading", "SS": "a machine-written summary (tertiary)",
+    "SEC": "secondary summaries, paraphrased by third parties",
+    "P": "other public material", "P-weak": "other public material, weak",
+    "D": "the paper's public data", "DER": "arithmetic on stated values (derived)",
+    "REC": "a recollection of the text, NOT verified against the paper: not checkable",
+    "text": "the paper's text, at the page given", "fig": "read off the paper's figure",
+    "approx": "approximate reading", "nb": "the authors' notebook outputs on the release",
+    "meta": "counts over the released metadata table",
+}
+"""Meanings of the source tags used in the claims files (a file's ``[source_tags]`` adds its
+own). Shown as the report's legend."""
+UNVERIFIED_TAGS = frozenset({"REC"})
+"""Tags of sources that are not verified against the paper: such a claim is not checkable."""
 
 
 class ClaimsFileError(ValueError):
@@ -82,6 +120,16 @@ class Claim:
     """True when the synthetic generator does not model this quantity."""
     half_width: float | None = None
     """For ``range`` claims: half the range's width."""
+    same_as: str | None = None
+    """The id of a claim computed from the same value (counted once in the headline)."""
+    quantity: str | None = None
+    """What the claim measures, in the words of the paper's ``NOT_MODELLED`` list."""
+    trivial: tuple[float, ...] = ()
+    """Trivial baselines or calibrated inputs: a window that accepts one is vacuous."""
+    unverified: bool = False
+    """Every source of the claim is unverified (e.g. ``[REC]``): not checkable."""
+    form: str = ""
+    """Where the kind came from when the text decided it (``"upper bound stated in the text"``)."""
 
     @property
     def tolerance(self) -> float | None:
@@ -92,7 +140,7 @@ class Claim:
             return abs(self.value)
         if self.tol_kind == "range":
             return self.half_width
-        if self.tol_kind == "bool":
+        if self.tol_kind in ("bool", "at_least"):
             return 0.0
         return RULE[self.reliability][self.tol_kind]
 
@@ -101,12 +149,22 @@ class Claim:
         tol = self.tolerance or 0.0
         return tol * abs(self.value or 0.0) if self.tol_kind == "rel" else tol
 
+    def accepts(self, x: float) -> bool:
+        """Whether ``x`` lies in the claim's tolerance window."""
+        return verdict(self, x) == "match"
+
+    def vacuous(self) -> bool:
+        """The window also accepts a trivial baseline or the calibrated input."""
+        return any(self.accepts(t) for t in self.trivial)
+
     def tolerance_label(self) -> str:
         """Human form of the tolerance: ``±10%``, ``±0.05 fraction``, ``|x| <= 0.01``."""
         if self.value is None:
             return ""
         if self.tol_kind == "bound":
             return f"|x| ≤ {_fmt(self.value)}"
+        if self.tol_kind == "at_least":
+            return f"x ≥ {_fmt(self.value)}"
         if self.tol_kind == "range":
             lo, hi = self.value - self.half_width, self.value + self.half_width
             return f"in [{_fmt(lo)}, {_fmt(hi)}]"
@@ -132,27 +190,82 @@ def round_sig(x: float, digits: int = 6) -> float:
     return round(float(x), digits - 1 - int(math.floor(math.log10(abs(x)))))
 
 
-def load_claims(paper: str, path: Path | None = None) -> dict[str, Claim]:
-    """Read and validate ``data/claims/<paper>.toml``; return claims by id, in file order."""
+@dataclass(frozen=True)
+class PaperMeta:
+    """A claims file's top level: the kind of paper and its source tags."""
+
+    paper: str
+    kind: str = "model"
+    source_tags: dict[str, str] = field(default_factory=dict)
+    unverified_tags: frozenset[str] = UNVERIFIED_TAGS
+
+
+def _read(paper: str, path: Path | None) -> tuple[dict[str, Any], Path]:
     path = path or paths.claims_file(paper)
     if not path.exists():
         raise ClaimsFileError(f"no claims file for paper {paper!r}: expected {path}")
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
+        return tomllib.loads(path.read_text(encoding="utf-8")), path
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ClaimsFileError(f"{path}: not valid TOML ({exc})") from None
+
+
+def _meta(paper: str, doc: dict[str, Any], path: Path) -> PaperMeta:
+    kind = doc.get("paper_kind", "model")
+    if kind not in PAPER_KINDS:
+        raise ClaimsFileError(f"{path}: paper_kind {kind!r} is not one of {PAPER_KINDS}")
+    tags, unverified = doc.get("source_tags", {}), doc.get("unverified_tags", [])
+    if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
+        raise ClaimsFileError(f"{path}: [source_tags] must map tags to meanings (strings)")
+    if not isinstance(unverified, list) or not all(isinstance(v, str) for v in unverified):
+        raise ClaimsFileError(f"{path}: unverified_tags must be a list of tags (strings)")
+    return PaperMeta(paper, kind, SOURCE_TAGS | tags, UNVERIFIED_TAGS | frozenset(unverified))
+
+
+def load_meta(paper: str, path: Path | None = None) -> PaperMeta:
+    """The top level of ``data/claims/<paper>.toml`` (:class:`PaperMeta`)."""
+    doc, path = _read(paper, path)
+    return _meta(paper, doc, path)
+
+
+def not_modelled(paper: str) -> frozenset[str]:
+    """The per-paper hook: the quantities ``paperkit.<paper>.NOT_MODELLED`` lists as not
+    modelled by that paper's generator (empty when the paper has no such list)."""
+    try:
+        module = importlib.import_module(f"paperkit.{paper}")
+    except ModuleNotFoundError:
+        return frozenset()
+    return frozenset(getattr(module, "NOT_MODELLED", ()))
+
+
+def load_claims(paper: str, path: Path | None = None, *,
+                unmodelled: frozenset[str] | None = None) -> dict[str, Claim]:
+    """Read and validate ``data/claims/<paper>.toml``; return claims by id, in file order.
+
+    ``unmodelled``: the quantities the generator does not model (default :func:`not_modelled`).
+    """
+    doc, path = _read(paper, path)
+    meta = _meta(paper, doc, path)
+    gaps = not_modelled(paper) if unmodelled is None else unmodelled
     out: dict[str, Claim] = {}
     for i, raw in enumerate(doc.get("claim", [])):
-        claim = _parse_claim(raw, f"{path}, claim #{i + 1} (id={raw.get('id', '?')!r})")
+        if not isinstance(raw, dict):
+            raise ClaimsFileError(f"{path}, claim #{i + 1}: not a table")
+        claim = _parse_claim(raw, f"{path}, claim #{i + 1} (id={raw.get('id', '?')!r})",
+                             meta.unverified_tags, gaps)
         if claim.id in out:
             raise ClaimsFileError(f"{path}, claim #{i + 1}: duplicate id {claim.id!r}")
         out[claim.id] = claim
     if not out:
         raise ClaimsFileError(f"{path}: no [[claim]] entries")
+    for c in out.values():
+        if c.same_as is not None and (c.same_as not in out or c.same_as == c.id):
+            raise ClaimsFileError(f"{path}: claim {c.id!r}: same_as {c.same_as!r} must name "
+                                  "another claim of this file")
     return out
 
 
-def _parse_claim(raw: dict[str, Any], where: str) -> Claim:
+def _check_fields(raw: dict[str, Any], where: str) -> None:
     missing = [k for k in _REQUIRED if k not in raw]
     if missing:
         raise ClaimsFileError(f"{where}: missing field(s) {', '.join(missing)}")
@@ -165,29 +278,72 @@ def _parse_claim(raw: dict[str, Any], where: str) -> Claim:
     for key, allowed in (("reliability", RELIABILITIES), ("tol_kind", KINDS), ("role", ROLES)):
         if key in raw and raw[key] not in allowed:
             raise ClaimsFileError(f"{where}: {key} {raw[key]!r} is not one of {allowed}")
-    value, half = raw.get("value"), None
+    for key in ("id", "text", "unit", "source", "same_as", "quantity"):
+        if key in raw and not isinstance(raw[key], str):
+            raise ClaimsFileError(f"{where}: {key} must be a string")
+
+
+def _finite(x: Any) -> bool:
+    return not isinstance(x, bool) and isinstance(x, int | float) and math.isfinite(x)
+
+
+def _value_and_half(raw: dict[str, Any], where: str) -> tuple[float | None, float | None]:
+    value = raw.get("value")
     if raw.get("tol_kind") == "range":
         lo_hi = raw.get("range")
         if (value is not None or not isinstance(lo_hi, list) or len(lo_hi) != 2
-                or not all(isinstance(x, int | float) for x in lo_hi) or lo_hi[0] > lo_hi[1]):
+                or not all(_finite(x) for x in lo_hi) or lo_hi[0] > lo_hi[1]):
             raise ClaimsFileError(f"{where}: a range claim needs range = [low, high] (and no value)")
-        value, half = (lo_hi[0] + lo_hi[1]) / 2, (lo_hi[1] - lo_hi[0]) / 2
-    elif "range" in raw:
+        return (lo_hi[0] + lo_hi[1]) / 2, (lo_hi[1] - lo_hi[0]) / 2
+    if "range" in raw:
         raise ClaimsFileError(f"{where}: 'range' needs tol_kind = \"range\"")
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
-                              or not math.isfinite(value)):
+    if value is not None and not _finite(value):
         raise ClaimsFileError(f"{where}: value {value!r} must be a finite number (or be omitted)")
-    return Claim(id=str(raw["id"]), text=raw["text"], unit=raw["unit"], source=raw["source"],
-                 reliability=raw["reliability"],
-                 value=None if value is None else float(value),
-                 tol_kind=raw.get("tol_kind", "rel"), role=raw.get("role", "check"),
-                 unmodelled=bool(raw.get("unmodelled", False)), half_width=half)
+    return (None if value is None else float(value)), None
+
+
+def _stated(raw: dict[str, Any], value: float | None,
+            half: float | None) -> tuple[str, float | None, float | None, str]:
+    """The kind the claim's own words give a point claim (bound, at_least, range), else its own."""
+    kind = raw.get("tol_kind", "rel")
+    if kind not in ("rel", "abs", "discrete"):
+        return kind, value, half, ""
+    stated = claimtext.stated_form(raw["text"], value, raw["unit"])
+    if stated is None:
+        return kind, value, half, ""
+    form, lo, hi = stated
+    if form == "range":
+        return "range", (lo + hi) / 2, (hi - lo) / 2, "range stated in the text"
+    return ("bound" if form == "upper" else "at_least"), value, half, f"{form} bound stated in the text"
+
+
+def _parse_claim(raw: dict[str, Any], where: str, unverified_tags: frozenset[str],
+                 gaps: frozenset[str]) -> Claim:
+    _check_fields(raw, where)
+    value, half = _value_and_half(raw, where)
+    kind, value, half, form = _stated(raw, value, half)
+    trivial = raw.get("trivial", [])
+    trivial = trivial if isinstance(trivial, list) else [trivial]
+    if not all(_finite(t) for t in trivial):
+        raise ClaimsFileError(f"{where}: trivial must be a finite number or a list of them")
+    tags = claimtext.source_tags(raw["source"])
+    quantity = raw.get("quantity")
+    return Claim(id=raw["id"], text=raw["text"], unit=raw["unit"], source=raw["source"],
+                 reliability=raw["reliability"], value=value, tol_kind=kind,
+                 role=raw.get("role", "check"),
+                 unmodelled=bool(raw.get("unmodelled", False)) or quantity in gaps,
+                 half_width=half, same_as=raw.get("same_as"), quantity=quantity,
+                 trivial=tuple(float(t) for t in trivial),
+                 unverified=bool(tags) and all(t in unverified_tags for t in tags), form=form)
 
 
 def distance(claim: Claim, reproduced: float) -> float:
-    """How far ``reproduced`` is from the claim, in the claim's unit."""
+    """How far ``reproduced`` is from the claim, in the claim's unit (for ``at_least``: how far
+    below the bound)."""
     if claim.tol_kind == "bound":
         return max(0.0, abs(reproduced))
+    if claim.tol_kind == "at_least":
+        return max(0.0, (claim.value or 0.0) - reproduced)
     return abs(reproduced - (claim.value or 0.0))
 
 
@@ -205,6 +361,37 @@ def is_edge(claim: Claim, reproduced: float | None) -> bool:
     return distance(claim, reproduced) > (1 - EDGE_FRACTION) * claim.allowed()
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """What the rules say about one reproduced value: verdict, edge, vacuous, and why."""
+
+    verdict: str
+    edge: bool = False
+    vacuous: bool = False
+    note: str = ""
+
+
+def judge(claim: Claim, reproduced: float | None, tier: str, role: str) -> Judgement:
+    """Apply every rule to one value: unverified source -> ``not checkable``; an unmodelled
+    quantity on the synthetic tier -> ``needs real data``; else the tolerance window, with a
+    ``check`` whose window accepts a trivial value marked vacuous."""
+    if claim.unverified:
+        return Judgement("not checkable", note="the source is an unverified recollection "
+                                               f"({claim.source})")
+    if claim.unmodelled and "synthetic" in tier.split("+"):
+        return Judgement("needs real data",
+                         note="the synthetic generator does not model this quantity")
+    v = verdict(claim, reproduced)
+    vacuous = role == "check" and v in ("match", "off") and claim.vacuous()
+    note = (f"vacuous: the window also accepts the trivial value "
+            f"{', '.join(_fmt(t) for t in claim.trivial)}" if vacuous else "")
+    return Judgement(v, is_edge(claim, reproduced), vacuous, note)
+
+
+def _join(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
+
+
 @dataclass
 class Result:
     """A claim with what this notebook computed for it."""
@@ -216,6 +403,7 @@ class Result:
     role: str = "check"
     note: str = ""
     edge: bool = False
+    vacuous: bool = False
 
     def as_dict(self, paper: str) -> dict[str, Any]:
         c = self.claim
@@ -224,7 +412,7 @@ class Result:
             "tier": self.tier, "verdict": self.verdict, "edge": self.edge, "role": self.role,
             "text": c.text, "source": c.source, "reliability": c.reliability,
             "tolerance": c.tolerance, "tol_kind": c.tol_kind, "note": self.note,
-            "paper_name": paper,
+            "paper_name": paper, "same_as": c.same_as, "vacuous": self.vacuous,
         }
 
 
@@ -233,21 +421,40 @@ def verdict_label(verdict_: str, edge: bool) -> str:
     return f"{verdict_} (edge)" if edge else verdict_
 
 
+def counted_checks(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records that count in the headline: role ``check``, verdict match/off, not vacuous,
+    and one per ``same_as`` group (the first in order)."""
+    seen: set[str] = set()
+    out = []
+    for r in rows:
+        if r["role"] != "check" or r["verdict"] not in ("match", "off") or r.get("vacuous"):
+            continue
+        key = r.get("same_as") or r["id"]
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
 def headline(rows: list[dict[str, Any]], n_claims: int) -> dict[str, Any]:
     """The honest scoreboard of a set of claim records (``ClaimsTable.records()`` dicts).
 
     ``share``: of the independent checks (role ``check``) that are checkable on this data,
-    the fraction that match. ``coverage``: those checkable checks over all ``n_claims`` of the
-    paper. Other roles are counted apart and never enter the share."""
-    checks = [r for r in rows if r["role"] == "check" and r["verdict"] in ("match", "off")]
+    the fraction that match, each value counted once (``same_as``) and vacuous checks left out.
+    ``coverage``: those checkable checks over all ``n_claims`` of the paper. Other roles are
+    counted apart and never enter the share."""
+    checks = counted_checks(rows)
     matched = sum(r["verdict"] == "match" for r in checks)
     by_role = {role: sum(r["role"] == role for r in rows) for role in ROLES}
+    raw = [r for r in rows if r["role"] == "check" and r["verdict"] in ("match", "off")]
     return {"checks": len(checks), "matched": matched,
             "share": matched / len(checks) if checks else None,
             "coverage": len(checks) / n_claims if n_claims else None,
             "n_claims": n_claims, "by_role": by_role,
             "by_verdict": {v: sum(r["verdict"] == v for r in rows) for v in VERDICTS},
-            "edge": sum(bool(r.get("edge")) and r["role"] == "check" for r in checks)}
+            "edge": sum(bool(r.get("edge")) for r in checks),
+            "vacuous": sum(bool(r.get("vacuous")) for r in raw),
+            "same_value": len(raw) - len(checks) - sum(bool(r.get("vacuous")) for r in raw)}
 
 
 def headline_line(h: dict[str, Any]) -> str:
@@ -255,9 +462,13 @@ def headline_line(h: dict[str, Any]) -> str:
     if not h["checks"]:
         return f"no independent check is checkable on this data (0 of {h['n_claims']} claims)"
     edge = f", {h['edge']} at the edge of tolerance" if h["edge"] else ""
+    apart = [f"{n} {what}" for n, what in ((h.get("vacuous", 0), "vacuous"),
+                                           (h.get("same_value", 0), "repeating a counted value"))
+             if n]
     return (f"{h['matched']} of {h['checks']} independent checks match ({h['share']:.0%}{edge}); "
             f"coverage: {h['checks']} of {h['n_claims']} claims checkable independently "
-            f"({h['coverage']:.0%})")
+            f"({h['coverage']:.0%})"
+            + (f"; checks not counted: {', '.join(apart)}" if apart else ""))
 
 
 @dataclass
@@ -302,13 +513,9 @@ class ClaimsTable:
                     f"claim {claim_id}: reproduced value must be a number, got "
                     f"{type(reproduced).__name__}") from None
         tier = check_tier(tier)
-        if claim.unmodelled and "synthetic" in tier.split("+"):
-            verdict_, edge = "needs real data", False
-            note = ("the synthetic generator does not model this quantity; "
-                    + note).rstrip("; ")
-        else:
-            verdict_, edge = verdict(claim, reproduced), is_edge(claim, reproduced)
-        result = Result(claim, reproduced, tier, verdict_, role, note, edge)
+        j = judge(claim, reproduced, tier, role)
+        result = Result(claim, reproduced, tier, j.verdict, role, _join(j.note, note), j.edge,
+                        j.vacuous)
         self.results[claim_id] = result
         return result
 
@@ -378,7 +585,5 @@ class ClaimsTable:
     def show(self) -> None:
         """Write the JSON file and display the table (call it last in the notebook)."""
         self.write()
-        with pd.option_context("display.max_colwidth", None, "display.width", 250,
-                               "display.max_columns", None, "display.max_rows", 500):
-            display(self.frame())
+        display(tables.Table(self.frame(), wide=("claim", "note"), index=True))
         print(self.summary())

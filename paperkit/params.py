@@ -5,13 +5,16 @@ Design: a notebook's parameters are the top-level assignments of its cell tagged
 Each has a type (its annotation, or the type of its literal default) and a help text (the
 comment at the end of its line). Values come from ``make`` as ``NAME=value`` words, read from
 ``$MAKEFLAGS`` so that no shell ever interprets them (a quote or a backtick is data), and are
-parsed strictly as the declared type: ``1.7`` is no int, ``nan`` and ``inf`` are no float.
+parsed strictly as the declared type: ``1.7`` is no int, ``nan`` and ``inf`` are no float. A list
+parameter (``list[float]``, or a ``str`` whose default is a comma-separated list of numbers such
+as ``"128,256"``) is parsed item by item by the same rules: ``CPU_MEMS=nan,128`` is refused.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +42,9 @@ class Param:
     type: str
     default: str
     help: str
+    items: str = ""
+    """For a ``str`` whose default is a comma-separated list of numbers: the items' type
+    (``int``/``float``; a value given must be such a list too), else ``""``."""
 
 
 def notebook_params(nb: Path) -> dict[str, Param]:
@@ -73,23 +79,65 @@ def notebook_params(nb: Path) -> dict[str, Param]:
         else:
             continue
         default = ast.get_source_segment(src, node.value) if node.value is not None else ""
+        items = _text_list_items(type_name, node.value)
         tail = lines[node.end_lineno - 1][node.end_col_offset:]
         help_text = tail.split("#", 1)[1].strip() if "#" in tail else ""
-        out[name] = Param(name, type_name, default or "", help_text)
+        out[name] = Param(name, type_name, default or "", help_text, items)
     return out
 
 
 _ARTICLE = {"int": "an int", "float": "a float", "bool": "a bool (true/false)", "str": "a str"}
+_LIST = re.compile(r"list\[(int|float|str)\]")
 
 
-def coerce(value: str, type_name: str, *, name: str) -> Any:
+def _text_list_items(type_name: str, value: ast.expr | None) -> str:
+    """``int``/``float`` for a ``str`` parameter whose default is a comma-separated list of
+    numbers (``"8,16,32"``): a value given for it must be such a list too (checked strictly,
+    passed on as text); else ``""``."""
+    if type_name != "str" or not isinstance(value, ast.Constant) or not isinstance(value.value, str):
+        return ""
+    items = value.value.split(",")
+    for kind, parse in (("int", strict_int), ("float", strict_real)):
+        try:
+            [parse(x.strip()) for x in items]
+        except ValueError:
+            continue
+        return kind
+    return ""
+
+
+def _coerce_list(value: str, kind: str, name: str) -> list:
+    """A comma-separated ``value`` as a list of ``kind`` (each item parsed as :func:`coerce`
+    parses one value); empty items and an empty list are refused."""
+    items = [x.strip() for x in value.split(",")]
+    if not value.strip() or any(not x for x in items):
+        raise ParameterError(f"{name.upper()}={value!r}: {name.upper()} expects a comma-separated "
+                             f"list of {kind}s without empty items, e.g. 128,256")
+    try:
+        return [coerce(x, kind, name=name) for x in items]
+    except ParameterError as exc:
+        raise ParameterError(f"{name.upper()}={value!r}: every item must be {_ARTICLE[kind]}"
+                             f"{' (finite)' if kind == 'float' else ''}; {str(exc).split(': ', 1)[0]}"
+                             " is not") from None
+
+
+def coerce(value: str, type_name: str, *, name: str, items: str = "") -> Any:
     """Parse the string ``value`` strictly as ``type_name`` (int, float, str, bool).
 
     ``1.7`` or ``1e3`` is no int; ``nan``, ``inf`` and ``1_000`` are no float (the same rules as
-    the command lines: :func:`paperkit.cli.strict_int`, :func:`paperkit.cli.strict_real`)."""
+    the command lines: :func:`paperkit.cli.strict_int`, :func:`paperkit.cli.strict_real`).
+    ``list[int|float|str]``: a comma-separated list, each item parsed so; a ``str`` parameter
+    whose default is a list of numbers (``items``, see :class:`Param`): checked the same way,
+    kept as text."""
     t = type_name.replace("typing.", "").strip()
+    if t == "str" and items:  # a list kept as text: checked item by item
+        _coerce_list(value, items, name)
+        return value
     if t in ("str", "None", ""):
         return value
+    lst = _LIST.fullmatch(t)
+    if lst:
+        return _coerce_list(value, lst.group(1), name)
     text = value.strip()
     try:
         if t == "int":

@@ -11,13 +11,16 @@ order:
    used in place, never copied;
 3. the cache ``$PAPERKIT_DATA_DIR`` (default ``data/cache``): re-verified; a corrupt or
    truncated file is removed, reported and downloaded again;
-4. a download with pooch (progress bar on stderr, temporary file then rename, sha256 check),
+4. a streamed download (progress bar on stderr, temporary file then rename; more bytes than the
+   registry's ``size`` stop it at once; then the sha256 and a format check by suffix: an HTML
+   error page is never kept),
    only when downloads are allowed: paperkit is **offline by default**. ``make data`` (this
    module's CLI) downloads; so does any call with ``PAPERKIT_OFFLINE=0``. Otherwise the error
    names the file, its URL and ``make data``.
 
 Files whose release publishes no hash get the hash of their first download recorded in
-``<cache>/registry-hashes.json``; later copies must match it (a corrupt hash file is reported
+``<cache>/registry-hashes.json``, only once that download passed its size and format checks; a
+mismatch names that file and how to clear the entry. Later copies must match it (a corrupt hash file is reported
 and set aside, never trusted). ``make data`` also re-downloads the committed files into the
 cache and checks them against the same sha256. Every file opened is noted in
 :mod:`paperkit.provenance`. :func:`derive_once` builds a derived file (e.g. parquet) once,
@@ -39,10 +42,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import pooch
 import requests
 
 from paperkit import atomic, paths, provenance
+from paperkit.cli import UserError, exit_on_bad_input
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +53,8 @@ REGISTRY_FILE = paths.ROOT / "data" / "registry.toml"
 HASHES_FILE = "registry-hashes.json"
 
 
-class DataError(RuntimeError):
-    """Base class of data-registry errors."""
+class DataError(UserError, RuntimeError):
+    """Base class of data-registry errors (a user error: one line, exit 2, at any CLI)."""
 
 
 class DataUnavailable(DataError):
@@ -177,7 +180,8 @@ class Registry:
         if expected is not None:
             got = sha256_of(path)
             if got != expected:
-                raise DataCorrupt(f"{entry.name}: {path} has sha256 {got}, expected {expected}")
+                raise DataCorrupt(f"{entry.name}: {path} has sha256 {got}, expected "
+                                  f"{expected}{self._hash_origin(entry)}")
 
     # -- fetching ----------------------------------------------------------------------
     def local_path(self, name: str) -> Path | None:
@@ -245,30 +249,41 @@ class Registry:
 
     def _download(self, entry: Entry, target: Path, *, progress: bool, timeout: float,
                   hint: str) -> None:
+        """Stream ``entry`` into a temporary sibling of ``target`` (``size`` enforced while
+        streaming), check its hash and its format, then rename it into place; only then is the
+        hash of a file without a published one recorded."""
         target.parent.mkdir(parents=True, exist_ok=True)
         expected = self.expected_hash(entry)
-        downloader = pooch.HTTPDownloader(progressbar=progress, timeout=timeout)
+        tmp = atomic.temp_name(target)
         try:
-            pooch.retrieve(entry.url, known_hash=None if expected is None else f"sha256:{expected}",
-                           fname=target.name, path=target.parent, downloader=downloader)
-        except ValueError as exc:  # pooch: hash mismatch (the download is already removed)
-            _remove(target)
-            raise DataCorrupt(f"{entry.name}: download from {entry.url} failed its checksum "
-                              f"({exc}); nothing was kept") from None
-        except (requests.exceptions.RequestException, OSError) as exc:
-            _remove(target)
-            raise DataUnavailable(f"could not download {entry.name} from {entry.url} "
-                                  f"({type(exc).__name__}: {exc}); {hint}") from None
-        try:
-            self.verify(entry, target)
-        except DataCorrupt:
-            _remove(target)
-            raise
+            try:
+                digest = _stream(entry, tmp, progress=progress, timeout=timeout)
+            except (requests.exceptions.RequestException, OSError) as exc:
+                raise DataUnavailable(f"could not download {entry.name} from {entry.url} "
+                                      f"({type(exc).__name__}: {exc}); {hint}") from None
+            if expected is not None and digest != expected:
+                raise DataCorrupt(f"{entry.name}: the download from {entry.url} failed its checksum: sha256 "
+                                  f"{digest}, expected {expected}{self._hash_origin(entry)}; "
+                                  "nothing was kept")
+            why = format_problem(entry.name, tmp)
+            if why:
+                raise DataCorrupt(f"{entry.name}: the download from {entry.url} {why}; nothing "
+                                  f"was kept and no hash was recorded; {hint}")
+            os.replace(tmp, target)
+        finally:
+            _remove(tmp)
         if expected is None:
-            digest = sha256_of(target)
             self._record(entry.name, digest)
-            print(f"paperkit: recorded sha256 {digest} for {entry.name} (first download)",
-                  file=sys.stderr)
+            print(f"paperkit: recorded sha256 {digest} for {entry.name} (first download) in "
+                  f"{self.cache / HASHES_FILE}", file=sys.stderr)
+
+    def _hash_origin(self, entry: Entry) -> str:
+        """Where an expected hash comes from, and how to clear it when it was recorded here."""
+        if entry.sha256:
+            return ""
+        return (f" (recorded at the first download in {self.cache / HASHES_FILE}; if that "
+                f"download was wrong, delete the {entry.name!r} entry from that file, or the "
+                "file, and run `make data` again)")
 
     def unpack(self, name: str, *, progress: bool = True) -> Path:
         """Fetch a zip archive and extract it once under ``<cache>/<unpack_to>``."""
@@ -297,6 +312,79 @@ class Registry:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return dest
+
+
+def _stream(entry: Entry, tmp: Path, *, progress: bool, timeout: float) -> str:
+    """Download ``entry.url`` into ``tmp``; its sha256. Stops as soon as the server announces or
+    sends more than ``entry.size`` bytes (:class:`DataCorrupt`) and when it sends fewer than it
+    announced (:class:`DataUnavailable`)."""
+    h, n = hashlib.sha256(), 0
+    with requests.get(entry.url, stream=True, timeout=timeout) as r:
+        r.raise_for_status()
+        announced = r.headers.get("Content-Length", "")
+        length = int(announced) if announced.isdigit() else None
+        if entry.size is not None and length is not None and length != entry.size:
+            raise DataCorrupt(f"{entry.name}: {entry.url} announces {length} bytes, the registry "
+                              f"says {entry.size}; refused before downloading (a wrong URL or an "
+                              "error page?)")
+        bar = _progress(progress, length or entry.size, entry.name)
+        with open(tmp, "wb") as f:
+            for chunk in r.iter_content(1 << 20):
+                n += len(chunk)
+                if entry.size is not None and n > entry.size:
+                    raise DataCorrupt(f"{entry.name}: {entry.url} sent more than the registry's "
+                                      f"{entry.size} bytes; stopped, nothing was kept")
+                h.update(chunk)
+                f.write(chunk)
+                if bar is not None:
+                    bar.update(len(chunk))
+        if bar is not None:
+            bar.close()
+    if (length is not None and n != length) or (entry.size is not None and n != entry.size):
+        raise DataUnavailable(f"{entry.name}: the transfer from {entry.url} stopped after {n} "
+                              f"bytes of {length or entry.size}; run `make data` again")
+    return h.hexdigest()
+
+
+def _progress(enabled: bool, total: int | None, name: str):
+    """A tqdm bar on stderr, or None when disabled or unavailable."""
+    if not enabled:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="B", unit_scale=True, desc=name, file=sys.stderr, leave=False)
+
+
+_HTML = (b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body")
+
+
+def format_problem(name: str, path: Path) -> str | None:
+    """Why the file at ``path`` is not a file of the kind ``name`` says (by its suffix): an HTML
+    page (a login or error page served with status 200), not a zip, not UTF-8 text, not JSON,
+    not parquet; None when it looks right."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 16)
+    if head.lstrip()[:16].lower().startswith(_HTML):
+        return "is an HTML page, not the data file (an error or login page?)"
+    suffix = Path(name).suffix.lower()
+    if suffix == ".zip" and not zipfile.is_zipfile(path):
+        return "is not a zip archive"
+    if suffix == ".parquet" and not head.startswith(b"PAR1"):
+        return "is not a parquet file"
+    if suffix in (".csv", ".tsv", ".txt", ".json", ".toml", ".md"):
+        cut = head if len(head) < (1 << 16) else head[: head.rfind(b"\n") + 1]
+        try:
+            text = cut.decode("utf-8")
+        except UnicodeDecodeError:
+            return "is not UTF-8 text"
+        if suffix == ".json" and len(head) < (1 << 16):
+            try:
+                json.loads(text)
+            except ValueError:
+                return "is not valid JSON"
+    return None
 
 
 def _remove(path: Path) -> None:
@@ -355,6 +443,7 @@ def derive_once(src: Path | None, dst: Path, build: Callable[[Path], None]) -> P
     return dst
 
 
+@exit_on_bad_input
 def main(argv: list[str] | None = None) -> int:
     """``python -m paperkit.registry [GROUP ...]``: download and verify every file of the named
     groups (the committed files are downloaded again and checked against the same sha256)."""
@@ -365,10 +454,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("groups", nargs="*", default=["default"],
                     help=f"groups to fetch (default: default; known: {', '.join(groups)})")
     ap.add_argument("--list", action="store_true", help="list the files and where they are")
+    ap.add_argument("--from-make", action="store_true", help="the groups came from make's GROUPS=")
     args = ap.parse_args(argv)
     bad = [g for g in args.groups if g not in groups]
     if bad:
-        ap.error(f"unknown group(s) {', '.join(bad)}; known: {', '.join(groups)}")
+        what = f"GROUPS={' '.join(args.groups)!r}: " if args.from_make else ""
+        raise UserError(f"{what}unknown group(s) {', '.join(map(repr, bad))}; known: "
+                        f"{', '.join(groups)}")
     if args.list:
         for e in sorted(reg.entries.values(), key=lambda e: e.name):
             where = reg.local_path(e.name)

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from paperkit import atomic, paths
+from paperkit.cli import exit_on_bad_input
 from paperkit.params import (ParameterError, coerce, notebook_params, parse_assignments,
                              split_makeflags)
 
@@ -84,7 +85,8 @@ def resolve(notebooks: list[Path], assignments: dict[str, str]) -> dict[Path, di
                              f"valid parameters here: {listing}")
     out: dict[Path, dict[str, Any]] = {}
     for nb, ps in declared.items():
-        out[nb] = {n: coerce(v, ps[n].type, name=n) for n, v in assignments.items() if n in ps}
+        out[nb] = {n: coerce(v, ps[n].type, name=n, items=ps[n].items)
+                   for n, v in assignments.items() if n in ps}
     return out
 
 
@@ -106,6 +108,7 @@ def execute(nb: Path, out: Path, params: dict[str, Any], *, log_output: bool = F
     :class:`NotebookFailed` naming the notebook and the failing cell.
     """
     import papermill as pm  # noqa: PLC0415 -- third-party, imported only when notebooks run
+    os.environ["PAPERKIT_BATCH"] = "1"  # the kernel writes to PAPERKIT_BUILD_DIR (paperkit/__init__)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = atomic.temp_name(out).with_suffix(".ipynb")
     t0 = time.perf_counter()
@@ -154,11 +157,20 @@ def _forget(paper: str, nb: Path) -> None:
     (paths.claims_dir() / f"{nb.stem}.json").unlink(missing_ok=True)
     (build / "timings" / f"{paper}__{nb.stem}.json").unlink(missing_ok=True)
     for sidecar in sorted(paths.figures_dir(paper).glob("*.json")):
-        if json.loads(sidecar.read_text(encoding="utf-8")).get("notebook") == nb.stem:
+        if _sidecar_notebook(sidecar) == nb.stem:
             for f in sidecar.parent.glob(f"{sidecar.stem}.*"):
                 f.unlink(missing_ok=True)
     for stale in ("report.md", "report.html"):
         (build / stale).unlink(missing_ok=True)
+
+
+def _sidecar_notebook(sidecar: Path) -> str | None:
+    """The notebook a figure sidecar names (None when it is damaged: it is left alone)."""
+    try:
+        doc = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return doc.get("notebook") if isinstance(doc, dict) else None
 
 
 def _failed(paper: str, nb: Path, state: str, message: str) -> None:
@@ -298,6 +310,7 @@ def _dispatch(args: argparse.Namespace, words: list[str]) -> int:
     return 0
 
 
+@exit_on_bad_input
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     words: list[str] = []

@@ -39,3 +39,11 @@ PAPER = "coldstarts"
 REGIONS: tuple[str, ...] = ("R1", "R2", "R3", "R4", "R5")
 N_DAYS = 31
 DAY_S = 86_400
+NOT_MODELLED: dict[str, str] = {
+    "timer_bursts": "timer bursts at minute boundaries",
+    "pod_allocation_modes": "the pod-allocation multimodality",
+    "peak_to_trough": "per-function periodicity (peak-to-trough ratios)",
+    "r3_gap": "the R3 data gap",
+}
+"""What the synthetic generator does not model (:mod:`.generate`'s "Not modelled"), by the
+``quantity`` name a claim gives; :func:`paperkit.claims.not_modelled` reads it."""

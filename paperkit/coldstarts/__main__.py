@@ -18,7 +18,8 @@ import sys
 import warnings
 from pathlib import Path
 
-from paperkit.cli import exit_on_bad_input, integer, non_negative_int, positive_int, real
+from paperkit.cli import (UserError, choice_list, exit_on_bad_input, integer, json_line,
+                          non_negative_int, positive_int, real)
 from paperkit.coldstarts import N_DAYS, REGIONS, generate
 from paperkit.coldstarts.summarize import summarize
 
@@ -42,8 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=non_negative_int, default=0)
     g.add_argument("--days", type=integer(1, N_DAYS), default=N_DAYS, metavar=f"1..{N_DAYS}",
                    help=f"number of days (default {N_DAYS})")
-    g.add_argument("--regions", default=",".join(REGIONS), help="comma-separated, default R1..R5")
-    g.add_argument("--parts", default="cold_start,quantiles,per_request,runtime_triggerType",
+    g.add_argument("--regions", type=choice_list(REGIONS), default=REGIONS,
+                   help="comma-separated, default R1..R5")
+    g.add_argument("--parts", type=choice_list(generate.ALL_PARTS), default=generate.ALL_PARTS,
                    help="comma-separated parts of the release layout to write")
     g.add_argument("--overwrite", action="store_true",
                    help="replace OUT_DIR if it is empty or a trace written by this generator "
@@ -79,18 +81,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"warning: {w.message}", file=sys.stderr)
         if isinstance(out, ValueError):
             parser.error(str(out))
-        print(json.dumps(out, sort_keys=True))
+        print(json_line(out))
         return 0
-    regions = tuple(r.strip() for r in args.regions.split(",") if r.strip())
-    parts = tuple(r.strip() for r in args.parts.split(",") if r.strip())
     try:
         path = generate.generate_trace(args.out_dir, args.scale, args.seed, n_days=args.days,
-                                       regions=regions, parts=parts, overwrite=args.overwrite,
+                                       regions=args.regions, parts=args.parts,
+                                       overwrite=args.overwrite,
                                        progress=sys.stderr.isatty(), meta=args.meta,
                                        functions=args.functions, request_rows=args.request_rows,
                                        request_format=args.request_format)
     except ValueError as exc:
         parser.error(str(exc))
+    except OSError as exc:
+        raise UserError(f"OUT_DIR {args.out_dir}: cannot write there ({exc.strerror}: "
+                        f"{exc.filename}); choose a writable folder") from None
     man = json.loads((path / generate.MANIFEST).read_text())
     print(json.dumps({"out_dir": str(path), "tier": "synthetic", "n_cold_starts": {
         r: v["n_cold_starts"] for r, v in man["regions"].items()}}, sort_keys=True))

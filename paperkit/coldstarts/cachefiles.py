@@ -4,7 +4,7 @@ Design: every cache file or folder is written under a unique temporary sibling n
 (``.<name>.tmp<pid>.<random token>``, created exclusively, so two processes or threads never
 share one) and renamed into place. What was written is recorded as size + SHA-256, and a cache is
 re-used only while its content still has that digest. A digest is computed once per process per
-file version (keyed by path, inode, size and mtime), so re-checks in one session cost a ``stat``.
+file version (keyed by path, inode, size, mtime and ctime), so re-checks in one session cost a ``stat``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import secrets
 import sys
 from pathlib import Path
 
-_DIGESTS: dict[tuple[str, int, int, int], str] = {}
+_DIGESTS: dict[tuple[str, int, int, int, int], str] = {}
 
 
 def temp_sibling(path: Path, *, folder: bool = False, tag: str = "tmp") -> Path:
@@ -45,9 +45,11 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def file_digest(path: Path) -> str:
-    """SHA-256 (hex) of a file's bytes; memoised per process by (path, inode, size, mtime)."""
+    """SHA-256 (hex) of a file's bytes; memoised per process by (path, inode, size, mtime,
+    ctime): the kernel sets ctime on every write and ``utime``, so an edit that keeps the size
+    and restores the mtime is hashed again."""
     st = os.stat(path)
-    key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+    key = (str(path), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     if key not in _DIGESTS:
         with open(path, "rb") as f:
             _DIGESTS[key] = hashlib.file_digest(f, "sha256").hexdigest()

@@ -43,7 +43,8 @@ periodicity (peak-to-trough ratios), the R3 data gap. ``SYNTHETIC.json`` at the 
 records the generator, its version, scale, seed and the parameters a summary should recover.
 
 Safety: ``overwrite`` replaces only an empty folder or one holding this generator's manifest (a
-user's folder is refused); temporary folders have unique names (pid + random token). The cached
+user's folder is refused), and only when every file in it is one the manifest lists (``files``: a
+file a user added inside a generated trace is refused, named); temporary folders have unique names (pid + random token). The cached
 trace of :func:`synthetic_trace` has a content record (size + SHA-256 of every file, next to it,
 outside the trace) and is regenerated, with one line on stderr, when a file is missing, extra,
 truncated or changed.
@@ -794,6 +795,25 @@ def _check_out_dir(out_dir: Path, overwrite: bool) -> None:
         raise ValueError(f"refusing to overwrite {out_dir}: it is not empty and has no {MANIFEST} "
                          "of this generator, so it was not written by it and may hold your files; "
                          "choose another OUT_DIR, or move or delete that folder yourself")
+    foreign = _unlisted_files(out_dir)
+    if foreign:
+        raise ValueError(f"refusing to overwrite {out_dir}: it holds {len(foreign)} file(s) its "
+                         f"{MANIFEST} does not list, e.g. {foreign[0]} (added by you?); move them "
+                         "out, or choose another OUT_DIR")
+
+
+def _unlisted_files(out_dir: Path) -> list[str]:
+    """Files under a generated trace that its manifest's ``files`` does not list (none for an
+    older manifest without that list)."""
+    try:
+        listed = json.loads((out_dir / MANIFEST).read_text()).get("files")
+    except (OSError, ValueError, UnicodeDecodeError, AttributeError):
+        return []
+    if not isinstance(listed, list):
+        return []
+    have = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*")
+                  if p.is_file() or p.is_symlink())
+    return [f for f in have if f not in set(listed) | {MANIFEST}]
 
 
 def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: int = N_DAYS,
@@ -837,6 +857,8 @@ def generate_trace(out_dir: str | Path, scale: float, seed: int = 0, *, n_days: 
         manifest = _generate_into(tmp, scale, seed, n_days, regions, parts, series, table,
                                   meta_source, progress, functions, request_rows, chunk_rows,
                                   request_format)
+        manifest["files"] = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*")
+                                   if p.is_file())  # what --overwrite may replace
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
         if out_dir.exists() and overwrite:
             _check_out_dir(out_dir, overwrite)  # still ours (or empty) after generating
@@ -1027,11 +1049,11 @@ def _regenerate(path: Path, why: str | None, generate) -> None:
     if why:
         cachefiles.note(f"cached synthetic trace {path} {why}; regenerating it")
     record = _record_path(path)
-    if path.exists() and any(path.iterdir()) and not is_generated(path):
-        if not record.is_file():
+    if path.exists() and any(path.iterdir()) and (not is_generated(path) or _unlisted_files(path)):
+        if not (record.is_file() or is_generated(path)):
             raise ValueError(f"{path} is in the synthetic-trace cache but was not written by the "
                              "generator (no SYNTHETIC.json, no content record); move or delete it")
-        shutil.rmtree(path)  # our own entry (its record proves it) whose manifest is damaged
+        shutil.rmtree(path)  # our own cache entry (record or manifest): damaged or added to
     record.unlink(missing_ok=True)
     generate(path.exists())
     rec = {"generator_version": GENERATOR_VERSION, "files": cachefiles.tree_record(path)}

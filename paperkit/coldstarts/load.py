@@ -9,10 +9,13 @@ Each CSV is validated (header against :mod:`.schema`: a wrong or missing column 
 and the column; cold-start rows by :mod:`.validate`: bad costs, components that do not add up,
 wrong days, short rows, duplicates -- an error naming file, line and fix, or with
 ``on_invalid="drop"`` the rows dropped and counted), then converted once into a parquet cache under
-``paths.cache_dir()/coldstarts/parquet/<sha1 of the resolved data_dir>/<same relative path>.parquet``
--- written to a uniquely named temporary file then renamed, with a ``.src.json`` sidecar holding the
-CSV's size and mtime and the parquet's size and SHA-256; the parquet is re-used while the CSV is
-unchanged and the parquet still has that content (else it is rebuilt, with a line on stderr).
+``paths.cache_dir()/coldstarts/parquet/<sha1 of the resolved data_dir>/<sha256 of the file's
+relative path (and zip member)>.parquet`` -- names are digests, never text from the data, and a zip
+member whose name is absolute or climbs (``..``) is refused, naming the zip and the member. Each is
+written to a uniquely named temporary file then renamed, with a ``.src.json`` sidecar holding the
+CSV's size, mtime, ctime and inode (a same-size edit with the old mtime restored still changes the
+ctime) and the parquet's size and SHA-256; the parquet is re-used while the CSV is unchanged and
+the parquet still has that content (else it is rebuilt, with a line on stderr).
 Only ``day_XX.csv`` files of a region folder are cold-start files; others are named in a warning
 and skipped. Scans are lazy ``pl.scan_parquet`` frames, so nothing is loaded until collected.
 
@@ -37,6 +40,7 @@ import os
 import re
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import polars as pl
@@ -49,7 +53,7 @@ from paperkit.coldstarts import cachefiles, generate, rules, schema, validate, w
 from paperkit.coldstarts.validate import (  # noqa: F401 -- InvalidRowsError re-exported for users
     InvalidRowsError, InvalidRowsWarning, SkippedFilesWarning)
 
-SCHEMA_VERSION = 2  # 2: rows validated, parquet content recorded
+SCHEMA_VERSION = 3  # 2: rows validated, parquet content recorded; 3: digest names, ctime stamp
 _REGION_RE = re.compile(r"^R\d+$")
 _DAY_FILE_RE = re.compile(r"^day_(\d{2})\.csv$")
 _MANIFEST = rules.MANIFEST
@@ -148,9 +152,22 @@ def cache_root(data_dir: str | Path) -> Path:
     return paths.cache_dir() / "coldstarts" / "parquet" / key
 
 
+def cache_file(root: str | Path, csv: Path, member: str | None = None) -> Path:
+    """The parquet cache file of ``csv`` (or of its zip ``member``) in the trace ``root``:
+    ``cache_root(root)/<sha256 of the path relative to root and the member>[:32].parquet``. The name
+    is a digest, never text from the data, so no file or member name can climb out of the cache."""
+    rel = os.path.relpath(os.path.abspath(csv), os.path.abspath(root))  # lexical: symlinks kept
+    key = rel.replace(os.sep, "/") + ("\0" + member if member is not None else "")
+    return cache_root(root) / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.parquet"
+
+
 def _src_stamp(csv: Path) -> dict:
+    """What identifies one version of a source file without reading it: size, mtime, and the
+    inode's change time and number. ``ctime`` is set by the kernel on every write or ``utime``, so
+    an edit that keeps the size and restores the old mtime still changes the stamp."""
     st = csv.stat()
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns,
+            "inode": st.st_ino}
 
 
 def _read_record(side: Path) -> dict | None:
@@ -180,6 +197,10 @@ def _reusable(csv: Path, out: Path, side: Path, allow_dropped: bool) -> dict[str
         cachefiles.note(f"parquet cache {out} {why}; rebuilding it from {csv}")
         return None
     dropped = rec.get("dropped") or {}
+    if not (isinstance(dropped, dict) and all(isinstance(v, int) for v in dropped.values())):
+        cachefiles.note(f"parquet cache record {side} was edited (its 'dropped' is not a table "
+                        f"of counts); rebuilding {out.name} from {csv}")
+        return None
     return dropped if (allow_dropped or not dropped) else None
 
 
@@ -187,16 +208,13 @@ def _cached(csv: Path, root: Path, build, *, allow_dropped: bool = True, sink=No
             member: str | None = None) -> tuple[Path, dict[str, int]]:
     """(parquet twin of ``csv``, {reason: rows dropped}); ``build(csv) -> (frame, dropped)``, or
     instead ``sink(csv, tmp)`` writing the parquet itself (streamed; no rows dropped). For a CSV
-    ``member`` of the zip ``csv``, the twin is ``<zip without .zip>/<member>.parquet`` and the
-    zip's size and mtime are the source stamp.
+    ``member`` of the zip ``csv``, the twin is named by :func:`cache_file` and the zip's stamp
+    is the source stamp.
 
     A cache file built with dropped rows is re-used only when ``allow_dropped``; otherwise it is
     rebuilt, so that the default (raise) mode reports the invalid rows.
     """
-    rel = csv.resolve().relative_to(root.resolve())
-    if member is not None:
-        rel = rel.with_suffix("") / member
-    out = cache_root(root) / rel.with_suffix(".parquet")
+    out = cache_file(root, csv, member)
     side = out.with_name(out.name + ".src.json")
     stamp = _src_stamp(csv)
     dropped = _reusable(csv, out, side, allow_dropped)
@@ -238,11 +256,31 @@ def _dtype_error(csv: Path, header: list[str], exc: Exception) -> ValueError:
     """The error for a value of ``csv`` that does not parse as its released dtype, naming the
     column when polars' message does."""
     msg = str(exc)
+    line = _repeated_header(csv, header)
+    if line is not None:
+        return ValueError(f"{csv}: line {line} repeats the header (files joined together?); "
+                          "delete that line")
+    if "utf-8" in msg.lower() or "utf8" in msg.lower():
+        return ValueError(f"{csv} {schema.not_text_problem(csv)}")
     col = next((c for c in header if f'"{c}"' in msg or f"'{c}'" in msg or f"`{c}`" in msg), None)
     where = f"column {col!r}" if col else "a column"
     return ValueError(f"{csv}: {where} does not parse as the released dtype "
                       f"({exc.__class__.__name__}: {msg.splitlines()[0]}); fix the value or "
                       "delete the row")
+
+
+def _repeated_header(csv: Path, header: list[str]) -> int | None:
+    """The 1-based line number of the first copy of the header after line 1, or None (read only
+    on the error path)."""
+    try:
+        with open(csv, encoding="utf-8", errors="replace", newline="") as f:
+            next(f, None)
+            for i, line in enumerate(f, start=2):
+                if schema.parse_header(line) == header:
+                    return i
+    except OSError:
+        return None
+    return None
 
 
 def _read_rows(csv: Path, dtypes: dict[str, pl.DataType], header: list[str], *,
@@ -322,12 +360,23 @@ def _read_cold_start(csv: Path, header: list[str]) -> tuple[pl.DataFrame, pl.Ser
     return df.select(list(schema.COLD_START)), fields
 
 
+def _unterminated(csv: Path) -> bool:
+    """True when ``csv`` has rows and does not end with a newline (its last row may be cut)."""
+    with open(csv, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        if f.tell() == 0:
+            return False
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) != b"\n"
+
+
 def _build_cold_start(region: str, on_invalid: str = "raise"):
     def build(csv: Path) -> tuple[pl.DataFrame, dict[str, int]]:
         header = schema.check_header(csv, schema.COLD_START)
         df, fields = _read_cold_start(csv, header)
         df, dropped = validate.validate_cold_starts(df, csv, file_day=file_day(csv), fields=fields,
-                                                    n_fields=len(header), on_invalid=on_invalid)
+                                                    n_fields=len(header), on_invalid=on_invalid,
+                                                    unterminated=_unterminated(csv))
         return df.with_columns(region=pl.lit(region, pl.String)), dropped
     return build
 
@@ -395,9 +444,11 @@ def _series_files(root: Path, name: str) -> list[tuple[str, Path]]:
     return out
 
 
-def _build_series(region: str):
+def _build_series(region: str, name: str):
     def build(csv: Path) -> pl.DataFrame:
-        return (widecsv.read_wide_long(csv).with_columns(region=pl.lit(region, pl.String))
+        counts = name in schema.COUNT_SERIES
+        return (widecsv.read_wide_long(csv, counts=counts)
+                .with_columns(region=pl.lit(region, pl.String))
                 .select(list(schema.SERIES_LONG)))
     return build
 
@@ -407,7 +458,7 @@ def scan_series(data_dir: str | Path, name: str) -> pl.LazyFrame:
     "cpu_usage_avg"): columns region, day, time (s since start of the trace, minute start),
     funcID, value; only non-empty cells."""
     root = _as_dir(data_dir)
-    pq = [cached_parquet(f, root, _build_series(r)) for r, f in _series_files(root, name)]
+    pq = [cached_parquet(f, root, _build_series(r, name)) for r, f in _series_files(root, name)]
     return pl.scan_parquet(pq)
 
 
@@ -465,27 +516,67 @@ def _sink_zip_member(region: str, member: str):
     names the zip, the member and the column."""
     def sink(zpath: Path, tmp: Path) -> None:
         where = f"{zpath}!{member}"
-        with zipfile.ZipFile(zpath) as zf, zf.open(member) as fh:
-            header = schema.parse_header(fh.readline().decode("utf-8"))
-            schema.check_columns(header, schema.REQUEST, where)
-            names = [c or f"_index{i}" for i, c in enumerate(header)]
-            types = {c: _arrow_type(t) for c, t in schema.REQUEST.items()}
-            out_schema = pa.schema([*types.items(), ("region", pa.string())])
-            try:
-                reader = pacsv.open_csv(fh, read_options=pacsv.ReadOptions(column_names=names),
-                                        convert_options=pacsv.ConvertOptions(
-                                            column_types=types, include_columns=list(types)))
-                with pq.ParquetWriter(tmp, out_schema, compression="zstd",
-                                      compression_level=REQUEST_ZSTD_LEVEL) as w:
-                    for batch in reader:
-                        w.write_batch(batch.append_column(
-                            "region", pa.array([region] * batch.num_rows, pa.string())))
-            except pa.ArrowInvalid as exc:
-                m = re.search(r"column #(\d+)", str(exc))
-                col = f"column {names[int(m.group(1))]!r}: " if m and int(m.group(1)) < len(names) else ""
-                raise ValueError(f"{where}: {col}{str(exc).splitlines()[0]}; fix the value or "
-                                 "delete the row (the zip may be damaged: download it again)") from None
+        try:
+            _write_zip_member(zpath, member, where, region, tmp)
+        except (zipfile.BadZipFile, zlib.error, EOFError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{where}: the member cannot be read ({exc.__class__.__name__}: "
+                             f"{str(exc).splitlines()[0] if str(exc) else 'damaged data'}); the zip "
+                             "is damaged: download it again") from None
     return sink
+
+
+def _write_zip_member(zpath: Path, member: str, where: str, region: str, tmp: Path) -> None:
+    """Inflate ``member`` of ``zpath`` as a stream into the parquet ``tmp`` (see
+    :func:`_sink_zip_member`)."""
+    with zipfile.ZipFile(zpath) as zf, zf.open(member) as fh:
+        header = schema.parse_header(fh.readline().decode("utf-8"))
+        schema.check_columns(header, schema.REQUEST, where)
+        names = [c or f"_index{i}" for i, c in enumerate(header)]
+        types = {c: _arrow_type(t) for c, t in schema.REQUEST.items()}
+        out_schema = pa.schema([*types.items(), ("region", pa.string())])
+        try:
+            reader = pacsv.open_csv(fh, read_options=pacsv.ReadOptions(column_names=names),
+                                    convert_options=pacsv.ConvertOptions(
+                                        column_types=types, include_columns=list(types)))
+            with pq.ParquetWriter(tmp, out_schema, compression="zstd",
+                                  compression_level=REQUEST_ZSTD_LEVEL) as w:
+                for batch in reader:
+                    w.write_batch(batch.append_column(
+                        "region", pa.array([region] * batch.num_rows, pa.string())))
+        except pa.ArrowInvalid as exc:
+            m = re.search(r"column #(\d+)", str(exc))
+            col = f"column {names[int(m.group(1))]!r}: " if m and int(m.group(1)) < len(names) else ""
+            raise ValueError(f"{where}: {col}{str(exc).splitlines()[0]}; fix the value or "
+                             "delete the row (the zip may be damaged: download it again)") from None
+
+
+def _member_problem(name: str) -> str | None:
+    """Why a zip member name is refused (absolute, or climbing with ``..``), or None."""
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
+        return "is an absolute path"
+    if ".." in parts:
+        return "climbs out of the zip's folder (a '..' component)"
+    return None
+
+
+def zip_members(z: Path) -> list[str]:
+    """The CSV members of the zip ``z``, sorted; ``ValueError`` naming the zip (and the member)
+    when it is not a readable zip, a member name is not UTF-8, or a name is absolute or climbs."""
+    try:
+        with zipfile.ZipFile(z) as zf:
+            names = zf.namelist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ValueError(f"{z}: not a readable zip ({exc}); download it again") from None
+    except UnicodeDecodeError:
+        raise ValueError(f"{z}: a member name is not valid UTF-8 although the zip says it is; "
+                         "the zip is damaged or not from the release: download it again") from None
+    for n in names:
+        why = _member_problem(n)
+        if why:
+            raise ValueError(f"{z}: member {n!r} {why}; refused (a release zip holds plain "
+                             "relative names): download the zip again from the release")
+    return sorted(n for n in names if n.endswith(".csv"))
 
 
 def request_files(data_dir: str | Path) -> list[tuple[str, Path, str | None]]:
@@ -497,12 +588,7 @@ def request_files(data_dir: str | Path) -> list[tuple[str, Path, str | None]]:
     for d in _region_dirs(root / "per_request"):
         out += [(d.name, f, None) for f in sorted(d.rglob("*.csv"))]
         for z in sorted(d.rglob("*.zip")):
-            try:
-                with zipfile.ZipFile(z) as zf:
-                    members = sorted(n for n in zf.namelist() if n.endswith(".csv"))
-            except zipfile.BadZipFile:
-                raise ValueError(f"{z}: not a readable zip; download it again") from None
-            out += [(d.name, z, m) for m in members]
+            out += [(d.name, z, m) for m in zip_members(z)]
     if not out:
         raise ValueError(f"no per_request/R*/*.csv or *.zip under {root}; the request tables are "
                          f"a separate download; {_hint(root, 'huawei-requests')}")

@@ -39,6 +39,15 @@ COMPONENT_SUM_TOL_S = 0.5 * 10.0 ** -TOTAL_DECIMALS + 1e-9
 6th decimal (the total is the rounded sum) plus 1 ns for the ~9-decimal components' own rounding
 and float parsing. A dropped or swapped component is off by far more."""
 
+MAX_COST_S = 86_400.0
+"""Largest cold-start cost or component (s): one day. A day file covers 86,400 s of the trace, so
+no one cold start in it can last longer; beyond that a value is a unit or transcription error
+(``1e308`` would overflow the sums to infinity)."""
+
+POD_ID_RE = r"^[A-Za-z0-9_.]+-\d+-\d+-\d{10}$"
+"""A complete podID: ``<poolName>-<10-digit id>`` (poolName = prefix-cpu-memory, as
+:mod:`.rules` parses it), e.g. ``pool22-300-128-0910999690``."""
+
 COMPONENT_KEYS: dict[str, str] = {
     "podAllocationCost": "pod_allocation",
     "deployCodeCost": "deploy_code",
@@ -98,18 +107,33 @@ META_RELPATH = "runtime_triggerType/df_funcID_runtime_triggerType.csv"
 REGISTRY_META_NAME = "huawei2025/df_funcID_runtime_triggerType.csv"
 
 
+def not_text_problem(path: Path) -> str:
+    """Why ``path`` is not UTF-8 text, for a message: gzip-compressed, zip, or another encoding."""
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic[:2] == b"\x1f\x8b":
+        return "is gzip-compressed, not a CSV: decompress it first (gunzip)"
+    if magic[:4] == b"PK\x03\x04":
+        return "is a zip archive, not a CSV: extract it first"
+    return "is not UTF-8 text (another encoding?): convert it to UTF-8 or extract it again"
+
+
 def read_header(path: Path) -> list[str]:
     """Column names of a CSV file (first line), without reading the rest."""
-    with open(path, encoding="utf-8", newline="") as f:
-        line = f.readline()
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            line = f.readline()
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} {not_text_problem(path)}") from None
     if not line.strip():
         raise ValueError(f"{path}: empty file, expected a CSV header")
     return parse_header(line)
 
 
 def parse_header(line: str) -> list[str]:
-    """Column names of one CSV header line (surrounding spaces and quotes removed)."""
-    return [c.strip().strip('"') for c in line.rstrip("\r\n").split(",")]
+    """Column names of one CSV header line (a UTF-8 byte-order mark, surrounding spaces and
+    quotes removed)."""
+    return [c.strip().strip('"') for c in line.lstrip("\ufeff").rstrip("\r\n").split(",")]
 
 
 def is_index_column(name: str) -> bool:

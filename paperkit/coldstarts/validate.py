@@ -27,6 +27,7 @@ from paperkit.coldstarts import N_DAYS, schema
 ON_INVALID: tuple[str, ...] = ("raise", "drop")
 MAX_EXAMPLES = 3
 CUT_SHORT = "row cut short (fewer fields than the header)"
+CUT_LAST = "last line cut (no final newline, podID incomplete)"
 TOO_LONG = "more fields than the header"
 COMPONENT_SUM = "components do not add up to totalCost_cold_start"
 DAY_RANGE = f"day outside 0..{N_DAYS - 1}"
@@ -72,15 +73,22 @@ def field_counts(csv: Path, n_rows: int) -> pl.Series | None:
                       .fill_null(0).slice(1).alias("_fields")).to_series()
 
 
-def row_rules(file_day: int | None, n_fields: int | None) -> list[tuple[str, pl.Expr]]:
+def row_rules(file_day: int | None, n_fields: int | None, *,
+              unterminated: bool = False) -> list[tuple[str, pl.Expr]]:
     """(reason, expression true on an invalid row), in priority order. ``n_fields``: the header's
-    field count when a ``_fields`` column (per-row field counts) is present, else None."""
+    field count when a ``_fields`` column (per-row field counts) is present, else None.
+    ``unterminated``: the file does not end with a newline, so its last row may be cut inside its
+    last field; it is invalid unless its podID is complete (:data:`schema.POD_ID_RE`)."""
     rules: list[tuple[str, pl.Expr]] = []
+    if unterminated:
+        last = pl.int_range(pl.len()) == pl.len() - 1
+        rules.append((CUT_LAST, last & ~pl.col("podID").str.contains(schema.POD_ID_RE)))
     if n_fields is not None:
         nf = pl.col("_fields")
         rules += [(CUT_SHORT, nf < n_fields), (TOO_LONG, nf > n_fields)]
     for kind, test in (("empty", lambda c: c.is_null()), ("NaN", lambda c: c.is_nan()),
-                       ("infinite", lambda c: c.is_infinite()), ("negative", lambda c: c < 0)):
+                       ("infinite", lambda c: c.is_infinite()), ("negative", lambda c: c < 0),
+                       ("over a day:", lambda c: c > schema.MAX_COST_S)):
         rules += [(f"{kind} {c}", test(pl.col(c))) for c in COSTS]
     gap = (pl.sum_horizontal(list(schema.COMPONENTS)) - pl.col("totalCost_cold_start")).abs()
     rules.append((COMPONENT_SUM, gap > schema.COMPONENT_SUM_TOL_S))
@@ -116,6 +124,13 @@ def _detail(reason: str, row: dict, file_day: int | None, n_fields: int | None) 
         return f"day is {row['day']} but the file is day_{file_day:02d}.csv"
     if reason == DUPLICATE:
         return f"repeats line {row['_first']}"
+    if reason == CUT_LAST:
+        return (f"podID {row['podID']!r} is not <pool>-<10-digit id> and the file has no final "
+                "newline (cut inside its last field: the file may be truncated)")
+    if reason.startswith("over a day: "):
+        col = reason.removeprefix("over a day: ")
+        return (f"{col} is {row[col]!r} s, longer than a day ({schema.MAX_COST_S:g} s): not one "
+                "cold start")
     kind, col = reason.split(" ", 1)
     return f"{col} is empty" if kind == "empty" else f"{col} is {row[col]!r} ({kind})"
 
@@ -139,8 +154,8 @@ def message(csv: Path, n_rows: int, counts: dict[str, int], examples: list[str])
 
 
 def validate_cold_starts(df: pl.DataFrame, csv: Path, *, file_day: int | None,
-                         fields: pl.Series | None, n_fields: int,
-                         on_invalid: str = "raise") -> tuple[pl.DataFrame, dict[str, int]]:
+                         fields: pl.Series | None, n_fields: int, on_invalid: str = "raise",
+                         unterminated: bool = False) -> tuple[pl.DataFrame, dict[str, int]]:
     """Check the rows of one cold-start CSV (released columns, read with the released dtypes).
 
     ``fields``: per-row field counts (:func:`field_counts`) or None when no row can be short.
@@ -149,7 +164,7 @@ def validate_cold_starts(df: pl.DataFrame, csv: Path, *, file_day: int | None,
     """
     check_on_invalid(on_invalid)
     work = df if fields is None else df.with_columns(fields)
-    rules = row_rules(file_day, None if fields is None else n_fields)
+    rules = row_rules(file_day, None if fields is None else n_fields, unterminated=unterminated)
     quick = [e for r, e in rules if r != DUPLICATE or _may_have_duplicates(df)]
     if not work.select(pl.any_horizontal(quick).any()).item():
         return df, {}

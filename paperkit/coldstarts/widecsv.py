@@ -11,7 +11,8 @@ Contract (the same as the release's CSV): comma-separated, ``\\n`` or ``\\r\\n``
 quoted values; the header may quote names; pandas index columns (``""``, ``Unnamed: 0``) are
 dropped; an empty cell or ``nan`` is no data. A row with the wrong number of fields or a value
 that is not a number raises ``ValueError`` naming the file, the line (1-based, header = 1), the
-column and the fix. Output rows are in column-major order (function, then minute), like
+column and the fix; so does a value outside the series rules (day an integer in 0..30, time finite
+and >= 0, values finite and >= 0, counts integers). Output rows are in column-major order (function, then minute), like
 ``unpivot``.
 """
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from paperkit.coldstarts import schema
+from paperkit.coldstarts import N_DAYS, schema
 
 _COMMA, _NL = ord(","), ord("\n")
 
@@ -31,7 +32,10 @@ def _body(raw: bytes, csv: Path) -> tuple[list[str], np.ndarray]:
     if b"\r" in raw:
         raw = raw.replace(b"\r\n", b"\n")
     end = raw.find(b"\n")
-    head = raw[: end if end >= 0 else len(raw)].decode("utf-8")
+    try:
+        head = raw[: end if end >= 0 else len(raw)].decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{csv} {schema.not_text_problem(csv)}") from None
     if not head.strip():
         raise ValueError(f"{csv}: empty file, expected a CSV header")
     names = schema.parse_header(head)
@@ -93,9 +97,39 @@ def _values(csv: Path, text: bytes, field: np.ndarray, names: list[str]) -> np.n
     raise ValueError(f"{csv}: a value does not parse as a number; check the file")
 
 
-def read_wide_long(csv: str | Path) -> pl.DataFrame:
+def _first_bad(csv: Path, what: str, bad: np.ndarray, rows: np.ndarray, shown: np.ndarray,
+               column: list[str] | str) -> None:
+    """ValueError naming the first line (in file order) where ``bad`` holds, if any."""
+    if not bad.any():
+        return
+    i = np.flatnonzero(bad)[np.argmin(rows[bad])]
+    name = column if isinstance(column, str) else column[i]
+    raise ValueError(f"{csv}: line {int(rows[i]) + 2}, column {name!r}: {float(shown[i])!r} is not "
+                     f"{what}; fix the value or delete the row (the file may be damaged: extract "
+                     "it again)")
+
+
+def _check_series(csv: Path, names: list[str], day: np.ndarray, time: np.ndarray,
+                  row: np.ndarray, col: np.ndarray, values: np.ndarray, keep: np.ndarray,
+                  counts: bool) -> None:
+    """The series rules: day an integer in 0..N_DAYS-1, time finite and >= 0, each value finite
+    and >= 0, and for a count series (``counts``) an integer."""
+    rows = np.arange(day.size)
+    _first_bad(csv, f"a day in 0..{N_DAYS - 1}", ~((day >= 0) & (day <= N_DAYS - 1)
+               & (day == np.round(day))), rows, day, "day")
+    _first_bad(csv, "a time >= 0 s", ~(np.isfinite(time) & (time >= 0)), rows, time, "time")
+    v = values[keep]
+    bad = ~(np.isfinite(v) & (v >= 0))
+    if counts:
+        bad |= np.isfinite(v) & (v != np.round(v))
+    what = "a non-negative integer count" if counts else "a finite non-negative value"
+    _first_bad(csv, what, bad, row[keep], v, [names[c] for c in col[keep]] if bad.any() else [])
+
+
+def read_wide_long(csv: str | Path, *, counts: bool = False) -> pl.DataFrame:
     """Non-empty cells of one wide per-minute file: columns day (int), time (s, rounded to int),
-    funcID, value (float; NaN cells dropped), in column-major order."""
+    funcID, value (float; NaN cells dropped), in column-major order. Checked by
+    :func:`_check_series` (``counts``: a count series, whose values are integers)."""
     csv = Path(csv)
     names, body = _body(csv.read_bytes(), csv)
     data = [i for i, c in enumerate(names) if not schema.is_index_column(c)]
@@ -115,6 +149,7 @@ def read_wide_long(csv: str | Path) -> pl.DataFrame:
         line = int(np.flatnonzero(np.isnan(day) | np.isnan(time))[0]) + 2
         raise ValueError(f"{csv}: line {line} has no 'day' or 'time'; fix or delete that line")
     keep = np.isin(col, np.array(data[2:], dtype=np.int64)) & ~np.isnan(values)
+    _check_series(csv, names, day, time, row, col, values, keep, counts)
     order = np.lexsort((row[keep], col[keep]))        # column-major, like unpivot
     r, c, v = row[keep][order], col[keep][order], values[keep][order]
     return pl.DataFrame({

@@ -12,7 +12,8 @@ import argparse
 import json
 import sys
 
-from paperkit.cli import exit_on_bad_input, fraction, non_negative_int, positive_float, positive_int
+from paperkit.cli import (exit_on_bad_input, fraction, json_line, non_negative_int, output_dir,
+                          output_name, positive_float, positive_int)
 
 from .hardware import get_profile, load_profiles
 from .measure import write_cpu_profile
@@ -43,8 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     for sw in ("overlap-opt", "rearrange", "pipelined-swap"):
         p.add_argument(f"--no-{sw}", action="store_true", help=f"Fuyou ablation: disable {sw}")
     c = sub.add_parser("profile-cpu", help="measure this machine's disk and CPU Adam")
-    c.add_argument("--out", default=None, help="output directory (default data/measured/fuyou)")
-    c.add_argument("--name", default="cpu", help="profile name (file <name>_profile.json)")
+    c.add_argument("--out", type=output_dir("--out"), default=None,
+                   help="output directory (default data/measured/fuyou)")
+    c.add_argument("--name", type=output_name("--name"), default="cpu",
+                   help="profile name (file <name>_profile.json)")
     c.add_argument("--mb", type=positive_int, default=512, help="disk test size in MiB")
     return ap
 
@@ -74,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             sw = dict(overlap_opt=not a.no_overlap_opt, rearrange=not a.no_rearrange,
                       pipelined_swap=not a.no_pipelined_swap, swap_coeff=a.swap_coeff)
         pred = predict(shape, hw, Schedule.named(a.system, **sw), cpu_mem_gb=a.cpu_mem_gb)
-        print(json.dumps(pred.to_dict(), sort_keys=True))
+        print(json_line(pred.to_dict()))
         return 0
     path = write_cpu_profile(out_dir=a.out, name=a.name, mb=a.mb)
     print(json.dumps({"profile": str(path)}, sort_keys=True))

@@ -32,7 +32,8 @@ import polars as pl
 import torch
 
 from paperkit import measured
-from paperkit.cli import exit_on_bad_input, non_negative_float, positive_float, positive_int, torch_device
+from paperkit.cli import (exit_on_bad_input, non_negative_float, output_dir, output_name, positive_float,
+                          positive_int, safe_name, torch_device)
 
 from .engine import Engine, GPTConfig, block_forward, init_params, make_batch, train
 from .hardware import HardwareProfile, fuyou_measured_dir
@@ -247,6 +248,7 @@ def write_cpu_profile(out_dir: str | os.PathLike | None = None, name: str = "cpu
                       mb: int = 512) -> Path:
     """Measure this machine (disk in a temp dir under ``out_dir``'s filesystem, memcpy, CPU
     Adam on 1 thread, fp32 GEMM) and write ``<name>_profile.json`` + its provenance record."""
+    safe_name("name", name)
     out = fuyou_measured_dir(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)
@@ -311,6 +313,7 @@ def campaign(out_dir: str | os.PathLike, machine: str, device: str, sizes: list[
              budget_s: float = 480.0, store_dir: str | os.PathLike | None = None,
              command: str = "") -> pl.DataFrame:
     """Bandwidths + engine runs (both schedules) + model predictions; writes parquet + json."""
+    safe_name("machine", machine)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
@@ -372,8 +375,10 @@ def campaign(out_dir: str | os.PathLike, machine: str, device: str, sizes: list[
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m paperkit.fuyou.measure",
                                  description="Measure bandwidths and the offloading engine")
-    ap.add_argument("--out", default=None, help="output dir (default data/measured/fuyou)")
-    ap.add_argument("--machine", required=True, help="machine label, e.g. h100")
+    ap.add_argument("--out", type=output_dir("--out"), default=None,
+                    help="output dir (default data/measured/fuyou)")
+    ap.add_argument("--machine", type=output_name("--machine"), required=True,
+                    help="machine label, e.g. h100")
     ap.add_argument("--device", type=torch_device, default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--sizes", default="gpu-s,gpu-m", help=f"comma list of {list(SIZES)}")
     ap.add_argument("--budget-s", type=positive_float, default=480.0)
@@ -448,6 +453,7 @@ def record_timelines(out_dir: str | os.PathLike | None = None, machine: str = "c
                      seed: int = 0) -> Path:
     """Measure :data:`TIMELINE_SHAPE` with both schedules and commit-ready write
     ``<machine>_timeline.parquet`` plus ``<machine>_timeline.provenance.json``."""
+    safe_name("machine", machine)
     out = fuyou_measured_dir(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(1)

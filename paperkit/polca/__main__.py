@@ -9,9 +9,8 @@ Subcommands:
 from __future__ import annotations
 
 import argparse
-import json
 
-from paperkit.cli import exit_on_bad_input, fraction, real
+from paperkit.cli import exit_on_bad_input, fraction, json_line, real
 from paperkit.polca import capping, data, phase
 from paperkit.polca import row as R
 from paperkit.polca import sweep
@@ -49,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
         out = {"max_oversub": {p: sweep.max_oversub(df, p) for p in sorted(set(df["policy"]))},
                "tier": "modelled on synthetic trace",
                "runs": df.select("policy", "oversub", "brake_events", "hp_p50_impact", "lp_p50_impact").to_dicts()}
-    print(json.dumps(_r(out), sort_keys=True))
+    print(json_line(_r(out)))  # NaN (e.g. LP impact with --lp-share 0) -> null: valid JSON
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ CLI: ``python -m paperkit.polca.harness --out DIR [--toy] [--budget-s 540]``.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import time
 from dataclasses import dataclass, replace
@@ -29,7 +28,8 @@ import torch
 from torch import nn
 
 from paperkit import measured
-from paperkit.cli import exit_on_bad_input, positive_float
+from paperkit.campaign import cuda_problem
+from paperkit.cli import UserError, exit_on_bad_input, json_line, output_dir, positive_float
 from paperkit.polca.sampler import PowerSampler
 
 
@@ -385,12 +385,16 @@ def summarise(runs: pl.DataFrame, power: pl.DataFrame, phases: pl.DataFrame, tdp
 @exit_on_bad_input
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="paperkit.polca.harness", description=__doc__.splitlines()[0])
-    ap.add_argument("--out", required=True, help="output folder (e.g. data/measured/polca/<card>)")
+    ap.add_argument("--out", type=output_dir("--out"), required=True,
+                    help="output folder (e.g. data/measured/polca/<card>)")
     ap.add_argument("--toy", action="store_true", help="tiny shapes on CPU (tests)")
     ap.add_argument("--budget-s", type=positive_float, default=540.0, help="stop starting new configs after this")
     a = ap.parse_args(argv)
+    why = None if a.toy else cuda_problem()
+    if why:  # the full campaign on a CPU runs for hours and takes all the memory
+        raise UserError(f"{why}; run the campaign on a machine with an NVIDIA GPU, or --toy")
     cfg = CampaignConfig.tiny() if a.toy else CampaignConfig(toy=False, budget_s=a.budget_s)
-    print(json.dumps(campaign(Path(a.out), cfg), sort_keys=True))
+    print(json_line(campaign(Path(a.out), cfg)))
 
 
 if __name__ == "__main__":

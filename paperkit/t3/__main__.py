@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from paperkit.cli import exit_on_bad_input, positive_float, positive_int
+import polars as pl
+
+from paperkit.cli import exit_on_bad_input, json_line, positive_float, positive_int
 from paperkit.t3 import CONFIGS, model
 from paperkit.t3.fit import fit_contention, write_fitted
 from paperkit.t3.hardware import DEFAULT_PROFILE, load_profile, profile_names
@@ -35,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="link bandwidth per direction for --measured")
     s.add_argument("--cu-split", type=positive_int, default=None,
                    help="CUs of the communication kernel for --config sw-split (default 16)")
-    f = sub.add_parser("fit", help="refit the contention parameters to the T3-MCA headline numbers")
+    f = sub.add_parser("fit", help="refit the contention parameter (interleave_run) to the T3-MCA headline numbers C1, C2")
     f.add_argument("--write", action="store_true", help="write paperkit/t3/fitted.toml")
     sub.add_parser("profiles", help="list hardware profiles")
     return ap
@@ -56,8 +57,9 @@ def main(argv: list[str] | None = None) -> int:
                 ap.error("--measured needs --llc-mb and --link-gbps (not measurable on one GPU)")
             try:
                 hw = profile_from_measurement(args.measured, llc_mb=args.llc_mb, link_gbps=args.link_gbps)
-            except ValueError as exc:
-                ap.error(f"--measured: {exc}")
+            except (ValueError, OSError, pl.exceptions.PolarsError) as exc:
+                ap.error(f"--measured {args.measured}: {str(exc).splitlines()[0]}; give the "
+                         "parquet written by `python -m paperkit.t3.calibrate`")
         else:
             hw = load_profile(args.hardware)
         if args.cu_split is not None:
@@ -73,8 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             write_fitted(out)
     else:
         out = {"profiles": profile_names()}
-    json.dump(out, sys.stdout, sort_keys=True)
-    sys.stdout.write("\n")
+    print(json_line(out))
     return 0
 
 

@@ -10,7 +10,8 @@ import math
 import polars as pl
 
 from paperkit.t3 import closed_form as cf
-from paperkit.t3.des import gemm_demand_profile
+from paperkit.t3 import dram, llc
+from paperkit.t3.des import mca_threshold
 from paperkit.t3.hardware import HardwareProfile
 from paperkit.t3.model import simulate, sweep
 from paperkit.t3.params import FITTED_NAMES, ModelParams
@@ -103,6 +104,16 @@ def comm_share(models: list[str], tokens: int, hw: HardwareProfile, p: ModelPara
     return pl.DataFrame(rows).sort(["model", "tp", "phase"])
 
 
+def comm_share_window(model: str, target: float, tol: float, tokens: int, hw: HardwareProfile, p: ModelParams,
+                      fracs: tuple[float, ...] = tuple(round(0.30 + 0.005 * i, 3) for i in range(41))
+                      ) -> tuple[float, float] | None:
+    """The range of ``other_frac`` (scanned over ``fracs``) for which the model's largest communication share
+    of ``model`` is within ``tol`` of ``target``; None when no value is."""
+    ok = [f for f in fracs
+          if abs(comm_share([model], tokens, hw, p, f)["comm"].max() - target) <= tol + 1e-12]
+    return (min(ok), max(ok)) if ok else None
+
+
 def end_to_end(sweep: pl.DataFrame, hw: HardwareProfile, p: ModelParams, configs: tuple[str, ...],
                other_frac: float = 0.4) -> pl.DataFrame:
     """Amdahl projection per (model, tp, phase, config): layer time with the AR sublayers replaced by their
@@ -173,13 +184,14 @@ def contention_shape_holds(sweep: pl.DataFrame, op_margin: float = 0.03,
 
 
 def breakdown_shape_holds(sweep: pl.DataFrame, config: str = "t3-mca") -> float:
-    """C8 check: vs Sequential, RS reads and GEMM+RS writes fall, GEMM reads do not grow, AG is unchanged
-    (1.0 when it holds on every sublayer)."""
+    """C8 check: vs Sequential, RS reads and GEMM + RS writes and near-memory updates fall, GEMM reads do not
+    grow, AG is unchanged (1.0 when it holds on every sublayer)."""
     keys = ["model", "tp", "sublayer", "tokens"]
     a = sweep.filter(pl.col("config") == "sequential").sort(keys)
     b = sweep.filter(pl.col("config") == config).sort(keys)
     ok = ((b["rs_read_mb"] < a["rs_read_mb"]).all()
-          and ((b["gemm_write_mb"] + b["rs_write_mb"]) < (a["gemm_write_mb"] + a["rs_write_mb"])).all()
+          and ((b["gemm_write_mb"] + b["rs_write_mb"] + b["rs_update_mb"])
+               < (a["gemm_write_mb"] + a["rs_write_mb"] + a["rs_update_mb"])).all()
           and (b["gemm_read_mb"] <= a["gemm_read_mb"]).all()
           and ((b["ag_read_mb"] - a["ag_read_mb"]).abs() < 1e-9).all()
           and ((b["ag_write_mb"] - a["ag_write_mb"]).abs() < 1e-9).all())
@@ -214,17 +226,24 @@ def t3_vs_mca(sweep: pl.DataFrame) -> pl.DataFrame:
         .select(keys + ["t3", "t3-mca", "mca_minus_t3", "bound"]).sort(keys))
 
 
-def dram_demand(workloads: list[Workload], hw: HardwareProfile, p: ModelParams) -> pl.DataFrame:
-    """Per sublayer under T3 (GB/s): the GEMM's mean read demand and operand burst, its output updates
-    (kappa-weighted), the RS's DRAM demand at link speed (DMA read + kappa x incoming update), and the
-    headroom left in a burst when the RS runs (negative: the burst is short of bandwidth)."""
+def dram_efficiency(workloads: list[Workload], hw: HardwareProfile, p: ModelParams) -> pl.DataFrame:
+    """Per sublayer, in a T3 stage >= 1 with the RS at link speed (shares of DRAM time, 1 = all of it):
+    the GEMM's need (reads after the LLC + near-memory updates), the RS's need batched (MCA) and
+    interleaved (FR-FCFS), the time lost to interleaving, and the GEMM's progress fraction under FR-FCFS
+    (T3) and under MCA (T3-MCA), with the RS's under MCA."""
     rows = []
     for w in workloads:
-        d = gemm_demand_profile(w, hw, p)
-        rs = hw.link_bw * (1.0 + p.nmc_kappa)
-        burst_total = d["fetch_peak_bps"] + p.nmc_kappa * d["write_bps"] + rs
+        t_g = cf.gemm_time(w, hw, p)
+        g = cf.gemm_traffic(w, hw, p, t_g, bypass_output=True, output="updates")
+        c = dram.Traffic(reads=hw.link_bw, updates=hw.link_bw)
+        fr_g, _ = dram.FrFcfs(hw.dram_bw, p.interleave_run)(g, c)
+        mca_g, mca_c = dram.Mca(hw.dram_bw, mca_threshold(w, hw, p), p.mca_floor, p.interleave_run)(g, c)
         rows.append({"model": w.model, "tp": w.tp, "sublayer": w.sublayer,
-                     "gemm_read_mean_gbps": d["read_mean_bps"] / 1e9, "gemm_burst_gbps": d["fetch_peak_bps"] / 1e9,
-                     "burst_share": d["fetch_share"], "gemm_update_gbps": p.nmc_kappa * d["write_bps"] / 1e9,
-                     "rs_gbps": rs / 1e9, "burst_headroom_gbps": (hw.dram_bw - burst_total) / 1e9})
+                     "inputs_fit_llc": llc.inputs_fit(w, hw, p, bypass_output=True),
+                     "mca_threshold": mca_threshold(w, hw, p),
+                     "gemm_read_gbps": g.reads / 1e9, "gemm_need": dram.cost(g, hw.dram_bw),
+                     "rs_need_batched": dram.cost(c, hw.dram_bw, dram.HBM2.row_atoms),
+                     "rs_need_interleaved": dram.cost(c, hw.dram_bw, p.interleave_run),
+                     "interleave_loss": dram.interleave_loss(g, c, hw.dram_bw, p.interleave_run),
+                     "gemm_rate_t3": fr_g, "gemm_rate_mca": mca_g, "rs_rate_mca": mca_c})
     return pl.DataFrame(rows).sort(["model", "tp", "sublayer"])

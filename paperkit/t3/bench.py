@@ -1,13 +1,15 @@
 """Benchmark: the whole figure sweep of the T3 notebooks (all configs, both sets, sensitivity), timed.
 
-``python -m paperkit.t3.bench`` prints a short summary and writes ``build/bench/t3.json``. Target: the sweep
-costs < 1 s of CPU time (``time.process_time``; the wall time is reported beside it, since on a shared machine
-it depends on the load). The DES memo is cleared first, so every point is simulated.
+``python -m paperkit.t3.bench`` (``make bench-t3``) prints a short summary and writes ``build/bench/t3.json``.
+Target: the 1163-point sweep, with the queue/bank DRAM model, in at most 10 s of CPU time
+(``time.process_time``; the wall time and the load average are reported beside it, since on a shared machine
+the wall time depends on the load). The DES memo is cleared first, so every point is simulated.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -18,7 +20,7 @@ from paperkit.t3.model import simulate, sweep, timeline_frame
 from paperkit.t3.params import default_params
 from paperkit.t3.workloads import Workload, workload_set
 
-TARGET_S = 1.0
+TARGET_S = 10.0
 
 
 def figure_sweep() -> dict[str, int]:
@@ -52,12 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     counts = figure_sweep()
     dt, cpu = time.perf_counter() - t0, time.process_time() - c0
     out = {"paper": "t3", "figure_sweep_s": round(dt, 3), "figure_sweep_cpu_s": round(cpu, 3),
-           "points": counts["points"], "target_s": TARGET_S, "ok": cpu < TARGET_S}
+           "points": counts["points"], "target_s": TARGET_S, "ok": cpu <= TARGET_S,
+           "load_1min": round(os.getloadavg()[0], 2)}
     d = paths.build_dir() / "bench"
     d.mkdir(parents=True, exist_ok=True)
     (d / "t3.json").write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
     print(f"t3 figure sweep: {counts['points']} sublayer points in {cpu:.2f} s CPU, {dt:.2f} s wall "
-          f"(target < {TARGET_S:.0f} s CPU) "
+          f"(target <= {TARGET_S:.0f} s CPU; load {out['load_1min']}) "
           f"-> {'OK' if out['ok'] else 'TOO SLOW'}")
     return 0 if out["ok"] else 1
 

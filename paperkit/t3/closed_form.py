@@ -1,4 +1,4 @@
-"""Closed-form pieces of the T3 model: GEMM roofline, LLC re-reads, ring RS/AG, ideal bounds, byte accounting.
+"""Closed-form pieces of the T3 model: GEMM roofline, ring RS/AG, ideal bounds, byte accounting.
 
 All functions are pure; times in s, sizes in bytes. N = TP degree, S = output bytes, beta = link bytes/s per
 direction, alpha = link latency.
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from paperkit.t3 import DRAM_CATEGORIES
+from paperkit.t3 import DRAM_CATEGORIES, dram, llc
 from paperkit.t3.data import measured_gemm_times
 from paperkit.t3.hardware import HardwareProfile
 from paperkit.t3.params import ModelParams
@@ -17,37 +17,27 @@ from paperkit.t3.workloads import Workload
 # ----------------------------------------------------------------------------------------------- GEMM
 def gemm_tiles(w: Workload, p: ModelParams) -> tuple[int, int]:
     """(tile rows, tile columns) of the [T, H] output."""
-    return math.ceil(w.tokens / p.tile_m), math.ceil(w.hidden / p.tile_n)
+    return llc.tile_grid(w, p)
 
 
 def gemm_waves(w: Workload, hw: HardwareProfile, p: ModelParams, n_cu: int | None = None) -> int:
     """Number of workgroup waves on ``n_cu`` CUs (default: all)."""
     rows, cols = gemm_tiles(w, p)
-    return math.ceil(rows * cols / ((n_cu or hw.n_cu) * p.wg_per_cu))
-
-
-def llc_reread_factor(w: Workload, hw: HardwareProfile, p: ModelParams, bypass_output: bool) -> float:
-    """GEMM DRAM read bytes / (A + B bytes), from a grouped-raster LLC model.
-
-    The GEMM sweeps groups of ``raster_group`` tile rows column by column (the usual BLAS swizzle). Inside a
-    group each weight column panel is reused from the LLC and each A row panel is read once. Between groups
-    the whole weight B (plus the group's A panels) must stay in the LLC share left to the inputs; the part that
-    does not fit is re-read by every further group. In the baseline the write-allocated output holds
-    ``llc_output_share`` of the LLC; T3's bypassed (uncached) output writes leave the whole LLC to the inputs.
-    """
-    rows, _ = gemm_tiles(w, p)
-    group = min(rows, p.raster_group)
-    passes = math.ceil(rows / group)
-    a_group = group * p.tile_m * w.k * 2.0
-    cap = hw.llc_bytes * (1.0 if bypass_output else 1.0 - p.llc_output_share)
-    miss = min(1.0, max(0.0, (w.b_bytes + a_group - cap) / w.b_bytes))
-    reads = w.a_bytes + w.b_bytes * (1.0 + (passes - 1) * miss)
-    return reads / (w.a_bytes + w.b_bytes)
+    return math.ceil(rows * cols / llc.wave_tiles(hw, p, n_cu))
 
 
 def gemm_dram_bytes(w: Workload, hw: HardwareProfile, p: ModelParams, bypass_output: bool = False) -> float:
-    """GEMM DRAM bytes if run alone: inputs x re-read factor + output writes."""
-    return llc_reread_factor(w, hw, p, bypass_output) * (w.a_bytes + w.b_bytes) + w.out_bytes
+    """GEMM DRAM bytes if run alone: reads after the LLC + output writes."""
+    return llc.gemm_read_bytes(w, hw, p, bypass_output) + w.out_bytes
+
+
+def gemm_traffic(w: Workload, hw: HardwareProfile, p: ModelParams, t_gemm: float, bypass_output: bool,
+                 output: str = "writes") -> dram.Traffic:
+    """The GEMM's mean DRAM demand over ``t_gemm`` (bytes/s); ``output``: 'writes', 'updates' or 'none'."""
+    reads = llc.gemm_read_bytes(w, hw, p, bypass_output) / t_gemm
+    out = w.out_bytes / t_gemm
+    return dram.Traffic(reads=reads, writes=out if output == "writes" else 0.0,
+                        updates=out if output == "updates" else 0.0)
 
 
 def measured_gemm_time(w: Workload, hw: HardwareProfile) -> float | None:
@@ -64,7 +54,8 @@ def measured_gemm_time(w: Workload, hw: HardwareProfile) -> float | None:
 
 def gemm_time(w: Workload, hw: HardwareProfile, p: ModelParams, n_cu: int | None = None) -> float:
     """GEMM time alone on ``n_cu`` CUs: measured (profile with a GEMM table, scaled by CUs), else waves x
-    per-tile time at the roofline rate, or the DRAM bound."""
+    per-tile time at the roofline rate, stretched by the DRAM time its traffic needs (reads after the LLC,
+    output writes with their write-queue drains) where that exceeds it."""
     n = n_cu or hw.n_cu
     t_meas = measured_gemm_time(w, hw)
     if t_meas is not None:
@@ -72,8 +63,8 @@ def gemm_time(w: Workload, hw: HardwareProfile, p: ModelParams, n_cu: int | None
     tile_flops = 2.0 * p.tile_m * p.tile_n * w.k
     per_cu = hw.gemm_flops / hw.n_cu
     t_compute = gemm_waves(w, hw, p, n) * tile_flops / (per_cu * p.wg_per_cu)
-    t_mem = gemm_dram_bytes(w, hw, p) / hw.dram_bw
-    return max(t_compute, t_mem)
+    u = dram.cost(gemm_traffic(w, hw, p, t_compute, bypass_output=False), hw.dram_bw)
+    return t_compute * max(1.0, u)
 
 
 # ------------------------------------------------------------------------------------------ collectives
@@ -86,31 +77,45 @@ def _comm_bw(hw: HardwareProfile, n_cu_comm: int | None) -> float:
     return hw.dram_bw if n_cu_comm is None else min(hw.dram_bw, n_cu_comm * hw.cu_mem_gbps * 1e9)
 
 
+def rs_step_dram(c: float) -> dram.Traffic:
+    """DRAM bytes of one step of the CU ring RS (direct to peer, as NCCL/RCCL): the incoming chunk lands
+    in my memory (write c), then local and received chunks are read (2c) and the sum goes to the peer."""
+    return dram.Traffic(reads=2 * c, writes=c)
+
+
 def rs_time_baseline(w: Workload, hw: HardwareProfile, p: ModelParams, n_cu_comm: int | None = None) -> float:
     """CU-based ring RS: N-1 steps of alpha + max(link, DRAM) + exposed reduction slice + sync overhead.
 
-    DRAM per step: the incoming chunk is written (S/N), then local and received chunks are read and the sum
-    written (3 S/N). ``n_cu_comm`` limits the kernel's DRAM bandwidth to n_cu_comm * cu_mem_gbps.
+    DRAM per step: :func:`rs_step_dram` (its DRAM time includes the write-queue drains, dram.cost).
+    ``n_cu_comm`` limits the kernel's DRAM bandwidth to n_cu_comm * cu_mem_gbps.
     """
     n, c = w.tp, w.out_bytes / w.tp
     bw = _comm_bw(hw, n_cu_comm)
-    step = (hw.link_latency + max(c / hw.link_bw, 4 * c / bw) + 3 * c / bw / p.rs_slices
+    t_dram = dram.cost(rs_step_dram(c), bw)
+    step = (hw.link_latency + max(c / hw.link_bw, t_dram) + 3 * c / bw / p.rs_slices
             + p.rs_step_overhead_us * 1e-6)
     return (n - 1) * step
 
 
+def rs_step_dram_nmc(c: float) -> dram.Traffic:
+    """DRAM bytes of one step of the NMC ring RS: DMA read of the partial sum (c), incoming update (c)."""
+    return dram.Traffic(reads=c, updates=c)
+
+
 def rs_time_nmc(w: Workload, hw: HardwareProfile, p: ModelParams) -> float:
-    """Ring RS with near-memory reductions and DMA: no CU pass, incoming data op-and-stored in memory."""
+    """Ring RS with near-memory reductions and DMA: no CU pass, incoming data op-and-stored in the bank.
+
+    The DMA forwards each tracked packet as soon as it is reduced, so the packets of consecutive steps
+    pipeline over the link and the hop latency is paid once: alpha + (N-1) max(link, DRAM) per chunk."""
     n, c = w.tp, w.out_bytes / w.tp
-    step = hw.link_latency + max(c / hw.link_bw, (1.0 + p.nmc_kappa) * c / hw.dram_bw)
-    return (n - 1) * step
+    return hw.link_latency + (n - 1) * max(c / hw.link_bw, dram.cost(rs_step_dram_nmc(c), hw.dram_bw))
 
 
 def ag_time(w: Workload, hw: HardwareProfile, p: ModelParams, n_cu_comm: int | None = None) -> float:
-    """CU-based ring AG: N-1 steps of alpha + max(link, DRAM read+write) + sync overhead (never overlapped)."""
+    """CU-based ring AG: N-1 steps of alpha + max(link, DRAM read + write) + sync overhead (never overlapped)."""
     n, c = w.tp, w.out_bytes / w.tp
-    bw = _comm_bw(hw, n_cu_comm)
-    return (n - 1) * (hw.link_latency + max(c / hw.link_bw, 2 * c / bw) + p.rs_step_overhead_us * 1e-6)
+    t_dram = dram.cost(dram.Traffic(reads=c, writes=c), _comm_bw(hw, n_cu_comm))
+    return (n - 1) * (hw.link_latency + max(c / hw.link_bw, t_dram) + p.rs_step_overhead_us * 1e-6)
 
 
 # ------------------------------------------------------------------------------------ configurations
@@ -148,24 +153,34 @@ def t3_pipeline_time(w: Workload, hw: HardwareProfile, p: ModelParams) -> float:
 
 
 # ------------------------------------------------------------------------------------ byte accounting
-def dram_bytes(w: Workload, hw: HardwareProfile, p: ModelParams, config: str) -> dict[str, float]:
-    """DRAM bytes per category for one GPU and one sublayer (the Fig. 18 accounting).
+NEAR_MEMORY_CONFIGS = ("ideal-nmc", "t3", "t3-mca")
+"""Configurations whose reduce-scatter reduces near memory (DMA reads, incoming op-and-store updates)."""
+FUSED_CONFIGS = ("t3", "t3-mca")
+"""Configurations whose GEMM stores feed the RS directly (stage 0 remote, the rest near-memory updates)."""
 
-    Sequential / ideal / sw-split: GEMM reads rho*(A+B), writes S; RS reads 2(N-1)S/N, writes 2(N-1)S/N
-    (incoming + result); AG reads and writes (N-1)S/N each.
-    T3 / T3-MCA: GEMM reads rho'*(A+B) (bypassed outputs), local updates (N-1)S/N (stage 0 goes remote);
-    RS writes = incoming updates (N-1)S/N, RS reads = DMA reads (N-2)S/N; AG unchanged.
-    Ideal-RS+NMC: GEMM as Sequential, RS as T3.
+
+def dram_bytes(w: Workload, hw: HardwareProfile, p: ModelParams, config: str) -> dict[str, float]:
+    """DRAM bytes per category for one GPU and one sublayer (the Fig. 18 accounting); N = TP, S = output.
+
+    Direct-to-peer ring (NCCL/RCCL): a peer's chunk is written straight into my memory, and only the final
+    result is written locally.
+    - GEMM: reads after the LLC (llc.py; T3's output bypasses the LLC); writes S, or under T3 the local
+      near-memory updates of stages 1..N-1, (N-1)S/N (stage 0 goes to the neighbour).
+    - CU ring RS (Sequential, Ideal, sw-split): reads of the local and the received chunk, 2(N-1)S/N;
+      writes of the incoming chunks, (N-1)S/N, and of the final result, S/N.
+    - NMC RS (:data:`NEAR_MEMORY_CONFIGS`): DMA reads of the partial sums of stages 1..N-2, (N-2)S/N;
+      incoming op-and-store updates, (N-1)S/N; no plain writes.
+    - AG: every configuration, reads (N-1)S/N (my chunk, then forwarded ones), writes (N-1)S/N (incoming).
     """
     n, s = w.tp, w.out_bytes
     part = (n - 1) * s / n
-    t3_like = config in ("t3", "t3-mca")
-    rho = llc_reread_factor(w, hw, p, bypass_output=t3_like)
+    fused, nmc = config in FUSED_CONFIGS, config in NEAR_MEMORY_CONFIGS
     out = {
-        "gemm_read": rho * (w.a_bytes + w.b_bytes),
-        "gemm_write": part if t3_like else s,
-        "rs_read": (n - 2) * s / n if config in ("t3", "t3-mca", "ideal-nmc") else 2 * part,
-        "rs_write": part if config in ("t3", "t3-mca", "ideal-nmc") else 2 * part,
+        "gemm_read": llc.gemm_read_bytes(w, hw, p, bypass_output=fused),
+        "gemm_write": part if fused else s,
+        "rs_read": (n - 2) * s / n if nmc else 2 * part,
+        "rs_write": 0.0 if nmc else part + s / n,
+        "rs_update": part if nmc else 0.0,
         "ag_read": part,
         "ag_write": part,
     }

@@ -29,6 +29,7 @@ class Result:
     ag_s: float              # AG (sequential, after RS, in every configuration)
     dram_bytes: dict[str, float]
     tracker_peak_tiles: int = 0
+    tracker_stall_s: float = 0.0
     timeline: list = field(default_factory=list, repr=False)
 
     @property
@@ -49,6 +50,7 @@ class Result:
             "dram_bytes": {k: int(round(v)) for k, v in self.dram_bytes.items()},
             "dram_bytes_total": int(round(sum(self.dram_bytes.values()))),
             "tracker_peak_tiles": self.tracker_peak_tiles,
+            "tracker_stall_s": float(f"{self.tracker_stall_s:.{digits}g}"),
         }
 
 
@@ -61,7 +63,7 @@ def simulate(w: Workload, config: str, hw: HardwareProfile | None = None, p: Mod
     p = p or default_params()
     g, rs, ag = cf.gemm_time(w, hw, p), cf.rs_time_baseline(w, hw, p), cf.ag_time(w, hw, p)
     seq = g + rs + ag
-    peak = 0
+    peak, stall = 0, 0.0
     timeline: list = []
     if config == "sequential":
         t = seq
@@ -73,25 +75,25 @@ def simulate(w: Workload, config: str, hw: HardwareProfile | None = None, p: Mod
         t = cf.ideal_nmc_time(w, hw, p)
     else:
         r = run_des(w, hw, p, mode=config, record=record)
-        t, peak = r.total, r.tracker_peak_tiles
+        t, peak, stall = r.total, r.tracker_peak_tiles, r.tracker_stall_s
         if record:
             part = (w.tp - 1) * w.out_bytes / w.tp
-            timeline = r.timeline + [(r.rs_done, r.rs_done + r.ag_time, 0.0, 0.0, 0.0, 0.0,
-                                      part / r.ag_time, part / r.ag_time)]
-            timeline = [row if len(row) == 8 else row + (0.0, 0.0) for row in timeline]
+            timeline = r.timeline + [(r.rs_done, r.rs_done + r.ag_time) + (0.0,) * 5
+                                     + (part / r.ag_time, part / r.ag_time)]
     return Result(workload=w, config=config, time_s=t, sequential_s=seq, gemm_s=g, rs_s=rs, ag_s=ag,
-                  dram_bytes=cf.dram_bytes(w, hw, p, config), tracker_peak_tiles=peak, timeline=timeline)
+                  dram_bytes=cf.dram_bytes(w, hw, p, config), tracker_peak_tiles=peak, tracker_stall_s=stall,
+                  timeline=timeline)
 
 
 def sequential_timeline(w: Workload, hw: HardwareProfile, p: ModelParams) -> list[tuple]:
-    """Phase-constant DRAM rates of the Sequential run: GEMM, then RS, then AG (8-tuples like the DES)."""
+    """Phase-constant DRAM rates of the Sequential run: GEMM, then RS, then AG (rows like the DES)."""
+    
     b = cf.dram_bytes(w, hw, p, "sequential")
     g, rs, ag = cf.gemm_time(w, hw, p), cf.rs_time_baseline(w, hw, p), cf.ag_time(w, hw, p)
-    return [
-        (0.0, g, b["gemm_read"] / g, b["gemm_write"] / g, 0.0, 0.0, 0.0, 0.0),
-        (g, g + rs, 0.0, 0.0, b["rs_read"] / rs, b["rs_write"] / rs, 0.0, 0.0),
-        (g + rs, g + rs + ag, 0.0, 0.0, 0.0, 0.0, b["ag_read"] / ag, b["ag_write"] / ag),
-    ]
+    phases = ((0.0, g, ("gemm_read", "gemm_write")), (g, g + rs, ("rs_read", "rs_write", "rs_update")),
+              (g + rs, g + rs + ag, ("ag_read", "ag_write")))
+    return [(t0, t1) + tuple(b[c] / (t1 - t0) if c in cats else 0.0 for c in DRAM_CATEGORIES)
+            for t0, t1, cats in phases]
 
 
 def timeline_frame(res: Result, n_bins: int = 200, t_end: float | None = None) -> pl.DataFrame:
@@ -103,7 +105,7 @@ def timeline_frame(res: Result, n_bins: int = 200, t_end: float | None = None) -
         raise ValueError("result has no timeline; call simulate(..., record=True) with a DES or sequential config")
     t_end = t_end or max(r[1] for r in res.timeline)
     width = t_end / n_bins
-    acc = [[0.0] * 6 for _ in range(n_bins)]
+    acc = [[0.0] * len(DRAM_CATEGORIES) for _ in range(n_bins)]
     for row in res.timeline:
         t0, t1, rates = row[0], row[1], row[2:]
         b0, b1 = int(t0 / width), min(n_bins - 1, int(t1 / width))

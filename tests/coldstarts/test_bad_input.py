@@ -37,7 +37,7 @@ def test_generate_rejects_bad_numbers(opt, value, expected, tmp_path, no_generat
 
 def test_generate_unknown_region_is_a_message(tmp_path, capsys, exit_2):
     err = exit_2(cs_main.main, ["generate", str(tmp_path / "g"), "--regions", "R1,R9"])
-    assert "unknown region R9; choose from R1, R2, R3, R4, R5" in err
+    assert "--regions: unknown 'R9' in 'R1,R9'; choose from R1, R2, R3, R4, R5" in err
     assert not (tmp_path / "g").exists()
 
 

@@ -24,7 +24,7 @@ def small(tiny_trace, tmp_path):
     for d in ("day_00.csv", "day_01.csv"):
         shutil.copy(tiny_trace / "cold_start" / "R5" / d, root / "cold_start" / "R5" / d)
     want = load.scan_cold_starts(root).collect()
-    return root, load.cache_root(root) / "cold_start" / "R5" / "day_01.parquet", want
+    return root, load.cache_file(root, root / "cold_start" / "R5" / "day_01.csv"), want
 
 
 @pytest.mark.parametrize("damage,why", [

@@ -163,10 +163,12 @@ def test_overwrite_refuses_a_users_folder(tmp_path, cs_cache, capsys):
 def test_overwrite_replaces_a_generated_or_empty_folder(tmp_path, cs_cache):
     kw = dict(n_days=1, regions=("R5",), parts=("cold_start",))
     out = generate.generate_trace(tmp_path / "g", 0.001, 1, **kw, functions=0.001)
-    (tmp_path / "g" / "cold_start" / "R5" / "day_07.csv").write_text("stale")
+    (tmp_path / "g" / "cold_start" / "R5" / "day_07.csv").write_text("a user's file")
+    with pytest.raises(ValueError, match="does not list, e.g. cold_start/R5/day_07.csv"):
+        generate.generate_trace(out, 0.001, 2, overwrite=True, **kw, functions=0.001)
+    (tmp_path / "g" / "cold_start" / "R5" / "day_07.csv").unlink()
     generate.generate_trace(out, 0.001, 2, overwrite=True, **kw, functions=0.001)
     assert json.loads((out / generate.MANIFEST).read_text())["seed"] == 2
-    assert not (out / "cold_start" / "R5" / "day_07.csv").exists()
     (tmp_path / "empty").mkdir()
     generate.generate_trace(tmp_path / "empty", 0.001, 1, overwrite=True, **kw, functions=0.001)
     assert generate.is_generated(tmp_path / "empty")

@@ -136,8 +136,8 @@ def test_parquet_cache_reuse_and_refresh(tiny_trace, tmp_path):
     shutil.copytree(tiny_trace / "cold_start", root / "cold_start")
     load.scan_cold_starts(root).select(pl.len()).collect()
     cache = load.cache_root(root)
-    pq = cache / "cold_start" / "R2" / "day_04.parquet"
-    assert pq.is_file() and (cache / "cold_start" / "R2" / "day_04.parquet.src.json").is_file()
+    pq = load.cache_file(root, root / "cold_start" / "R2" / "day_04.csv")
+    assert pq.is_file() and pq.with_name(pq.name + ".src.json").is_file()
     before = {p: p.stat().st_mtime_ns for p in _all_files(cache)}
     load.scan_cold_starts(root)
     assert {p: p.stat().st_mtime_ns for p in _all_files(cache)} == before  # re-used, not rewritten
@@ -158,7 +158,7 @@ def test_parquet_cache_is_atomic(tiny_trace, tmp_path):
         raise RuntimeError("conversion failed half-way")
 
     cache = load.cache_root(tiny_trace)
-    out = cache / "cold_start" / "R5" / (csv.stem + ".parquet")
+    out = load.cache_file(tiny_trace, csv)
     if out.exists():
         out.unlink()
     with pytest.raises(RuntimeError):

@@ -121,8 +121,8 @@ def test_streamed_conversion_equals_an_eager_read(cs_cache, tmp_path, req_trace,
     eager.with_row_index(index).write_csv(d / "per_request" / "R2" / "x.csv")
     got = load.scan_requests(d).collect()
     assert got.drop("region").equals(eager) and got["region"].unique().to_list() == ["R2"]
-    out = load.cache_root(d) / "per_request" / "R2"
-    assert sorted(p.name for p in out.iterdir()) == ["x.parquet", "x.parquet.src.json"]
+    out = load.cache_file(d, d / "per_request" / "R2" / "x.csv")
+    assert sorted(p.name for p in load.cache_root(d).iterdir()) == [out.name, out.name + ".src.json"]
     assert load.scan_requests(d).collect().equals(got)  # re-used from the cache
 
 

@@ -6,13 +6,20 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from paperkit import claims, figures, provenance, report, runner  # noqa: E402
+from paperkit import claims, figures, paths, provenance, report, runner  # noqa: E402
 
 TOML = ('[[claim]]\nid="A"\ntext="t"\nvalue=1.0\nunit="x"\nsource="[s]"\nreliability="exact"\n'
         '[[claim]]\nid="B"\ntext="u"\nvalue=2.0\nunit="x"\nsource="[s]"\n'
         'reliability="approximate"\n'
         '[[claim]]\nid="C"\ntext="v"\nvalue=2.0\nunit="x"\nsource="[s]"\nreliability="exact"\n'
         'role="consistency"\n')
+
+
+@pytest.fixture(autouse=True)
+def demo_claims_file(tmp_path, monkeypatch):
+    """The report re-judges every record against ``data/claims/<paper>.toml``: the demo
+    paper's claims file lives in the test's folder."""
+    monkeypatch.setattr(paths, "claims_file", lambda paper: tmp_path / f"{paper}.toml")
 
 
 @pytest.fixture
@@ -53,16 +60,17 @@ def test_report_leads_with_the_independent_share(build_dir, tmp_path, demo_noteb
     md, htm = report.write(build_dir)
     text = md.read_text()
     assert text.index("## Scoreboard") < text.index("## demo")
-    assert "| demo | 0 of 2 (0%) |" in text  # two independent checks, off; matches are other roles
+    # B is recorded by both notebooks: one claim, one vote; A and C are other roles
+    assert "| demo | 0 of 1 (0%) | 1 of 3 claims (33%) | paperkit's model |" in text
     assert "2 calibration, 2 consistency" in text
     assert "figures/demo/fig1.png" in text
     page = htm.read_text()
-    assert "<td>0 of 2 (0%)</td>" in page and "src='figures/demo/fig1.png'" in page
+    assert "<td>0 of 1 (0%)</td>" in page and "src='figures/demo/fig1.png'" in page
     assert "data:image/png;base64," not in page  # figures are linked by default
     _, htm = report.write(build_dir, embed=True)
     assert "data:image/png;base64," in htm.read_text()
     summary = report.summary(report.collect(build_dir), build_dir)
-    assert summary.splitlines()[1].split()[:2] == ["demo", "0/2"]
+    assert summary.splitlines()[1].split()[:2] == ["demo", "0/1"]
     assert "01_demo 3" in summary
     assert "Warning" not in text  # one coherent run
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 import subprocess
 
 import matplotlib
@@ -14,27 +13,26 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
-from paperkit import claims, figures, report  # noqa: E402
-
-BROWSER = next((b for b in ("chromium", "chromium-browser", "google-chrome")
-                if shutil.which(b)), None)
+from paperkit import claims, figures, paths, report  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _chromium(require_tool):
-    """Skipped without Chromium on a developer's machine; failed in CI."""
-    require_tool(BROWSER is not None, "Chromium", "apt-get install chromium")
 
-
-def render(page) -> dict:
+def render(page, browser: str) -> dict:
     """Load ``page`` in headless Chromium and return the report's own self-check."""
-    out = subprocess.run([shutil.which(BROWSER), "--headless", "--no-sandbox", "--disable-gpu",
+    out = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
                           "--allow-file-access-from-files", "--virtual-time-budget=8000",
                           "--dump-dom", page.as_uri() + "#selfcheck"],
                          capture_output=True, text=True, timeout=120, check=True)
     found = re.search(r"<pre id=\"selfcheck\">(.*?)</pre>", out.stdout, re.S)
     assert found, out.stdout[-2000:] + out.stderr[-2000:]
     return json.loads(html.unescape(found.group(1)))
+
+
+@pytest.fixture(autouse=True)
+def demo_claims_file(tmp_path, monkeypatch):
+    """The report re-judges every record against ``data/claims/<paper>.toml``: the demo
+    paper's claims file lives in the test's folder."""
+    monkeypatch.setattr(paths, "claims_file", lambda paper: tmp_path / f"{paper}.toml")
 
 
 @pytest.fixture
@@ -53,8 +51,8 @@ def demo_build(build_dir, tmp_path, monkeypatch):
     tab.record("A", 1.02, tier="modelled")
     tab.record("B", 3.0, tier="modelled")
     tab.write()
-    for name, size in (("fig01_wide", (21, 3)), ("own_small", (3, 2))):
-        fig, ax = plt.subplots(figsize=size)
+    for name, size in (("fig01_wide", (15, 3)), ("own_small", (3, 2))):
+        fig, ax = plt.subplots(figsize=size, layout="constrained")
         ax.plot([0, 1])
         figures.save(fig, name, paper="demo", tier="modelled")
         plt.close(fig)
@@ -62,20 +60,23 @@ def demo_build(build_dir, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("embed", [False, True])
-def test_toc_figures_and_claims_are_visible(demo_build, embed):
+def test_toc_figures_and_claims_are_visible(demo_build, embed, chromium):
     _, page = report.write(demo_build, embed=embed)
-    seen = render(page)
+    seen = render(page, chromium)
     assert seen["toc"] and seen["tocLinks"] >= 4
     assert [i["src"] for i in seen["images"]] == ["fig01_wide", "own_small"]
     assert all(i["ok"] for i in seen["images"]), seen["images"]
+    wide, small = seen["images"]
+    assert abs(small["width"] - 3 * 96) <= 2  # its physical size (+ border), not the page width
+    assert wide["width"] < 15 * 96  # a wide one shrinks to the page
     assert [t["id"] for t in seen["tables"]] == ["claims-demo-fig01_wide",
                                                  "claims-demo-claims-01_demo"]
     assert all(t["ok"] for t in seen["tables"]), seen["tables"]
 
 
-def test_a_broken_figure_link_is_seen(demo_build):
+def test_a_broken_figure_link_is_seen(demo_build, chromium):
     """The check can fail: a figure whose file does not load is reported as not shown."""
     _, page = report.write(demo_build)
     page.write_text(page.read_text().replace("fig01_wide.png", "missing.png"))
-    seen = render(page)
+    seen = render(page, chromium)
     assert [i["ok"] for i in seen["images"]] == [False, True]

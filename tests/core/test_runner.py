@@ -179,3 +179,40 @@ def test_a_paper_target_plans_its_notebooks(build, tmp_path):
     assert p.returncode == 0, p.stderr
     planned = [ln for ln in p.stdout.splitlines() if "paperkit.runner nb t3/" in ln]
     assert len(planned) == len(list((root / "notebooks" / "t3").glob("[0-9][0-9]_*.ipynb"))) > 0
+
+
+def test_an_interactive_kernel_writes_to_the_scratch_build(monkeypatch):
+    """Outside make/papermill/nbval (PAPERKIT_BATCH unset), a kernel's runs go to build/lab."""
+    import paperkit
+    monkeypatch.setattr(paperkit, "_in_kernel", lambda: True)
+    monkeypatch.delenv("PAPERKIT_BATCH", raising=False)
+    monkeypatch.delenv("PAPERKIT_BUILD_DIR", raising=False)
+    note = paperkit._interactive_build()
+    assert paperkit.paths.build_dir() == paperkit.paths.ROOT / "build" / "lab"
+    assert "build/lab/" in note and "interactive run" in note
+    monkeypatch.setenv("PAPERKIT_BATCH", "1")
+    assert paperkit._interactive_build() is None
+
+
+def test_the_runner_marks_its_kernels_as_batch_runs(tmp_path, monkeypatch):
+    import papermill
+    seen = {}
+
+    def fake(nb, out, **kw):
+        seen["batch"] = os.environ.get("PAPERKIT_BATCH")
+        raise RuntimeError("stop here")
+    monkeypatch.delenv("PAPERKIT_BATCH", raising=False)
+    monkeypatch.setattr(papermill, "execute_notebook", fake)
+    with pytest.raises(runner.NotebookFailed, match="stop here"):
+        runner.execute(tmp_path / "x.ipynb", tmp_path / "out" / "x.ipynb", {})
+    assert seen == {"batch": "1"}
+
+
+def test_a_damaged_figure_sidecar_does_not_stop_the_cleanup(build_dir):
+    figs = paths.figures_dir("demo")
+    figs.mkdir(parents=True)
+    (figs / "bad.json").write_text("garbage")
+    (figs / "mine.json").write_text('{"notebook": "01_x"}')
+    (figs / "mine.png").write_bytes(b"png")
+    runner._forget("demo", Path("01_x.ipynb"))
+    assert (figs / "bad.json").exists() and not (figs / "mine.png").exists()

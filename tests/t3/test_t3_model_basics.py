@@ -27,8 +27,8 @@ def test_bad_profile_and_fields():
         HW.replace(foo=1)
     with pytest.raises(ValueError, match="gemm_efficiency"):
         HW.replace(gemm_efficiency=1.5)
-    with pytest.raises(ValueError, match="nmc_kappa"):
-        ModelParams(nmc_kappa=5)
+    with pytest.raises(ValueError, match="interleave_run"):
+        ModelParams(interleave_run=0.5)
 
 
 def test_workload_shapes():
@@ -52,11 +52,18 @@ def test_ring_times_hand_values():
     t_l = 0.5e-6 + 50331648 / 8 / 75e9
     assert cf.link_chunk_time(w, HW) == pytest.approx(t_l)
     c = 50331648 / 8
-    # NMC RS: link-bound (c/beta = 83.9 us > 2.5 c / B = 15.7 us)
-    assert cf.rs_time_nmc(w, HW, P0) == pytest.approx(7 * t_l)
+    # NMC RS: link-bound (c/beta = 83.9 us > (2 + 19/24) c / B = 17.6 us), packets pipeline the hops:
+    # the latency is paid once
+    assert cf.rs_time_nmc(w, HW, P0) == pytest.approx(0.5e-6 + 7 * c / 75e9)
     # baseline RS: + exposed reduction of one slice (3c/B/8) + 2 us sync per step
     assert cf.rs_time_baseline(w, HW, P0) == pytest.approx(7 * (t_l + 3 * c / 1e12 / 8 + 2e-6))
     assert cf.ag_time(w, HW, P0) == pytest.approx(7 * (t_l + 2e-6))
+    # DRAM-bound on a slow HBM: the RS step's DRAM time is 2 reads + the incoming write with its drains
+    slow = HW.replace(dram_gbps=100.0)
+    step = 0.5e-6 + c * (3 + 19 / 24) / 100e9 + 3 * c / 100e9 / 8 + 2e-6
+    assert cf.rs_time_baseline(w, slow, P0) == pytest.approx(7 * step)
+    assert cf.ag_time(w, slow, P0) == pytest.approx(7 * (0.5e-6 + c * (2 + 19 / 24) / 100e9 + 2e-6))
+    assert cf.rs_time_nmc(w, slow, P0) == pytest.approx(0.5e-6 + 7 * c * (2 + 19 / 24) / 100e9)
 
 
 def test_busbw_identity_link_bound():
@@ -83,7 +90,7 @@ def test_ideal_bound_unfitted_hand_value():
     g, rs, ag = cf.gemm_time(w, HW, P0), cf.rs_time_baseline(w, HW, P0), cf.ag_time(w, HW, P0)
     assert cf.ideal_time(w, HW, P0) == pytest.approx(max(g, rs) + ag)
     assert cf.sequential_time(w, HW, P0) == pytest.approx(g + rs + ag)
-    p_other = P0.replace(gemm_read_burst=30.0, mca_threshold=0.9)
+    p_other = P0.replace(interleave_run=2.0)
     assert cf.ideal_time(w, HW, p_other) == cf.ideal_time(w, HW, P0)
     # the ideal speedup can never exceed (G + 2R)/(max(G, R) + R) <= 1.5 when R == AG
     for x in workload_set("main"):
@@ -98,28 +105,14 @@ def test_t3_pipeline_close_to_ideal_nmc():
         assert bound * 0.99 <= t3 <= bound * 1.10, w.label
 
 
-def test_byte_accounting_hand_values():
-    w = Workload("mega-gpt-2", 8, "op", 8192)   # weights fit in the LLC: re-read factor 1
-    s, part = w.out_bytes, 7 * w.out_bytes / 8
-    seq = cf.dram_bytes(w, HW, P0, "sequential")
-    assert seq == pytest.approx({"gemm_read": w.a_bytes + w.b_bytes, "gemm_write": s, "rs_read": 2 * part,
-                                 "rs_write": 2 * part, "ag_read": part, "ag_write": part})
-    t3 = cf.dram_bytes(w, HW, P0, "t3-mca")
-    assert t3 == pytest.approx({"gemm_read": w.a_bytes + w.b_bytes, "gemm_write": part, "rs_read": 6 * s / 8,
-                                "rs_write": part, "ag_read": part, "ag_write": part})
-    # total saving = S/N (stage 0 remote) + 2(N-1)S/N - (N-2)S/N ... = 2 S exactly here
-    assert sum(seq.values()) - sum(t3.values()) == pytest.approx(2 * s)
-
-
-def test_llc_reread_factor():
-    small = Workload("mega-gpt-2", 8, "op", 8192)
-    assert cf.llc_reread_factor(small, HW, P0, False) == 1.0
-    big = Workload("t-nlg", 8, "fc2", 8192)      # 18 MB of weights > 16 MB LLC
-    base, bypass = cf.llc_reread_factor(big, HW, P0, False), cf.llc_reread_factor(big, HW, P0, True)
-    assert base > bypass > 1.0
-    assert cf.llc_reread_factor(big, HW.replace(llc_mb=1024.0), P0, False) == 1.0
+def test_gemm_time_stretches_when_memory_bound():
+    """On a slow HBM the GEMM takes the DRAM time of its reads and output writes (with their drains)."""
+    w = Workload("mega-gpt-2", 8, "fc2", 8192)
+    slow = HW.replace(dram_gbps=200.0)
+    reads = 19.25 * w.a_bytes + w.b_bytes
+    assert cf.gemm_time(w, slow, P0) == pytest.approx((reads + w.out_bytes * (1 + 19 / 24)) / 200e9)
 
 
 def test_default_params_load_fitted():
     p = default_params()
-    assert 1 <= p.gemm_read_burst <= 64 and 0 <= p.mca_threshold <= 1
+    assert 1 <= p.interleave_run <= 64

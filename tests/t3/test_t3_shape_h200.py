@@ -1,6 +1,8 @@
 """The common shape of paperkit.t3 (figure index, role modules, no imports in functions) and the H200 profile."""
 import ast
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from paperkit.t3 import __main__ as t3_main
 from paperkit.t3 import closed_form as cf
 from paperkit.t3 import data, des
 from paperkit.t3.hardware import load_profile
+from paperkit.t3.model import simulate
 from paperkit.t3.params import default_params
 from paperkit.t3.workloads import workload_set
 
@@ -89,3 +92,16 @@ def test_simulate_answers_all_16_h200_points(capsys):
             out = json.loads(capsys.readouterr().out)
             assert out["hardware"] == "h200-nvlink" and out["tier"] == "measured+modelled"
             assert out["speedup_vs_sequential"] >= 1.0 - 1e-9 or config == "sequential"
+
+
+def test_h200_all_16_points_bounded_by_ideal_nmc():
+    """Acceptance: on h200-nvlink every main-set point has Ideal-RS+NMC >= T3-MCA >= 1 (the CLI's numbers)."""
+    h200 = load_profile("h200-nvlink")
+    for w in workload_set("main"):
+        mca = simulate(w, "t3-mca", h200).speedup_vs_sequential
+        assert simulate(w, "ideal-nmc", h200).speedup_vs_sequential >= mca - 1e-9 and mca >= 1, w.label
+    r = subprocess.run([sys.executable, "-m", "paperkit.t3", "simulate", "--model", "t-nlg", "--tp", "8",
+                        "--sublayer", "fc1", "--config", "t3-mca", "--hardware", "h200-nvlink"],
+                       capture_output=True, text=True, timeout=60)
+    out = json.loads(r.stdout)
+    assert out["hardware"] == "h200-nvlink" and out["speedup_vs_sequential"] >= 1
