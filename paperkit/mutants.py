@@ -70,7 +70,8 @@ MODULES: tuple[Module, ...] = (
     Module("polca", ("paperkit/polca/sim.py",), ("tests/polca/test_*.py",)),
     Module("fuyou", ("paperkit/fuyou/memory.py", "paperkit/fuyou/model.py"),
            ("tests/fuyou/test_*.py",)),
-    Module("t3", ("paperkit/t3/closed_form.py",), ("tests/t3/test_*.py",)),
+    Module("t3", ("paperkit/t3/closed_form.py", "paperkit/t3/dram.py", "paperkit/t3/llc.py"),
+           ("tests/t3/test_*.py",)),
     Module("platform", ("paperkit/coldstarts/platform.py",), ("tests/coldstarts/test_platform*.py",)),
 )
 """The mutation table. Add a row for a new model core; a row whose sources do not exist yet is
@@ -105,8 +106,8 @@ LISTED: tuple[Listed, ...] = (
     Listed("fuyou", "paperkit/fuyou/memory.py", "+ work + 2 * act_layer +",
            "+ work + act_layer +", "memory.requirements: 2 * act_layer -> act_layer"),
     Listed("t3", "paperkit/t3/closed_form.py",
-           '"rs_read": (n - 2) * s / n if config in ("t3", "t3-mca", "ideal-nmc")',
-           '"rs_read": (n - 2) * s / n if config in ("t3", "t3-mca")',
+           'NEAR_MEMORY_CONFIGS = ("ideal-nmc", "t3", "t3-mca")',
+           'NEAR_MEMORY_CONFIGS = ("t3", "t3-mca")',
            "dram_bytes: ideal-nmc dropped from the near-memory configurations"),
 )
 """The issue's one-line bugs, checked by ``make mutants`` beside mutmut's own mutants."""

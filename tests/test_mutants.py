@@ -81,7 +81,7 @@ def test_make_never_hands_the_value_to_a_shell(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     marker = tmp_path / "pwned"
     p = subprocess.run(["make", "-n", "-o", ".venv/.paperkit-installed", "mutants",
-                        f"MODULES=claims; touch {marker}", "JOBS=$(shell touch {marker})"],
+                        f"MODULES=claims; touch {marker}", f"JOBS=$(shell touch {marker})"],
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     recipe = [ln for ln in p.stdout.splitlines() if "paperkit.mutants" in ln]
