@@ -51,6 +51,7 @@ def test_constants_of_the_release():
     assert schema.COMPONENTS == tuple(COSTS[1:])
     assert schema.TOTAL_DECIMALS == 6
     assert schema.COMPONENT_SUM_TOL_S == pytest.approx(5.01e-7, rel=1e-9)
+    assert schema.MAX_COST_S == 86_400.0        # one day: no cold start lasts longer
     assert validate.ON_INVALID == ("raise", "drop") and validate.MAX_EXAMPLES == 3
     assert validate.DAY_RANGE == "day outside 0..30"
     assert list(schema.COLD_START) == ["day", "time", "clusterName", "funcName", "userID",
@@ -78,6 +79,17 @@ def test_each_bad_cost_is_named(col, value, kind):
     assert counts == {f"{kind} {col}": 1}
     assert out.height == 2 and out["funcName"].to_list() == [10, 12]
     assert out.columns == list(schema.COLD_START)
+
+
+def test_a_cost_over_a_day_is_refused():
+    day = 86_400.0
+    ok = rows(1, totalCost_cold_start=[day], podAllocationCost=[day - 1.25])
+    assert reasons(ok) == {}
+    bad = rows(1, totalCost_cold_start=[day + 1.5], podAllocationCost=[day + 0.25])
+    assert reasons(bad) == {"over a day: totalCost_cold_start": 1}
+    with pytest.raises(validate.InvalidRowsError, match="line 2: totalCost_cold_start is 86401.5 s, "
+                                                        "longer than a day"):
+        check(bad, on_invalid="raise")
 
 
 def test_negative_zero_is_not_negative():
@@ -204,7 +216,8 @@ def test_on_invalid_is_checked_first():
 
 def test_rule_list_names_and_order():
     names = [r for r, _ in validate.row_rules(3, 12)]
-    costs = [f"{k} {c}" for k in ("empty", "NaN", "infinite", "negative") for c in COSTS]
+    costs = [f"{k} {c}" for k in ("empty", "NaN", "infinite", "negative", "over a day:")
+             for c in COSTS]
     assert names == [validate.CUT_SHORT, validate.TOO_LONG, *costs, validate.COMPONENT_SUM,
                      validate.DAY_RANGE, validate.DAY_FILE, validate.DUPLICATE]
     assert [r for r, _ in validate.row_rules(None, None)] == [*costs, validate.COMPONENT_SUM,
@@ -295,10 +308,10 @@ def test_one_bad_cost_in_any_row_is_rejected_and_named(parts, data, bad):
 
 @settings(max_examples=50, deadline=None)
 @given(parts=rows_strategy, data=st.data(), huge=st.floats(min_value=1e7, max_value=1e300))
-def test_a_huge_component_breaks_the_sum_and_is_rejected(parts, data, huge):
+def test_a_huge_component_is_rejected(parts, data, huge):
     df = generated(parts)
     i = data.draw(st.integers(0, df.height - 1), label="row")
     col = data.draw(st.sampled_from(COSTS[1:]), label="component")
     df = df.with_columns(pl.when(pl.int_range(pl.len()) == i).then(pl.lit(huge))
                          .otherwise(pl.col(col)).alias(col))
-    assert reasons(df) == {validate.COMPONENT_SUM: 1}
+    assert reasons(df) == {f"over a day: {col}": 1}

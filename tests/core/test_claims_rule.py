@@ -30,7 +30,7 @@ def test_every_cell_of_the_rule_is_pinned():
     assert all(set(c) == {"rel", "abs", "discrete"} for c in claims.RULE.values())
     assert claims.EDGE_FRACTION == 0.1
     assert claims.RELIABILITIES == TIERS_IN_ORDER
-    assert claims.KINDS == ("rel", "abs", "discrete", "bool", "bound", "range")
+    assert claims.KINDS == ("rel", "abs", "discrete", "bool", "bound", "at_least", "range")
     assert claims.ROLES == ("check", "calibration", "consistency", "invariant", "extension")
     assert claims.VERDICTS == ("match", "off", "not checkable", "needs real data")
 
@@ -79,6 +79,15 @@ def test_bound_claims_judge_the_size_of_the_reproduced_value():
     neg = claim(-0.01, "bound")  # a bound written negative still means |x| <= 0.01
     assert neg.tolerance == 0.01 and neg.allowed() == 0.01
     assert claims.verdict(neg, 0.005) == "match" and claims.verdict(neg, -0.011) == "off"
+
+
+def test_lower_bound_claims_judge_only_the_shortfall():
+    c = claim(12.0, "at_least", "approximate")
+    assert c.tolerance == 0.0 and c.allowed() == 0.0 and c.tolerance_label() == "x ≥ 12"
+    assert claims.distance(c, 11.0) == 1.0 and claims.distance(c, 13.0) == 0.0
+    assert claims.verdict(c, 12.0) == "match" and claims.verdict(c, 1e9) == "match"
+    assert claims.verdict(c, 11.99) == "off" and claims.verdict(c, -12.0) == "off"
+    assert claims.is_edge(c, 12.0) is False
 
 
 def test_distance_of_other_kinds_is_symmetric_and_absolute():
@@ -149,14 +158,16 @@ def test_verdict_labels_and_headline_lines():
     none = claims.headline([], 7)
     assert none == {"checks": 0, "matched": 0, "share": None, "coverage": 0.0, "n_claims": 7,
                     "by_role": dict.fromkeys(claims.ROLES, 0),
-                    "by_verdict": dict.fromkeys(claims.VERDICTS, 0), "edge": 0}
+                    "by_verdict": dict.fromkeys(claims.VERDICTS, 0), "edge": 0, "vacuous": 0,
+                    "same_value": 0}
     assert claims.headline([], 0)["coverage"] is None
     assert claims.headline_line(none) == ("no independent check is checkable on this data "
                                           "(0 of 7 claims)")
 
 
 def _row(role, verdict, edge=False):
-    return {"role": role, "verdict": verdict, "edge": edge}
+    _row.n = getattr(_row, "n", 0) + 1
+    return {"id": f"R{_row.n}", "role": role, "verdict": verdict, "edge": edge}
 
 
 def test_headline_by_hand():
@@ -312,7 +323,8 @@ def test_records_counts_and_document(table, build_dir):
     assert recs[1] == {"id": "B", "paper": 0.5, "reproduced": 0.5, "unit": "u", "tier": "public",
                        "verdict": "match", "edge": False, "role": "consistency", "text": "t",
                        "source": "s", "reliability": "exact", "tolerance": 0.02,
-                       "tol_kind": "abs", "note": "", "paper_name": "demo"}
+                       "tol_kind": "abs", "note": "", "paper_name": "demo", "same_as": None,
+                       "vacuous": False}
     counts = table.counts()
     assert set(counts) == set(claims.ROLES)
     assert counts["check"] == {"match": 1, "off": 1, "not checkable": 0, "needs real data": 0}
@@ -389,7 +401,7 @@ def test_tolerance_is_monotonic_in_the_reliability_tag(value, kind):
     allowed = [claim(value, kind, tag).allowed() for tag in TIERS_IN_ORDER]
     assert all(a >= 0 for a in allowed)
     assert allowed == sorted(allowed)
-    if kind != "discrete" and (kind == "abs" or value != 0):
+    if kind != "discrete" and (kind == "abs" or abs(value) >= 1e-6):   # no underflow to 0
         assert len(set(allowed)) == 4     # strictly wider at each step
 
 
