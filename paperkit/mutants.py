@@ -2,8 +2,8 @@
 
 Design: :data:`MODULES` is the one table of what is mutated and which fast tests judge it (a name,
 the source files, the test-file globs). For each selected module a private workspace
-``build/mutants/<name>/`` gets links to ``paperkit/``, ``tests/`` and ``data/`` and a generated
-``pyproject.toml`` (the project's pytest settings, the shared ``[tool.mutmut]`` options of the
+``build/mutants/<name>/`` gets links to ``paperkit/``, ``tests/``, ``data/`` and ``notebooks/``
+and a generated ``pyproject.toml`` (the project's pytest settings, the shared ``[tool.mutmut]`` options of the
 top ``pyproject.toml``, and this module's ``source_paths``/``only_mutate``/test selection). mutmut
 copies the project into ``<workspace>/mutants/`` and mutates only the module's files there; its
 stats pass maps each function to the tests that call it, so a mutant runs only those tests.
@@ -116,6 +116,8 @@ STATUS = {1: "killed", 3: "killed", 36: "timeout", 24: "timeout", -24: "timeout"
           255: "timeout", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped"}
 """mutmut's exit codes per mutant (``mutmut/stats.py``); anything else is "suspicious"."""
 KILLED = ("killed", "timeout")
+COPIED = ("data", "notebooks")
+"""Folders the tests read besides the code and the tests (claims files, data, notebook READMEs)."""
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
 MAX_JOBS = 16
 
@@ -185,7 +187,7 @@ def config_text(mod: Module, root: Path) -> str:
     mutmut.update(process_isolation="fork" if mod.fork_safe else "forkserver",
                   source_paths=["paperkit"], only_mutate=list(mod.sources),
                   pytest_add_cli_args_test_selection=test_files(mod, root),
-                  also_copy=["data"])
+                  also_copy=list(COPIED))
     lines = ["[tool.pytest.ini_options]"]
     lines += [f"{k} = {_toml_value(v)}" for k, v in pytest_opts.items()]
     lines += ["", "[tool.mutmut]"]
@@ -198,7 +200,7 @@ def workspace(mod: Module, root: Path, out: Path) -> Path:
     ws = out / mod.name
     shutil.rmtree(ws, ignore_errors=True)
     (ws / "mutants").mkdir(parents=True)
-    for part in ("paperkit", "tests", "data"):
+    for part in ("paperkit", "tests", *COPIED):
         (ws / part).symlink_to(root / part, target_is_directory=True)
     (ws / "pyproject.toml").write_text(config_text(mod, root), encoding="utf-8")
     return ws
@@ -258,7 +260,7 @@ def run_listed(bug: Listed, mod: Module, root: Path, out: Path) -> dict[str, str
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(root / "paperkit", work / "paperkit",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    for part in ("tests", "data"):
+    for part in ("tests", *COPIED):
         (work / part).symlink_to(root / part, target_is_directory=True)
     shutil.copy(root / "pyproject.toml", work / "pyproject.toml")
     (work / bug.path).write_text(source.replace(bug.old, bug.new), encoding="utf-8")

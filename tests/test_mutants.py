@@ -95,12 +95,12 @@ def test_generated_config(tmp_path):
     (ws / "mutants" / "stale").write_text("x")
     ws = mutants.workspace(mod, ROOT, tmp_path)          # a fresh workspace every run
     assert ws == tmp_path / "validator" and list((ws / "mutants").iterdir()) == []
-    for part in ("paperkit", "tests", "data"):
+    for part in ("paperkit", "tests", "data", "notebooks"):
         assert (ws / part).resolve() == ROOT / part
     cfg = tomllib.loads((ws / "pyproject.toml").read_text())
     mm = cfg["tool"]["mutmut"]
     assert mm["only_mutate"] == ["paperkit/coldstarts/validate.py", "paperkit/coldstarts/schema.py"]
-    assert mm["source_paths"] == ["paperkit"] and mm["also_copy"] == ["data"]
+    assert mm["source_paths"] == ["paperkit"] and mm["also_copy"] == ["data", "notebooks"]
     assert mm["pytest_add_cli_args_test_selection"] == mutants.test_files(mod, ROOT)
     assert "tests/coldstarts/test_validate_rules.py" in mm["pytest_add_cli_args_test_selection"]
     assert mm["process_isolation"] == "forkserver" and mm["timeout_constant"] == 10.0
