@@ -67,8 +67,9 @@ MODULES: tuple[Module, ...] = (
            ("tests/coldstarts/test_validate*.py", "tests/coldstarts/test_schema.py")),
     # the paper packages: their whole unit-test folder (mutmut runs, per mutant, only the tests
     # that reached the mutated function in its stats pass)
-    Module("polca", ("paperkit/polca/sim.py",), ("tests/polca/test_*.py",)),
-    Module("fuyou", ("paperkit/fuyou/memory.py", "paperkit/fuyou/model.py"),
+    Module("polca", ("paperkit/polca/sim.py", "paperkit/polca/control.py"),
+           ("tests/polca/test_*.py",)),
+    Module("fuyou", ("paperkit/fuyou/memory.py", "paperkit/fuyou/mechanism.py"),
            ("tests/fuyou/test_*.py",)),
     Module("t3", ("paperkit/t3/closed_form.py", "paperkit/t3/dram.py", "paperkit/t3/llc.py"),
            ("tests/t3/test_*.py",)),
