@@ -79,7 +79,7 @@ export LAB_DIR
 NB_NAMES  := $(patsubst notebooks/%.ipynb,%,$(NOTEBOOKS))
 
 .PHONY: help reproduce test unit nbval lab data clean distclean venv report params compare nb \
-        notebooks gpu-polca gpu-fuyou gpu-t3 FORCE $(PAPERS)
+        notebooks gpu-polca gpu-fuyou gpu-t3 mutants FORCE $(PAPERS)
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -153,6 +153,11 @@ unit: $(STAMP)  ## unit tests only
 nbval: $(STAMP)  ## re-execute the committed notebooks and compare their outputs
 	set -f; PAPERKIT_BUILD_DIR=$(abspath $(TEST_BUILD))/nbval $(PY) -m pytest -q -n 2 --dist loadscope \
 	  --nbval --nbval-current-env --nbval-sanitize-with tests/nbval.cfg notebooks $${NBVAL_ARGS}
+
+# Mutation testing (slow, never part of `make test`): MODULES=claims,validator picks rows of the
+# table in paperkit/mutants.py; MODULES and JOBS are read from $MAKEFLAGS, never by a shell.
+mutants: $(STAMP)  ## mutation scores of the rules and model cores -> build/mutants/scores.md
+	@$(PY) -m paperkit.mutants --from-make
 
 # Lab opens the landing notebook; notebooks run there write to build/lab (a scratch build that
 # make never reads), so an interactive run never changes make's build/figures or build/claims.

@@ -44,3 +44,21 @@ def exit_2(capsys):
         assert "Traceback" not in err
         return err
     return run
+
+
+def in_ci() -> bool:
+    """True when the ``CI`` variable says so (CI services set ``CI=true``; so does .ci/run)."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+@pytest.fixture
+def require_tool():
+    """``require_tool(available, what, fix)``: skip a test whose tool is missing on a developer's
+    machine, but fail it in CI, where a skip would hide that the check never ran."""
+    def require(available: bool, what: str, fix: str) -> None:
+        if available:
+            return
+        if in_ci():
+            pytest.fail(f"{what} is missing in CI, so this check cannot run: {fix}")
+        pytest.skip(f"{what} is missing ({fix}); in CI this fails")
+    return require

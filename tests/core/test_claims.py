@@ -213,4 +213,7 @@ def test_every_committed_claims_file_loads():
     assert [f.stem for f in files] == ["coldstarts", "fuyou", "polca", "t3"]
     for f in files:
         loaded = claims.load_claims(f.stem, f)
-        assert loaded, f
+        lines = f.read_text(encoding="utf-8").splitlines()
+        tables = [ln for ln in lines if ln.strip() == "[[claim]]"]
+        assert len(loaded) == len(tables) > 0, f   # every [[claim]] table became a claim
+        assert all((c.tolerance is None) == (c.value is None) for c in loaded.values()), f

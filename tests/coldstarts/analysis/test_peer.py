@@ -1,4 +1,6 @@
 """paperkit (polars), DuckDB and pandas give the same peer-benchmark frames."""
+import importlib.util
+
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -24,8 +26,9 @@ def test_polars_and_pandas_agree(trace):
     _same(peer.polars_queries(trace), peer.pandas_queries(trace))
 
 
-def test_polars_and_duckdb_agree(trace):
-    pytest.importorskip("duckdb")
+def test_polars_and_duckdb_agree(trace, require_tool):
+    require_tool(importlib.util.find_spec("duckdb") is not None, "duckdb",
+                 "it is a test dependency: make venv (pip install -e .)")
     _same(peer.polars_queries(trace), peer.duckdb_queries(trace))
 
 
