@@ -104,8 +104,9 @@ LISTED: tuple[Listed, ...] = (
            "brake_at: float = 1.05", "Policy.brake_at 1.0 -> 1.05"),
     Listed("fuyou", "paperkit/fuyou/memory.py", "ssd = 14 * P + a_ssd * L",
            "ssd = 12 * P + a_ssd * L", "memory.requirements: SSD need 14P -> 12P"),
-    Listed("fuyou", "paperkit/fuyou/memory.py", "+ work + 2 * act_layer +",
-           "+ work + act_layer +", "memory.requirements: 2 * act_layer -> act_layer"),
+    Listed("fuyou", "paperkit/fuyou/memory.py", "+ 2 * sbh + act_layer",
+           "+ sbh + act_layer", "memory.requirements: 2 * sbh -> sbh (the issue's "
+           "2 * act_layer -> act_layer, on the one model's GPU term)"),
     Listed("t3", "paperkit/t3/closed_form.py",
            'NEAR_MEMORY_CONFIGS = ("ideal-nmc", "t3", "t3-mca")',
            'NEAR_MEMORY_CONFIGS = ("t3", "t3-mca")',
