@@ -300,3 +300,38 @@ def exit_on_bad_input(main: F) -> F:
             argparse.ArgumentParser.error = saved  # type: ignore[method-assign]
 
     return wrapper  # type: ignore[return-value]
+
+def load_user_class(spec: str, flag: str) -> type:
+    """``PATH.py:Class`` -> the class ``Class`` defined in that file: the one loader of a user's
+    plug-in (``--policy-file``, ``--controller``). The file must end in ``.py`` and its path must
+    not climb (``..``); it is imported under a private module name. Every failure is one
+    ValueError that names the flag, the input and the fix."""
+    import importlib.util
+    from pathlib import Path
+
+    path_text, sep, cls_name = spec.rpartition(":")
+    if not sep or not path_text or not cls_name.isidentifier():
+        raise ValueError(f"{flag} {spec!r}: expected PATH.py:ClassName, e.g. mine.py:Mine")
+    path = Path(path_text)
+    if path.suffix != ".py":
+        raise ValueError(f"{flag} {path_text!r}: give a .py file (PATH.py:ClassName)")
+    if ".." in path.parts:
+        raise ValueError(f"{flag} {path_text!r}: give the file's path without '..'")
+    if not path.is_file():
+        raise ValueError(f"{flag} {path_text!r}: no such file")
+    full = path.resolve()
+    mod_name = f"_paperkit_user_{abs(hash(str(full)))}"
+    try:
+        mod_spec = importlib.util.spec_from_file_location(mod_name, full)
+        module = importlib.util.module_from_spec(mod_spec)
+        sys.modules[mod_name] = module
+        mod_spec.loader.exec_module(module)
+    except Exception as exc:  # noqa: BLE001 -- a user's file may raise anything
+        sys.modules.pop(mod_name, None)
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise ValueError(f"{flag} {path_text!r}: importing it raised {type(exc).__name__}: "
+                         f"{first}; fix the file") from None
+    cls = getattr(module, cls_name, None)
+    if not isinstance(cls, type):
+        raise ValueError(f"{flag} {path_text!r} defines no class {cls_name!r}")
+    return cls

@@ -107,8 +107,8 @@ def test_unwritable_cache_names_paperkit_data_dir(tmp_path, monkeypatch, capsys)
     from paperkit.coldstarts import generate
     from paperkit.coldstarts.__main__ import main
     monkeypatch.setenv("PAPERKIT_DATA_DIR", str(tmp_path / "cache"))
-    generate.generate_trace(tmp_path / "t", 0.0005, 0, n_days=1, regions=("R5",),
-                            parts=("cold_start",), functions=0.002)
+    generate.generate_trace(tmp_path / "t", 0.002, 0, n_days=1, regions=("R5",),
+                            parts=("cold_start",))
     monkeypatch.setenv("PAPERKIT_DATA_DIR", "/proc/paperkit-cache")
     err = _in_process(main, ["summarize", str(tmp_path / "t")], capsys)
     assert "/proc/paperkit-cache" in err and "PAPERKIT_DATA_DIR" in err

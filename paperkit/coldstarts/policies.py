@@ -32,16 +32,13 @@ Built in: :class:`Fixed` (the platform's 60 s), :class:`HybridHistogram` (Shahra
 """
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from paperkit import paths
+from paperkit import cli
 
 DAY_S = 86_400.0
 
@@ -244,35 +241,12 @@ def builtin(name: str, keep_alive_s: float | None = None) -> KeepAlivePolicy:
                      "histogram sets its own windows")
 
 
-def load_policy_file(spec: str, *, root: Path | None = None) -> KeepAlivePolicy:
-    """``PATH.py:Class`` -> an instance of ``Class`` from that file (which must lie inside the
-    repository or the working directory, end in ``.py`` and define a class with ``name`` and
-    ``decide``). Every failure is one ValueError naming the input and the fix."""
-    path_text, sep, cls_name = spec.rpartition(":")
-    if not sep or not path_text or not cls_name.isidentifier():
-        raise ValueError(f"--policy-file {spec!r}: expected PATH.py:ClassName, e.g. "
-                         "my_policy.py:HalfMinute")
-    path = Path(path_text)
-    bases = [Path.cwd().resolve(), (root or paths.ROOT).resolve()]
-    full = (Path.cwd() / path).resolve() if not path.is_absolute() else path.resolve()
-    if path.suffix != ".py" or ".." in path.parts or not any(full.is_relative_to(b) for b in bases):
-        raise ValueError(f"--policy-file {path_text!r}: give a .py file inside the working "
-                         "directory or the repository, without '..'")
-    if not full.is_file():
-        raise ValueError(f"--policy-file {path_text!r}: no such file")
-    mod_name = f"_paperkit_user_policy_{abs(hash(str(full)))}"
-    try:
-        spec_ = importlib.util.spec_from_file_location(mod_name, full)
-        module = importlib.util.module_from_spec(spec_)
-        sys.modules[mod_name] = module
-        spec_.loader.exec_module(module)
-    except Exception as exc:  # noqa: BLE001 -- a user's file may raise anything
-        sys.modules.pop(mod_name, None)
-        raise ValueError(f"--policy-file {path_text!r}: importing it raised "
-                         f"{type(exc).__name__}: {exc}; fix the file") from None
-    cls = getattr(module, cls_name, None)
-    if not isinstance(cls, type):
-        raise ValueError(f"--policy-file {path_text!r} defines no class {cls_name!r}")
+def load_policy_file(spec: str) -> KeepAlivePolicy:
+    """``PATH.py:Class`` -> an instance of ``Class`` from that file (read by
+    :func:`paperkit.cli.load_user_class`: a ``.py`` path that does not climb; the class has
+    ``name`` and ``decide``). Every failure is one ValueError naming the input and the fix."""
+    cls_name = spec.rpartition(":")[2]
+    cls = cli.load_user_class(spec, "--policy-file")
     try:
         policy = cls()
     except Exception as exc:  # noqa: BLE001

@@ -44,8 +44,9 @@ def activation_placement(shape: ModelShape, hw: HardwareProfile, coeff: float,
     per_layer = shape.ckpt_bytes_per_layer + swap_b
     mem = (hw.cpu_mem_gb if cpu_mem_gb is None else cpu_mem_gb) * 1e9
     free = max(0.0, mem - FUYOU_CPU_BUFFERS_B - CPU_RESERVE_B)  # 16 GB for OS + framework
-    total = per_layer * shape.layers
-    to_cpu = min(total, free) / shape.layers
+    if per_layer * shape.layers <= free:  # all of it fits in CPU memory: nothing to the SSDs
+        return per_layer, 0.0               # (no float residue: (a * L) / L can exceed a)
+    to_cpu = free / shape.layers
     return to_cpu, per_layer - to_cpu
 
 

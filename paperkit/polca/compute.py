@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from paperkit.polca import capping, phase, rowtrace, safelevel, sim, sweep
 from paperkit.polca.control import Caps, Controller, PAPER_POWER_CAPS  # noqa: F401
 from paperkit.polca.safelevel import CRITERION, Search, level_row, safe_levels, summary  # noqa: F401
+from paperkit.polca.archs import e0_table  # noqa: F401
 from paperkit.polca.capping import CapAnchors, anchor_table, fit_cap_model, knob_sweep  # noqa: F401
 from paperkit.polca.phase import fit_all, fit_quality  # noqa: F401
 from paperkit.polca.row import (RowConfig, build, calibration, full_trace, h200_phase_model,  # noqa: F401
@@ -178,10 +179,3 @@ def seen_true_panels(rw, x: float, pols: dict[str, sim.Policy], span_s: int = 18
                                "seen": metered(r.power, pols[n].meter_s)[a:a + span_s],
                                "stage": tl[idx, 1], "braking": tl[idx, 2]})
     return out
-
-
-def e0_table() -> pl.DataFrame:
-    """E0: the models characterised (:func:`paperkit.polca.harness.e0_table`). Imported here on
-    call: the harness builds its models in torch, and importing torch costs a notebook ~7 s."""
-    from paperkit.polca.harness import e0_table as table
-    return table()

@@ -18,14 +18,13 @@ A user controller (see notebook 04) is any object with ``name``, ``stages()`` an
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+from paperkit import cli
 
 A100_FMAX_MHZ = 1410.0
 KNOBS = ("clock", "power")
@@ -181,24 +180,9 @@ def validate_targets(tgt: np.ndarray, n: int, n_stages: int, name: str) -> np.nd
 
 def load(spec: str) -> Controller:
     """Instantiate ``PATH.py:Class`` (no arguments). ValueError with one line on any failure."""
-    path, sep, cls = spec.rpartition(":")
-    if not sep or not path.endswith(".py") or not cls.isidentifier():
-        raise ValueError(f"--controller {spec!r}: expected PATH.py:ClassName")
-    p = Path(path)
-    if not p.is_file():
-        raise ValueError(f"--controller: no such file {path!r}")
-    name = f"paperkit_user_controller_{abs(hash(str(p.resolve())))}"
+    cls = cli.load_user_class(spec, "--controller")
     try:
-        mod_spec = importlib.util.spec_from_file_location(name, p)
-        mod = importlib.util.module_from_spec(mod_spec)
-        sys.modules[name] = mod
-        mod_spec.loader.exec_module(mod)
-    except Exception as e:  # noqa: BLE001 - a user file may raise anything; report it on one line
-        raise ValueError(f"--controller: {path!r} raised {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}") from None
-    if not hasattr(mod, cls):
-        raise ValueError(f"--controller: {path!r} defines no {cls!r}")
-    try:
-        obj = getattr(mod, cls)()
+        obj = cls()
     except Exception as e:  # noqa: BLE001
-        raise ValueError(f"--controller: {cls}() raised {type(e).__name__}: {e}") from None
+        raise ValueError(f"--controller: {cls.__name__}() raised {type(e).__name__}: {e}") from None
     return check(obj)

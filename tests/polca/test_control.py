@@ -195,9 +195,9 @@ def test_cli_user_controller_runs(tmp_path):
 
 
 @pytest.mark.parametrize("spec_src,match", [
-    ("../../../../etc/passwd.py:X", "no such file"),
+    ("../../../../etc/passwd.py:X", "without '..'"),
     ("/nonexistent/abs/ctl.py:X", "no such file"),
-    ("{f}:Missing", "defines no 'Missing'"),
+    ("{f}:Missing", "defines no class 'Missing'"),
     ("{raises}:HalfLp", "raised RuntimeError: boom"),
     ("{f}:NotOne", "is not a controller"),
     ("{f}", "expected PATH.py:ClassName"),
