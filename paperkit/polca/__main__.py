@@ -6,13 +6,15 @@ Subcommands:
   sweep      oversubscription sweep (--days, --policy) and the max level meeting the criteria
   row-stats  the row as the controller sees it at one level (--oversub): peak and 40 s rise
   safe-level the safe level of a policy (--policy) or of your controller (--controller PATH.py:Class)
-             by bisection over the server count, over seeds: median and range
+             by bisection over the level (1 % lattice), over seeds in parallel: median and range
   calibrate  refit the envelope calibration (writes paperkit/polca/calibration.json; slow)
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+import time
 
 from paperkit.cli import exit_on_bad_input, fraction, integer, json_line, real
 from paperkit.polca import capping, control, data, phase, safelevel, sim
@@ -40,29 +42,39 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--days", type=real(1 / 24, 42), default=2.0, help="horizon in days around the peak (1/24..42)")
     sp.add_argument("--lp-share", type=fraction, default=0.5, help="fraction of LP servers (0..1)")
     rs = sub.add_parser("row-stats", help="the row the controller sees: peak and 40 s rise")
-    rs.add_argument("--oversub", type=real(0, 1), default=0.0, help="added servers, fraction of 40 (0..1)")
+    rs.add_argument("--oversub", type=real(0, 1), default=0.0,
+                    help="level: servers per provisioned watt over the 40-server row, minus 1 (0..1)")
     rs.add_argument("--days", type=real(1 / 24, 42), default=42.0, help="horizon in days (1/24..42)")
     rs.add_argument("--seed", type=integer(0, 2 ** 31), default=0, help="per-server random streams")
-    sl = sub.add_parser("safe-level", help="safe level by bisection over the server count, over seeds")
+    sl = sub.add_parser("safe-level", help="safe level by bisection over the level, over seeds")
     who = sl.add_mutually_exclusive_group()
     who.add_argument("--policy", choices=sorted(safelevel.POLICIES), default="polca")
     who.add_argument("--controller", metavar="PATH.py:Class", help="your controller (see paperkit.polca.control)")
     sl.add_argument("--days", type=real(1 / 24, 42), default=42.0, help="horizon in days (1/24..42)")
     sl.add_argument("--seeds", type=integer(1, 50), default=5, help="number of seeds (0..n-1)")
     sl.add_argument("--max-added", type=integer(1, 40), default=20, help="most servers added to the 40")
+    sl.add_argument("--resolution", type=real(0.001, 0.05), default=0.01, help="lattice step of the level (default 0.01)")
+    sl.add_argument("--jobs", type=integer(1, 64), default=2, help="worker processes, one seed each (default 2)")
     for p in (sp, rs, sl):
         p.add_argument("--json", action="store_true", help="print JSON (the only output format)")
     return ap
 
 
 def _row_stats(a) -> dict:
-    x = a.oversub
-    k = round(x * 40)
-    if abs(k / 40 - x) > 1e-9:
-        raise ValueError(f"--oversub {x:g}: servers come whole; use a multiple of 1/40 (0.025)")
+    k = R.servers_at(40, a.oversub) - 40
     rw = R.build(R.RowConfig(days=a.days, oversub=(0.0, k / 40) if k else (0.0,), lp_shares=(0.5,), seed=a.seed))
-    p = rw.classes(k / 40).uncapped_row_w() / rw.p_prov_w
-    return R.seen_stats(p)
+    agg, p_prov = rw.at(a.oversub)
+    return R.seen_stats(agg.uncapped_row_w() / p_prov)
+
+
+def _progress(n: int):
+    t0, done = time.perf_counter(), []
+
+    def say(seed: int, dt: float) -> None:
+        done.append(seed)
+        print(f"safe-level: seed {seed} done in {dt:.0f} s ({len(done)}/{n}, {time.perf_counter() - t0:.0f} s so far)",
+              file=sys.stderr, flush=True)
+    return say
 
 
 def _safe_level(a) -> dict:
@@ -71,8 +83,8 @@ def _safe_level(a) -> dict:
         pol = sim.Policy(kind=str(ctl.name), controller=ctl)
     else:
         pol = sim.Policy(kind=safelevel.POLICIES[a.policy])
-    s = safelevel.Search(days=a.days, max_added=a.max_added, seeds=tuple(range(a.seeds)))
-    return safelevel.safe_levels({"p": pol}, s)["p"]
+    s = safelevel.Search(days=a.days, max_added=a.max_added, seeds=tuple(range(a.seeds)), resolution=a.resolution)
+    return safelevel.safe_levels({"p": pol}, s, jobs=a.jobs, on_seed=_progress(a.seeds))["p"]
 
 
 @exit_on_bad_input

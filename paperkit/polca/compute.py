@@ -142,32 +142,31 @@ class Evaluation:
 
 
 def evaluate(s: Search, pols: dict[str, sim.Policy], variants: dict[str, dict], panel_pols: tuple[str, str],
-             grid_pols: tuple[str, ...]) -> Evaluation:
-    """Run :class:`Evaluation` (one generation per seed; seed 0 first, with every LP share)."""
-    per: dict[str, list[int]] = {name: [] for name in pols}
-    grid = sens = panels = None
-    level = 0.0
-    for i, seed in enumerate(s.seeds):
-        rw = level_row(s, seed, (0.25, 0.5, 0.75) if i == 0 else (0.5,))
+             grid_pols: tuple[str, ...], jobs: int = 2) -> Evaluation:
+    """Run :class:`Evaluation`: the first seed, with every LP share and the extras, in this
+    process while the other seeds run in ``jobs`` forked workers (:func:`safelevel.map_seeds`)."""
+    safelevel.warm(s)
+
+    def first() -> tuple:
+        rw = level_row(s, s.seeds[0], (0.25, 0.5, 0.75))
         ks = safelevel.seed_levels(rw, pols, s)
-        for name, k in ks.items():
-            per[name].append(k)
-        if i == 0:
-            grid = sweep.passes(sweep.oversub_sweep(rw, {n: pols[n] for n in grid_pols}, levels=[
-                x for x in rw.cfg.oversub if any(abs(x - g) < 1e-9 for g in GRID)]))
-            sens = sweep.sensitivity(rw, variants, s, pols[panel_pols[0]])
-            level = (ks[panel_pols[1]] + 1) / s.n0  # the first level the second policy fails
-            level = min(rw.cfg.oversub, key=lambda v: abs(v - level))
-            panels = seen_true_panels(rw, level, {n: pols[n] for n in panel_pols})
-        del rw
+        grid = sweep.passes(sweep.oversub_sweep(rw, {n: pols[n] for n in grid_pols}, levels=[
+            x for x in rw.cfg.oversub if any(abs(x - g) < 1e-9 for g in GRID)]))
+        sens = sweep.sensitivity(rw, variants, s, pols[panel_pols[0]])
+        level = s.level(min(ks[panel_pols[1]] + 1, s.top))  # the first level the second policy fails
+        return ks, grid, sens, seen_true_panels(rw, level, {n: pols[n] for n in panel_pols}), level
+
+    rest, (ks0, grid, sens, panels, level) = safelevel.map_seeds(
+        lambda seed: safelevel.seed_levels(level_row(s, seed), pols, s), s.seeds[1:], jobs, meanwhile=first)
+    per = {name: [ks0[name]] + [rest[seed][name] for seed in s.seeds[1:]] for name in pols}
     return Evaluation({name: summary(ks, s) for name, ks in per.items()}, grid, sens, panels, level)
 
 
 def seen_true_panels(rw, x: float, pols: dict[str, sim.Policy], span_s: int = 1800) -> dict[str, pl.DataFrame]:
     """Per policy at level ``x``: true and seen power, stage and braking over ``span_s`` seconds
     around the first brake of any of them (else around the true peak)."""
-    agg = rw.classes(x)
-    res = {n: sim.run(agg, rw.p_prov_w, p, rw.cm, rw.pm, keep_power=True) for n, p in pols.items()}
+    agg, p_prov = rw.at(x)
+    res = {n: sim.run(agg, p_prov, p, rw.cm, rw.pm, keep_power=True) for n, p in pols.items()}
     brakes = [int(r.timeline[r.timeline[:, 2] == 1][0, 0]) for r in res.values() if (r.timeline[:, 2] == 1).any()]
     mid = min(brakes) if brakes else int(np.argmax(next(iter(res.values())).power))
     a = int(np.clip(mid - span_s // 2, 0, agg.seconds - span_s))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import numbers
 from dataclasses import dataclass
 from functools import lru_cache
@@ -243,6 +244,31 @@ class Row:
         tranche, bits = self.group_keys >> F, self.group_keys & ((1 << F) - 1)
         groups = [int(g) for g in np.flatnonzero(tranche <= k)]
         return workload.combine(self.agg, groups, {g for g in groups if (bits[g] >> j) & 1})
+
+
+    def at(self, x: float, lp_share: float | None = None) -> tuple[workload.Aggregates, float]:
+        """The row at ANY level ``x`` (fraction of ``n0``): the class sums of the whole-server row
+        that reaches it (:func:`servers_at`) and its provisioned power (W, :func:`budget_w`; the
+        row's own at whole-server levels)."""
+        n = servers_at(self.cfg.n0, x)
+        return self.classes((n - self.cfg.n0) / self.cfg.n0, lp_share), budget_w(self.p_prov_w, self.cfg.n0, x)
+
+
+def servers_at(n0: int, x: float) -> int:
+    """Servers deployed at oversubscription level ``x``: the fewest whole servers ``N`` with
+    ``N / n0 >= 1 + x`` (servers come whole)."""
+    if not (x >= 0 and np.isfinite(x)):
+        raise ValueError(f"oversubscription level must be a finite fraction >= 0, got {x!r}")
+    return n0 + max(0, math.ceil(n0 * x - 1e-9))
+
+
+def budget_w(p_prov_w: float, n0: int, x: float) -> float:
+    """Provisioned power (W) that puts the ``servers_at(n0, x)``-server row at exactly level
+    ``x``: oversubscription is servers per provisioned watt, ``x = N p_srv / P - 1`` with
+    ``p_srv = p_prov_w / n0``. Between two whole-server levels the next whole server is
+    deployed on a budget raised in proportion (a fraction of a server is a fraction of its
+    provisioned power); at whole-server levels it is ``p_prov_w`` itself."""
+    return p_prov_w * servers_at(n0, x) / (n0 * (1.0 + x))
 
 
 def is_hp(n_servers: int, lp_share: float) -> np.ndarray:

@@ -1,22 +1,35 @@
-"""The safe oversubscription level: bisection over the server count, over seeds. MODELLED.
+"""The safe oversubscription level: bisection over the level, over seeds. MODELLED.
 
-Design. A level (``n`` servers on a row provisioned for ``n0``) is safe when, over the horizon,
-nothing trips on TRUE power (:mod:`protection`: breaker, UPS), no power brake fires (the
-paper's zero-brake result, C3) and high-priority P50 TTFT and TBT from the serving loop stay
-within 1 % of the uncapped row's ([Q] "<1% P50 latency impact"): :func:`safe`. One generation per
-seed holds every server count (each added server is its own tranche, :func:`level_row`); the
-largest safe count is found by bisection (safety is taken as monotone in the count: more
-servers on the same provisioned power never make a row safer), so a policy costs about
-``log2(added + 1) + 1`` runs per seed. The resolution is one server: ``1 / n0``.
-The result per policy is the median and range over seeds (per-server random streams; the
-envelope and its calibration are fixed, fitted on seed 0).
+Design. A level ``x`` (servers per provisioned watt, over the paper's row of ``n0`` = 40) is
+safe when, over the horizon, nothing trips on TRUE power (:mod:`protection`: breaker, UPS), no
+power brake fires (the paper's zero-brake result, C3) and high-priority P50 TTFT and TBT from
+the serving loop stay within 1 % of the uncapped row's ([Q] "<1% P50 latency impact"):
+:func:`safe`, and :func:`is_safe`, the same test computed lazily (it stops at the first clause
+that fails). Servers come whole: level ``x`` deploys the fewest whole servers that reach it
+(:func:`paperkit.polca.row.servers_at`) on a budget raised in proportion between two
+whole-server levels (:func:`paperkit.polca.row.budget_w`), so the level is resolved finer
+than one server of 40 (2.5 %): on a lattice of ``resolution`` (1 % by default).
+
+One generation per seed holds every server count (each added server is its own tranche,
+:func:`level_row`); the largest safe lattice point is found by bisection (safety is taken as
+monotone in the level: more servers per provisioned watt never make a row safer), about
+``log2(points + 1) + 1`` runs per policy and seed, the policies in lockstep so a probed server
+count's class sums are formed once. Seeds run in parallel worker processes (``jobs``; forked
+after the parent has filled every cache the workers read, so they run numpy only). The result
+per policy is the median and range over seeds (per-server random streams; the envelope and its
+calibration are fixed, fitted on seed 0).
 """
 
 from __future__ import annotations
 
+import math
+import multiprocessing
 import statistics
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from paperkit.polca import protection
 from paperkit.polca import row as R
 from paperkit.polca import sim
 
@@ -38,24 +51,50 @@ def safe(m: dict) -> bool:
     return bool(meets(m))
 
 
+def is_safe(agg, p_prov_w: float, pol: sim.Policy, cm, pm) -> bool:
+    """``safe(sim.run(agg, p_prov_w, pol, cm, pm).metrics)``, computed lazily: the controller
+    first (a brake fails), then protection on the true power (a trip fails), then the HP
+    serving loop only (the criterion reads no LP metric)."""
+    power = sim.state_power(agg, p_prov_w, pol, cm)
+    tl, brakes = sim.control(agg, p_prov_w, pol, cm, power)
+    m = {"brake_events": float(brakes), "breaker_trips": 0.0, "ups_trips": 0.0,
+         "hp_ttft_p50_impact": 0.0, "hp_tbt_p50_impact": 0.0}
+    if brakes:
+        return safe(m)
+    m.update(protection.protect(sim.power_series(agg, p_prov_w, pol, cm, tl, power)))
+    if m["breaker_trips"] or m["ups_trips"]:
+        return safe(m)
+    m.update(sim.serving_metrics(agg, pol, pm, cm, tl, classes=(1,)))
+    return safe(m)
+
+
 @dataclass(frozen=True)
 class Search:
-    """Bisection set-up: ``max_added`` servers above ``n0`` at most, horizon ``days``."""
+    """Bisection set-up: levels ``0, resolution, 2 resolution, ...`` up to ``max_added / n0``
+    (``max_added`` whole servers above ``n0`` are generated), horizon ``days``."""
 
     days: float = 42.0
     n0: int = 40
     max_added: int = 20
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    resolution: float = 0.01
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_added <= 4 * self.n0:
             raise ValueError(f"max_added must be in 1..{4 * self.n0}, got {self.max_added}")
         if not self.seeds or len(set(self.seeds)) != len(self.seeds):
             raise ValueError(f"seeds must be distinct, got {self.seeds}")
+        if not (isinstance(self.resolution, (int, float)) and 1e-4 <= self.resolution <= self.max_added / self.n0):
+            raise ValueError(f"resolution must be in [0.0001, {self.max_added / self.n0:g}], got {self.resolution!r}")
 
     @property
-    def resolution(self) -> float:
-        return 1.0 / self.n0
+    def top(self) -> int:
+        """Index of the highest lattice point (``top * resolution <= max_added / n0``)."""
+        return math.floor(self.max_added / self.n0 / self.resolution + 1e-9)
+
+    def level(self, k: int) -> float:
+        """Lattice point ``k`` (fraction of ``n0``)."""
+        return round(k * self.resolution, 12)
 
 
 def level_row(s: Search, seed: int, lp_shares: tuple[float, ...] = (0.5,)) -> R.Row:
@@ -65,30 +104,31 @@ def level_row(s: Search, seed: int, lp_shares: tuple[float, ...] = (0.5,)) -> R.
     return R.build(R.RowConfig(days=s.days, n0=s.n0, oversub=levels, lp_shares=lp_shares, seed=seed))
 
 
-def largest_safe(is_safe, top: int) -> int:
-    """Largest ``k`` in ``0..top`` with ``is_safe(k)``, by bisection (-1 if 0 is unsafe). The
+def largest_safe(is_safe_k: Callable[[int], bool], top: int) -> int:
+    """Largest ``k`` in ``0..top`` with ``is_safe_k(k)``, by bisection (-1 if 0 is unsafe). The
     bracket starts at (-1, top + 1): ``k`` = 0 is probed only if the search comes down to it."""
     lo, hi = -1, top + 1
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        lo, hi = (mid, hi) if is_safe(mid) else (lo, mid)
+        lo, hi = (mid, hi) if is_safe_k(mid) else (lo, mid)
     return lo
 
 
-def seed_levels(rw: R.Row, pols: dict[str, sim.Policy], s: Search) -> dict[str, int]:
-    """Largest safe added-server count per policy on one generated row: :func:`largest_safe`'s
-    bisection run for every policy in lockstep, so each probed count's class sums are formed once
-    for all the policies probing it (and then dropped: memory stays one level)."""
-    br = {name: [-1, s.max_added + 1] for name in pols}
+def seed_levels(rw: R.Row, pols: dict[str, sim.Policy], s: Search, lp_share: float | None = None) -> dict[str, int]:
+    """Largest safe lattice index per policy on one generated row: :func:`largest_safe`'s
+    bisection run for every policy in lockstep, so each probed server count's class sums are
+    formed once per round for all the policies probing it (and then dropped)."""
+    br = {name: [-1, s.top + 1] for name in pols}
     while any(hi - lo > 1 for lo, hi in br.values()):
-        want: dict[int, list[str]] = {}
+        want: dict[int, list[tuple[str, int]]] = {}
         for name, (lo, hi) in br.items():
             if hi - lo > 1:
-                want.setdefault((lo + hi) // 2, []).append(name)
-        for k, names in sorted(want.items()):
-            agg = rw.classes(rw.cfg.oversub[k])
-            for name in names:
-                ok = safe(sim.run(agg, rw.p_prov_w, pols[name], rw.cm, rw.pm).metrics)
+                k = (lo + hi) // 2
+                want.setdefault(R.servers_at(s.n0, s.level(k)), []).append((name, k))
+        for n, probes in sorted(want.items()):
+            agg = rw.classes((n - s.n0) / s.n0, lp_share)
+            for name, k in probes:
+                ok = is_safe(agg, R.budget_w(rw.p_prov_w, s.n0, s.level(k)), pols[name], rw.cm, rw.pm)
                 br[name][0 if ok else 1] = k
             del agg
     return {name: lo for name, (lo, _) in sorted(br.items())}
@@ -96,15 +136,61 @@ def seed_levels(rw: R.Row, pols: dict[str, sim.Policy], s: Search) -> dict[str, 
 
 def summary(ks: list[int], s: Search) -> dict:
     """The CLI's result: median and range over seeds of the safe level (fractions of n0)."""
-    xs = [k / s.n0 for k in ks]
+    xs = [s.level(k) for k in ks]
     return {"safe_oversub": float(statistics.median(xs)), "range": [min(xs), max(xs)], "seeds": len(xs),
             "resolution": s.resolution, "criterion": CRITERION}
 
 
-def safe_levels(pols: dict[str, sim.Policy], s: Search = Search()) -> dict[str, dict]:
-    """:func:`summary` per policy, every policy on the same generated rows."""
-    per: dict[str, list[int]] = {name: [] for name in pols}
-    for seed in s.seeds:
-        for name, k in seed_levels(level_row(s, seed), pols, s).items():
-            per[name].append(k)
-    return {name: summary(ks, s) for name, ks in per.items()}
+def warm(s: Search) -> None:
+    """Fill the caches every seed's generation reads (fits, token mix, envelope, rate table), so
+    a forked worker never runs polars (it deadlocks in a child forked after its pool started)."""
+    cfg = R.RowConfig(days=s.days, n0=s.n0)
+    R.models(cfg.prefill_level, cfg.gpu)
+    R.full_trace(cfg.trace_seed)
+    R.rate_table(cfg.prefill_level, cfg.gpu, max(3.0, 2 * cfg.lam_peak))
+
+
+_TASK: Callable | None = None
+
+
+def _call(seed: int):
+    t0 = time.perf_counter()
+    return seed, _TASK(seed), time.perf_counter() - t0  # type: ignore[misc]
+
+
+def map_seeds(task: Callable[[int], dict], seeds: tuple[int, ...], jobs: int = 1,
+              on_seed: Callable[[int, float], None] | None = None,
+              meanwhile: Callable[[], object] | None = None) -> tuple[dict[int, dict], object]:
+    """``({seed: task(seed)}, meanwhile())``: the seeds in ``jobs`` forked worker processes (1:
+    in this process, after ``meanwhile``), ``meanwhile`` (if given) in this process while the
+    workers run. ``on_seed(seed, seconds)`` is called here as each seed finishes (progress)."""
+    global _TASK
+    out: dict[int, dict] = {}
+    if jobs <= 1 or not seeds:
+        extra = meanwhile() if meanwhile else None
+        for seed in seeds:
+            t0 = time.perf_counter()
+            out[seed] = task(seed)
+            if on_seed:
+                on_seed(seed, time.perf_counter() - t0)
+        return out, extra
+    _TASK = task
+    try:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(seeds))) as pool:
+            pending = pool.imap_unordered(_call, seeds)
+            extra = meanwhile() if meanwhile else None
+            for seed, res, dt in pending:
+                out[seed] = res
+                if on_seed:
+                    on_seed(seed, dt)
+    finally:
+        _TASK = None
+    return out, extra
+
+
+def safe_levels(pols: dict[str, sim.Policy], s: Search = Search(), jobs: int = 1,
+                on_seed: Callable[[int, float], None] | None = None) -> dict[str, dict]:
+    """:func:`summary` per policy, every policy on the same generated rows (one per seed)."""
+    warm(s)
+    per_seed, _ = map_seeds(lambda seed: seed_levels(level_row(s, seed), pols, s), s.seeds, jobs, on_seed)
+    return {name: summary([per_seed[seed][name] for seed in s.seeds], s) for name in pols}

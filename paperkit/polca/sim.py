@@ -304,15 +304,18 @@ def class_slowdowns(pol: Policy, cm: CapModel, pm: PhaseModel, timeline: np.ndar
     return s_pre, s_dec
 
 
-def serving_metrics(agg: Aggregates, pol: Policy, pm: PhaseModel, cm: CapModel, timeline: np.ndarray) -> dict[str, float]:
-    """TTFT, TBT and end-to-end latency at P50/P99 per class from the serving loop
-    (:mod:`paperkit.polca.serving`), and their impacts vs the same arrivals uncapped (the
-    uncapped series and latencies are computed once per aggregate and kept on it)."""
+def serving_metrics(agg: Aggregates, pol: Policy, pm: PhaseModel, cm: CapModel, timeline: np.ndarray,
+                    classes: tuple[int, ...] = (1, 0)) -> dict[str, float]:
+    """TTFT, TBT and end-to-end latency at P50/P99 per class (``classes``: 1 HP, 0 LP) from the
+    serving loop (:mod:`paperkit.polca.serving`), and their impacts vs the same arrivals uncapped
+    (the uncapped series and latencies are computed once per aggregate and kept on it)."""
     T, smp = agg.seconds, agg.samples
     s_pre, s_dec = class_slowdowns(pol, cm, pm, timeline, T)
     base = _base_latency(agg, pm)
     out: dict[str, float] = {}
     for c, name in ((1, "hp"), (0, "lp")):
+        if c not in classes:
+            continue
         ld, series, lat_base = base[c]
         q, b = serving.capped_series(ld, series, s_pre[c], s_dec[c])
         ttft, tbt = serving.request_latency(smp, c, q, b, s_pre[c], s_dec[c], pm)

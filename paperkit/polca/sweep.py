@@ -74,18 +74,17 @@ def max_oversub(df: pl.DataFrame, policy: str = "POLCA", hp_p50_max: float = HP_
 
 
 def sensitivity(rw: Row, variants: dict[str, dict], s: "safelevel.Search", base: sim.Policy = sim.Policy()) -> pl.DataFrame:
-    """Safe level (bisection, one row: ``rw`` from :func:`safelevel.level_row`) of POLCA variants.
-    A variant is a dict of ``Policy`` overrides, plus optionally ``lp_share`` (one of
-    ``rw.cfg.shares()``)."""
-    out = []
+    """Safe level (bisection on the lattice of ``s``, one row: ``rw`` from
+    :func:`safelevel.level_row`) of POLCA variants. A variant is a dict of ``Policy`` overrides,
+    plus optionally ``lp_share`` (one of ``rw.cfg.shares()``). Variants on one LP share are
+    bisected in lockstep (:func:`safelevel.seed_levels`)."""
+    by_share: dict[float | None, dict[str, sim.Policy]] = {}
     for name in sorted(variants):
         over = dict(variants[name])
         share = over.pop("lp_share", None)
-        pol = dataclasses.replace(base, **over)
-
-        def ok(k: int, pol=pol, share=share) -> bool:
-            m = sim.run(rw.classes(rw.cfg.oversub[k], share), rw.p_prov_w, pol, rw.cm, rw.pm).metrics
-            return safelevel.safe(m)
-
-        out.append({"variant": name, "safe_oversub": safelevel.largest_safe(ok, s.max_added) / s.n0})
+        by_share.setdefault(share, {})[name] = dataclasses.replace(base, **over)
+    out = []
+    for share, pols in by_share.items():
+        for name, k in safelevel.seed_levels(rw, pols, s, share).items():
+            out.append({"variant": name, "safe_oversub": s.level(k)})
     return pl.DataFrame(out).sort("variant")

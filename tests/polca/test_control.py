@@ -154,10 +154,72 @@ def test_safe_criterion_each_clause_fails_alone():
 
 
 def test_summary_median_and_range():
-    s = safelevel.Search(seeds=(0, 1, 2, 3, 4))
-    out = safelevel.summary([8, 10, 9, 12, 10], s)
-    assert out["safe_oversub"] == 0.25 and out["range"] == [0.2, 0.3] and out["seeds"] == 5
-    assert out["resolution"] == 0.025 and set(out) == {"safe_oversub", "range", "seeds", "resolution", "criterion"}
+    s = safelevel.Search(seeds=(0, 1, 2, 3, 4))  # 1 % lattice by default
+    out = safelevel.summary([28, 32, 30, 35, 32], s)
+    assert out["safe_oversub"] == 0.32 and out["range"] == [0.28, 0.35] and out["seeds"] == 5
+    assert out["resolution"] == 0.01 and set(out) == {"safe_oversub", "range", "seeds", "resolution", "criterion"}
+    assert safelevel.summary([3, 4], safelevel.Search(seeds=(0, 1), resolution=0.025))["range"] == [0.075, 0.1]
+
+
+def test_lattice_top_and_levels():
+    s = safelevel.Search(max_added=20, resolution=0.01)
+    assert s.top == 50 and s.level(33) == 0.33 and s.level(50) == 0.5
+    assert safelevel.Search(max_added=12, resolution=0.025).top == 12
+    assert safelevel.Search(max_added=13, resolution=0.01).top == 32  # 13 / 40 = 0.325: 0.32 is the last point
+    for bad in (0.0, -0.01, float("nan"), 0.6):
+        with pytest.raises(ValueError, match="resolution"):
+            safelevel.Search(max_added=20, resolution=bad)
+
+
+def test_servers_and_budget_by_hand():
+    # whole-server levels: the paper's row and its budget
+    assert R.servers_at(40, 0.0) == 40 and R.servers_at(40, 0.3) == 52 and R.servers_at(40, 0.025) == 41
+    assert R.budget_w(1000.0, 40, 0.3) == pytest.approx(1000.0) and R.budget_w(1000.0, 40, 0.0) == 1000.0
+    # +31 %: 52.4 servers are needed, so 53 whole ones on 53 / 52.4 of the budget
+    assert R.servers_at(40, 0.31) == 53
+    assert R.budget_w(1000.0, 40, 0.31) == pytest.approx(1000.0 * 53 / 52.4)
+    # the level a row is at is servers per provisioned watt: N p_srv / P - 1 = x for any x
+    for x in (0.0, 0.01, 0.137, 0.31, 0.5):
+        n, p = R.servers_at(40, x), R.budget_w(1000.0, 40, x)
+        assert n * 1000.0 / 40 / p - 1 == pytest.approx(x) and 0 <= n - 40 * (1 + x) < 1
+    for bad in (-0.01, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="oversubscription level"):
+            R.servers_at(40, bad)
+
+
+@lru_cache(maxsize=1)
+def fine_row():
+    return R.build(R.RowConfig(days=1, oversub=(0.0, 0.1, 0.275, 0.3, 0.325), lp_shares=(0.5,)))
+
+
+def test_lazy_safety_test_equals_the_full_run():
+    rw, got = fine_row(), set()
+    for x in (0.1, 0.26, 0.3, 0.32):  # 44, 51, 52 and 53 servers
+        agg, p_prov = rw.at(x)
+        for kind in ("polca", "brake-only", "uniform", "power-cap"):
+            pol = sim.Policy(kind=kind)
+            full = safelevel.safe(sim.run(agg, p_prov, pol, rw.cm, rw.pm).metrics)
+            assert safelevel.is_safe(agg, p_prov, pol, rw.cm, rw.pm) == full, (x, kind)
+            got.add(full)
+    assert got == {True, False}  # both outcomes compared
+
+
+def test_level_between_whole_servers_is_the_next_server_on_a_raised_budget():
+    rw = fine_row()
+    agg, p_prov = rw.at(0.26)  # 51 servers (the +27.5 % tranche) on 51 / 50.4 of the budget
+    assert agg.servers.sum() == 51 and p_prov == pytest.approx(rw.p_prov_w * 51 / 50.4)
+    whole, p_whole = rw.at(0.275)
+    assert p_whole == rw.p_prov_w and np.array_equal(whole.pre, agg.pre)
+    with pytest.raises(ValueError, match="not generated"):
+        rw.at(0.2)  # 48 servers: no such tranche in this row
+
+
+def test_seeds_in_workers_equal_seeds_in_process():
+    s = safelevel.Search(days=0.25, seeds=(0, 1, 2), max_added=16, resolution=0.02)
+    pols = {"polca": sim.Policy(kind="polca"), "brake-only": sim.Policy(kind="brake-only")}
+    seen = []
+    two = safelevel.safe_levels(pols, s, jobs=2, on_seed=lambda sd, dt: seen.append(sd))
+    assert two == safelevel.safe_levels(pols, s, jobs=1) and sorted(seen) == [0, 1, 2]
 
 
 def test_polca_safe_level_above_brake_only_on_one_day():
@@ -214,7 +276,10 @@ def test_cli_bad_controller_is_one_line_exit_2(tmp_path, capsys, spec_src, match
     assert len(err.strip().splitlines()) == 1 and match in err, err
 
 
-@pytest.mark.parametrize("args,match", [(["row-stats", "--oversub", "0.01"], "multiple of 1/40"),
+@pytest.mark.parametrize("args,match", [(["row-stats", "--oversub", "1.5"], "--oversub"),
+                                        (["row-stats", "--oversub", "-0.01"], "--oversub"),
+                                        (["safe-level", "--resolution", "0"], "--resolution"),
+                                        (["safe-level", "--jobs", "0"], "--jobs"),
                                         (["row-stats", "--oversub", "nan"], "--oversub"),
                                         (["safe-level", "--policy", "magic"], "invalid choice"),
                                         (["safe-level", "--seeds", "0"], "--seeds")])
