@@ -89,8 +89,8 @@ def record_oversub(tab: ClaimsTable, ev, days: float) -> None:
     pol = ev.safe["POLCA"]
     lo, hi = pol["range"]
     tab.record("C1", pol["safe_oversub"], tier="modelled+synthetic",
-               note=f"median of {pol['seeds']} seeds (range {lo:.3f}..{hi:.3f}), bisection at {pol['resolution']:.3f} "
-                    f"(one server), {days:g} days")
+               note=f"median of {pol['seeds']} seeds (range {lo:.3f}..{hi:.3f}), bisection on a {pol['resolution']:.3f} lattice "
+                    f"(servers per provisioned watt), {days:g} days")
     sv = dict(zip(ev.sens["variant"], ev.sens["safe_oversub"]))
     for cid, a, b in SENS_PAIRS:
         tab.record(cid, min(sv[a], sv[b]), tier="modelled+synthetic", note=f"seed 0; {a}: {sv[a]:g}, {b}: {sv[b]:g}")
