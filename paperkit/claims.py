@@ -93,6 +93,8 @@ SOURCE_TAGS = {
     "text": "the paper's text, at the page given", "fig": "read off the paper's figure",
     "approx": "approximate reading", "nb": "the authors' notebook outputs on the release",
     "meta": "counts over the released metadata table",
+    "ext": "another paper, named in the source", "preprint": "the paper's arXiv preprint",
+    "?": "not given by the paper: paperkit's assumption, stated in the claim",
 }
 """Meanings of the source tags used in the claims files (a file's ``[source_tags]`` adds its
 own). Shown as the report's legend."""

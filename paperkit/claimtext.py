@@ -72,6 +72,7 @@ def stated_form(text: str, value: float | None,
 
 
 _BRACKET_RE = re.compile(r"\[([^\]]*)\]")
+_PAGE_RE = re.compile(r"^pp?\.\s*\d")
 
 
 def source_tags(source: str) -> list[str]:
@@ -80,6 +81,8 @@ def source_tags(source: str) -> list[str]:
     for inner in _BRACKET_RE.findall(source):
         for part in re.split(r"[,;/]", inner):
             word = part.strip().split(" ")[0].strip() if part.strip() else ""
+            if _PAGE_RE.match(word):  # "[text p.11, p.13]": a page of the tag before, not a tag
+                continue
             if word and word not in out:
                 out.append(word)
     return out

@@ -182,6 +182,16 @@ def test_source_tags_are_read_from_brackets():
     assert claimtext.source_tags("[text p.3], [fig, approx]") == ["text", "fig", "approx"]
     assert claimtext.source_tags("[A][S1][SS]") == ["A", "S1", "SS"]
     assert claimtext.source_tags("v2 abstract") == []
+    assert claimtext.source_tags("[text p.11, p.13] ('quote')") == ["text"]  # pages are not tags
+    assert claimtext.source_tags("[text pp. 2-3, fig]") == ["text", "fig"]
+
+
+def test_every_source_tag_of_the_claims_files_has_a_meaning():
+    for paper in ("coldstarts", "polca", "fuyou", "t3"):
+        meta = claims.load_meta(paper)
+        for c in claims.load_claims(paper).values():
+            missing = [t for t in claimtext.source_tags(c.source) if t not in meta.source_tags]
+            assert not missing, (paper, c.id, missing)
 
 
 @pytest.mark.parametrize("head,match", [

@@ -286,3 +286,30 @@ def test_cli_bad_controller_is_one_line_exit_2(tmp_path, capsys, spec_src, match
 def test_cli_bad_numbers_exit_2(capsys, args, match):
     code, _, err = _in_process(capsys, *args, "--json")
     assert code == 2 and match in err and len(err.strip().splitlines()) == 1
+
+
+def test_defaults_are_the_cited_constants():
+    """Every timing, threshold and clock default, typed here from its source (the paper's text
+    [Q], the authors' note [S], the preprint, or a stated assumption), never read back from the
+    code: a one-line change of any of them fails here."""
+    p = sim.Policy()
+    assert (p.t1, p.t2, p.hyst) == (0.80, 0.89, 0.05)                  # [Q] T1, T2; [S/R] 5 % hysteresis
+    assert (p.oob_s, p.brake_s) == (40, 5)                              # [Q] 40 s out of band, brake in 5 s
+    assert (p.brake_at, p.brake_mhz, p.fmax_mhz) == (1.0, 288.0, 1410.0)  # [Q] 100 %; [preprint] 288 MHz; A100
+    assert (p.lp_t1_mhz, p.lp_t2_mhz, p.hp_t2_mhz) == (1275.0, 1110.0, 1305.0)  # [Q]/[S] caps
+    assert (p.tel_s, p.meter_s, p.brake_hold_s) == (2, 10, 60)          # assumptions, said in the notebooks
+    assert R.TELEMETRY_METER_S == p.meter_s and safelevel.HP_P50_MAX == 0.01  # [Q] "<1% P50 latency impact"
+    assert control.PAPER_POWER_CAPS == (362.5 / 400.0, 325.0 / 400.0)  # [S] 325-400 W of a 400 W A100
+    assert p.cap_levels == control.PAPER_POWER_CAPS and control.A100_FMAX_MHZ == 1410.0
+    f = 1410.0
+    assert p.ctl() == control.Polca() and tuple(control.Polca().stages()) == (
+        control.Caps(), control.Caps(1275 / f, 1.0), control.Caps(1110 / f, 1.0), control.Caps(1110 / f, 1305 / f))
+    assert tuple(control.Uniform().stages()) == (control.Caps(), control.Caps(1275 / f, 1275 / f),
+                                                  control.Caps(1110 / f, 1110 / f))
+    assert tuple(control.PowerCap().stages()) == (control.Caps(), control.Caps(0.90625, 0.90625, "power"),
+                                                   control.Caps(0.8125, 0.8125, "power"))
+    assert sim.Policy(kind="uniform").ctl() == control.Uniform()
+    assert sim.Policy(kind="power-cap").ctl() == control.PowerCap()
+    assert tuple(control.BrakeOnly().stages()) == (control.Caps(),)
+    s = safelevel.Search()
+    assert (s.days, s.n0, s.seeds, s.resolution) == (42.0, 40, (0, 1, 2, 3, 4), 0.01)  # six weeks [Q], 40 servers [Q]
