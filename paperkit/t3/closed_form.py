@@ -26,11 +26,6 @@ def gemm_waves(w: Workload, hw: HardwareProfile, p: ModelParams, n_cu: int | Non
     return math.ceil(rows * cols / llc.wave_tiles(hw, p, n_cu))
 
 
-def gemm_dram_bytes(w: Workload, hw: HardwareProfile, p: ModelParams, bypass_output: bool = False) -> float:
-    """GEMM DRAM bytes if run alone: reads after the LLC + output writes."""
-    return llc.gemm_read_bytes(w, hw, p, bypass_output) + w.out_bytes
-
-
 def gemm_traffic(w: Workload, hw: HardwareProfile, p: ModelParams, t_gemm: float, bypass_output: bool,
                  output: str = "writes") -> dram.Traffic:
     """The GEMM's mean DRAM demand over ``t_gemm`` (bytes/s); ``output``: 'writes', 'updates' or 'none'."""

@@ -88,3 +88,16 @@ def test_arbiters_conserve_dram_time(g, c, run, theta):
     assert mca_used <= 1 + 1e-9 or mca == (1.0, 1.0)
     if u_g + dram.comm_cost(g, c, B, run, share) <= 1:
         assert fr == (1.0, 1.0) and mca == (1.0, 1.0)
+
+
+def test_interleave_loss_by_hand():
+    """Reads only (no write drains): the GEMM keeps the queue busy a share u = min(cost, 1) of the
+    time; that share of the communication is interleaved and pays two row switches (tRP + tRCD =
+    24 cycles each, GPGPU-Sim's HBM2) per ``run`` atoms, so the loss is u * c * 2 * 24 / run."""
+    B = 1e12
+    g, c = dram.Traffic(reads=0.5 * B), dram.Traffic(reads=0.2 * B)
+    assert dram.interleave_loss(g, c, B, 8.0) == pytest.approx(0.5 * 0.2 * 2 * 24 / 8)
+    assert dram.interleave_loss(g, c, B, 64.0) == pytest.approx(0.5 * 0.2 * 2 * 24 / 64)
+    assert dram.interleave_loss(dram.Traffic(reads=2 * B), c, B, 8.0) == pytest.approx(0.2 * 2 * 24 / 8)  # u capped at 1
+    assert dram.interleave_loss(dram.Traffic(), c, B, 8.0) == 0.0  # an idle GEMM: nothing interleaved
+    assert dram.interleave_loss(g, dram.Traffic(), B, 8.0) == 0.0
