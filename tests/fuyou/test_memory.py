@@ -46,8 +46,19 @@ def test_offload_needs_by_hand():
     assert gpu == pytest.approx(2e9 + 1e9 + 2 * SBH + 34 * SBH / 2 + 5 * 8 * 1024**2 * 4
                                 + 2 * SBH + 1.5e9)
     assert (cpu, ssd) == (pytest.approx(16e9 + 16e9), 0.0)
-    _, cpu_g, _ = requirements(S, HW, "colossal-ai")
-    assert cpu_g == pytest.approx(18e9 + 16e9)
+    gpu_g, cpu_g, ssd_g = requirements(S, HW, "colossal-ai")
+    # three fp16 copies of one layer's parameters (Gemini's chunks), one checkpoint per layer,
+    # the working set without flash attention, the activation gradients, the reserve
+    assert gpu_g == pytest.approx(3 * 2 * 5e8 + 2 * SBH + 34 * SBH / 2 + 5 * 8 * 1024**2 * 4 + 2 * SBH + 1.5e9)
+    assert cpu_g == pytest.approx(18e9 + 16e9) and ssd_g == 0.0
+
+
+def test_pinned_gradient_buffer_rounds_to_a_power_of_two():
+    # ZeRO-Infinity pins its fp32 gradient buffer in a power-of-two block: 4P = 4e9 B -> 2^32 B
+    _, cpu, _ = requirements(S, HW, "zero-infinity")
+    assert cpu == pytest.approx(2 * SBH + 2.0 ** 32 + 5e9 + 16e9)
+    with pytest.raises(ValueError, match="unknown system"):
+        requirements(S, HW, "deepspeed-magic")
 
 
 SYSTEMS = ("fuyou", "zero-infinity", "zero-offload", "colossal-ai")
