@@ -39,6 +39,7 @@ def test_t3_ring_bytes_hand_values():
 def test_near_memory_configurations():
     """Ideal-RS+NMC reduces near memory like T3 (its RS bytes are T3's); its GEMM is the Sequential one."""
     assert cf.NEAR_MEMORY_CONFIGS == ("ideal-nmc", "t3", "t3-mca")
+    assert cf.FUSED_CONFIGS == ("t3", "t3-mca")  # only T3 feeds the RS from the GEMM's stores
     w = Workload("t-nlg", 16, "fc1", 4096)
     nmc, t3, seq = (cf.dram_bytes(w, HW, P, c) for c in ("ideal-nmc", "t3", "sequential"))
     for k in ("rs_read", "rs_write", "rs_update", "ag_read", "ag_write"):
