@@ -142,8 +142,10 @@ def test_scores_files_merge_and_render(tmp_path):
     (tmp_path / "scores.json").write_text("not json")
     assert mutants.merged([one], tmp_path) == [one]
     md = mutants.markdown([one, absent])
-    assert md.splitlines()[2] == "| claims | `paperkit/claims.py` | 2 / 3 | 66.7 % | 1 | 0 | 62 |"
-    assert md.splitlines()[3] == "| platform | `paperkit/coldstarts/platform.py` | absent | | | | |"
+    assert md.splitlines()[2] == "| claims | `paperkit/claims.py` | 2 / 3 | 66.7 % | 1 | 0 | 0 | 62 |"
+    assert md.splitlines()[3] == "| platform | `paperkit/coldstarts/platform.py` | absent | | | | | |"
+    timed = mutants.markdown([{**one, "counts": {"killed": 1, "timeout": 1, "survived": 1}}])
+    assert timed.splitlines()[2] == "| claims | `paperkit/claims.py` | 2 / 3 | 66.7 % | 1 | 0 | 1 | 62 |"
 
 
 def test_a_module_not_written_yet_is_reported_absent(tmp_path):

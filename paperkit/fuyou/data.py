@@ -5,7 +5,7 @@
   transcribed to CSV in ``data/public/lohan_artifact/`` with its notice, and read through
   ``paperkit.registry.public_path`` (sha256-checked, noted as a public input).
 * :func:`engine_campaign`, :func:`engine_timelines`: paperkit's CPU engine measurements in
-  ``data/measured/fuyou/`` (through ``paperkit.measured``), re-exported from ``measure``.
+  ``data/measured/fuyou/`` (through ``paperkit.measured``), re-exported from ``campaigns``.
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import polars as pl
 
 from paperkit import registry
 
-from .measure import load_campaign as engine_campaign  # noqa: F401  (role re-export)
-from .measure import load_timelines as engine_timelines  # noqa: F401
+from .campaigns import load_campaign as engine_campaign  # noqa: F401  (role re-export)
+from .campaigns import load_timelines as engine_timelines  # noqa: F401
 
 ARTIFACT_SWEEP = "lohan_artifact/rtx4090_13b_ssd_sweep.csv"
 ARTIFACT_COLUMNS = {"params": pl.Int64, "layers": pl.Int64, "hidden": pl.Int64,

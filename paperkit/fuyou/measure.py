@@ -35,9 +35,10 @@ from paperkit import measured
 from paperkit.cli import (exit_on_bad_input, non_negative_float, output_dir, output_name, positive_float,
                           positive_int, safe_name, torch_device)
 
+from .campaigns import (THROTTLE_MBPS, TIMELINE_SHAPE, load_campaign, load_timelines,  # noqa: F401
+                        meminfo_gb, model_s, profile_from_rates, remodel, throttled)
 from .engine import Engine, GPTConfig, block_forward, init_params, make_batch, train
 from .hardware import HardwareProfile, fuyou_measured_dir
-from .mechanism import Schedule, fuyou_terms, iteration_s
 from .shapes import ModelShape
 
 # name -> (config, compute dtype name, steps). On the lent GPU machine (64 GB disk) the
@@ -175,21 +176,6 @@ def block_flops_rate(cfg: GPTConfig, device: str, dtype: torch.dtype) -> float:
     N, h = cfg.batch * cfg.seq, cfg.hidden
     return 4.0 * (24.0 * N * h * h + 4.0 * N * cfg.seq * h) / best
 
-THROTTLE_MBPS: dict[str, float] = {"cpu-s-io": 40.0, "cpu-m-io": 200.0}
-"""Sizes run with the emulated SSD throttled (MB/s, reads and writes share one device): the
-I/O-bound points of the CPU campaign (the page cache would otherwise hide the disk)."""
-
-
-def _meminfo_gb() -> float:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return int(line.split()[1]) * 1024 / 1e9
-    except OSError:
-        pass
-    return 0.0
-
-
 def provenance(command: str, device: str) -> dict:
     """Machine, date, command and versions for a measurement."""
     cpu = platform.processor() or platform.machine()
@@ -202,7 +188,7 @@ def provenance(command: str, device: str) -> dict:
         pass
     load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
     return dict(host=platform.node(), cpu=cpu, cpu_count=os.cpu_count(), loadavg_1min=load[0],
-                mem_gb=round(_meminfo_gb(), 1), device=device,
+                mem_gb=round(meminfo_gb(), 1), device=device,
                 gpu=(torch.cuda.get_device_name(0) if device.startswith("cuda") else "none"),
                 date_utc=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 command=command, torch=torch.__version__, python=platform.python_version(),
@@ -232,16 +218,10 @@ def _parquet_bytes(df: pl.DataFrame) -> bytes:
 def measured_profile(name: str, device: str, disk: tuple[float, float],
                      link: tuple[float, float], adam: float, flops: float,
                      disk_gb: float, description: str) -> HardwareProfile:
-    """A HardwareProfile from measured rates (efficiencies 1: the rates are achieved ones)."""
+    """:func:`campaigns.profile_from_rates` with this machine's GPU memory (or RAM on a CPU)."""
     gpu_mem = (torch.cuda.get_device_properties(0).total_memory / 1e9
-               if device.startswith("cuda") else _meminfo_gb())
-    return HardwareProfile(
-        name=name, description=description, tier="measured", gpu_name=device,
-        gpu_peak_tflops=flops / 1e12, gpu_efficiency=1.0, gpu_mem_gb=gpu_mem,
-        h2d_gbs=link[0] / 1e9, d2h_gbs=link[1] / 1e9, n_ssd=1, ssd_read_gbs=disk[0] / 1e9,
-        ssd_write_gbs=disk[1] / 1e9, ssd_raid_efficiency=1.0, ssd_capacity_gb=disk_gb,
-        cpu_mem_gb=_meminfo_gb(), dram_gbs=0.0, cpu_adam_mem_efficiency=1.0,
-        cpu_adam_bytes_per_param=28.0, cpu_adam_params_per_s=adam)
+               if device.startswith("cuda") else meminfo_gb())
+    return profile_from_rates(name, device, disk, link, adam, flops, disk_gb, description, gpu_mem)
 
 
 def write_cpu_profile(out_dir: str | os.PathLike | None = None, name: str = "cpu",
@@ -299,26 +279,6 @@ def run_engine(size: str, schedule: str, device: str, store_dir: str | os.PathLi
                 ssd_read_bytes_per_step=rd / steps, ssd_write_bytes_per_step=wr / steps)
 
 
-def _model_s(shape: ModelShape, hw, system: str) -> float:
-    """The one model's iteration time (s) for the engine's schedule (timing only: the toy's
-    memory is not the modelled systems' buffers). The engine's serial schedule is Fuyou's data
-    path with every technique off (optimizer after backward, write before read, synchronous
-    activation copies), not DeepSpeed's configuration."""
-    sched = Schedule() if system == "fuyou" else Schedule(
-        overlap_opt=False, rearrange=False, pipelined_swap=False)
-    return iteration_s(fuyou_terms(shape, hw, 0.0, sched))
-
-
-def _throttled(prof: HardwareProfile, size: str) -> HardwareProfile:
-    """``prof`` with the disk at the size's throttle: one device shared by reads and writes,
-    so each direction gets the throttled rate (the model's SSD is one FIFO server too)."""
-    if size not in THROTTLE_MBPS:
-        return prof
-    bw = THROTTLE_MBPS[size] / 1e3
-    return prof.with_(ssd_read_gbs=min(prof.ssd_read_gbs, bw),
-                      ssd_write_gbs=min(prof.ssd_write_gbs, bw))
-
-
 def campaign(out_dir: str | os.PathLike, machine: str, device: str, sizes: list[str],
              budget_s: float = 480.0, store_dir: str | os.PathLike | None = None,
              command: str = "") -> pl.DataFrame:
@@ -357,11 +317,11 @@ def campaign(out_dir: str | os.PathLike, machine: str, device: str, sizes: list[
                                heads=cfg.heads, batch=cfg.batch, seq=cfg.seq,
                                compute_bytes=4 if dtype == torch.float32 else 2)
             sysname = "fuyou" if schedule == "fuyou" else "zero-infinity"
-            hw = _throttled(prof, size)
-            t_blk = _model_s(shape, hw.with_(gpu_peak_tflops=rate / 1e12), sysname)
+            hw = throttled(prof, size)
+            t_blk = model_s(shape, hw.with_(gpu_peak_tflops=rate / 1e12), sysname)
             row.update(machine=machine, block_tflops=rate / 1e12, model_iteration_s=t_blk,
                        model_tflops=shape.iteration_flops() / t_blk / 1e12,
-                       model_gemm_iteration_s=_model_s(shape, hw, sysname))
+                       model_gemm_iteration_s=model_s(shape, hw, sysname))
             rows.append(row)
     df = pl.DataFrame(rows).sort(["size", "schedule"]) if rows else pl.DataFrame()
     prov = provenance(command, device)
@@ -412,54 +372,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 
-def remodel(runs: pl.DataFrame, prov: dict) -> pl.DataFrame:
-    """The model columns of committed engine runs recomputed by today's model from the rates the
-    campaign measured (its provenance), so the figure compares with the one model."""
-    prof = measured_profile("measured", "cpu", (prov["disk_read_bps"], prov["disk_write_bps"]),
-                            (prov["h2d_bps"], prov["d2h_bps"]), prov["cpu_adam_params_per_s"],
-                            prov["gemm_flops"], 1.0, "rebuilt from the campaign's provenance")
-    blk, gemm = [], []
-    for r in runs.iter_rows(named=True):
-        shape = ModelShape(params=float(r["params"]), layers=r["layers"], hidden=r["hidden"],
-                           heads=r["heads"], batch=r["batch"], seq=r["seq"],
-                           compute_bytes=4 if r["dtype"] == "float32" else 2)
-        system = "fuyou" if r["schedule"] == "fuyou" else "zero-infinity"
-        hw = _throttled(prof, r["size"])
-        blk.append(_model_s(shape, hw.with_(gpu_peak_tflops=r["block_tflops"]), system))
-        gemm.append(_model_s(shape, hw, system))
-    return runs.with_columns(model_iteration_s=pl.Series(blk, dtype=pl.Float64),
-                             model_gemm_iteration_s=pl.Series(gemm, dtype=pl.Float64)).with_columns(
-        model_tflops=pl.Series([ModelShape(params=float(r["params"]), layers=r["layers"],
-                                           hidden=r["hidden"], heads=r["heads"], batch=r["batch"],
-                                           seq=r["seq"]).iteration_flops() for r in
-                                runs.iter_rows(named=True)]) / pl.col("model_iteration_s") / 1e12)
-
-
-def load_campaign(machine: str, directory: str | os.PathLike | None = None
-                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(engine runs with model error and tokens/s, measured rates) of a committed campaign."""
-    path = measured.path(f"{machine}.parquet", fuyou_measured_dir(directory))
-    prov = measured.read_provenance(measured.provenance_file(path))["extra"]
-    runs = remodel(pl.read_parquet(path), prov).with_columns(
-        err=pl.col("model_iteration_s") / pl.col("iteration_s") - 1).sort(["params", "schedule"])
-    rates = pl.DataFrame([
-        dict(quantity="disk read", value=prov["disk_read_bps"] / 1e9, unit="GB/s"),
-        dict(quantity="disk write", value=prov["disk_write_bps"] / 1e9, unit="GB/s"),
-        dict(quantity="host->device", value=prov["h2d_bps"] / 1e9, unit="GB/s"),
-        dict(quantity="device->host", value=prov["d2h_bps"] / 1e9, unit="GB/s"),
-        dict(quantity="CPU Adam", value=prov["cpu_adam_params_per_s"] / 1e6, unit="Mparam/s"),
-        dict(quantity="GEMM", value=prov["gemm_flops"] / 1e12, unit="TFLOPS"),
-        dict(quantity="load average (1 min)", value=float(prov.get("loadavg_1min", "nan")),
-             unit="runnable tasks"),
-    ])
-    return runs, rates
-
-
 # -- engine timelines: measured once, committed, plotted deterministically ---------------------
-TIMELINE_SHAPE = dict(layers=6, hidden=64, heads=4, seq=64, batch=2)
-"""The toy model whose per-resource timeline ``<machine>_timeline.parquet`` records."""
-
-
 def run_timelines(cfg: GPTConfig, steps: int, *, disk_mbps: float = 150.0, seed: int = 0,
                   device: str = "cpu") -> dict[str, pl.DataFrame]:
     """Run both schedules now; the last step's timeline per schedule (seconds from step start).
@@ -496,22 +409,6 @@ def record_timelines(out_dir: str | os.PathLike | None = None, machine: str = "c
     name = f"{machine}_timeline.parquet"
     measured.write(out, {name: _parquet_bytes(df)}, **record_fields(prov, machine))
     return out / name
-
-
-def load_timelines(machine: str = "cpu", directory: str | os.PathLike | None = None
-                   ) -> tuple[dict[str, pl.DataFrame], dict]:
-    """The committed timelines (schedule -> frame, serial first) and their provenance."""
-    d = fuyou_measured_dir(directory)
-    if not (d / f"{machine}_timeline.parquet").exists():
-        raise FileNotFoundError(
-            f"no committed engine timeline {d / f'{machine}_timeline.parquet'}; record one with "
-            f"`python -m paperkit.fuyou.measure --machine {machine} --timeline`")
-    path = measured.path(f"{machine}_timeline.parquet", d)
-    df = pl.read_parquet(path)
-    prov = measured.read_provenance(measured.provenance_file(path))["extra"]
-    frames = {s: df.filter(pl.col("schedule") == s).drop("schedule")
-                   .sort(["resource", "start_s", "kind"]) for s in ("serial", "fuyou")}
-    return frames, prov
 
 
 if __name__ == "__main__":
