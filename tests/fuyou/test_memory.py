@@ -98,3 +98,35 @@ def test_ablations_cost_time():
     for sw in ("overlap_opt", "pipelined_swap", "rearrange"):
         off = predict(s, HW, Schedule(**{sw: False, "swap_coeff": on.swap_coeff}))
         assert off.iteration_s > on.iteration_s, sw
+
+
+def test_cpu_offload_terms_by_hand():
+    """ZeRO-Offload and Colossal-AI Gemini, phase by phase, from the module docstring's rules:
+    forward L F FLOPs + a quarter of the attention HBM time; backward 3 L F + three quarters,
+    with the fp16 gradients (2P B) going down; CPU Adam over P params; the 2P B of updated fp16
+    parameters going up once (ZeRO-Offload, or Gemini when they fit in half the GPU) or twice,
+    fetched on demand in forward and backward (Gemini, model over half the GPU)."""
+    from paperkit.fuyou.mechanism import ADAM_BYTES_PER_PARAM, attention_hbm_s, cpu_offload_terms, rates
+
+    assert ADAM_BYTES_PER_PARAM == 30.0  # p, g, m, v read (16 B) + p, m, v written (12 B) + fp16 p (2 B)
+    r, hbm = rates(HW), attention_hbm_s(S, HW)
+    L, P, F = S.layers, S.params, S.layer_fwd_flops
+    t = cpu_offload_terms(S, HW, "zero-offload")
+    want = {"fwd": {"GPU": L * F / r["R"] + hbm / 4},
+            "bwd": {"GPU": 3 * L * F / r["R"] + 3 * hbm / 4, "D2H": 2 * P / r["d2h"]},
+            "opt": {"CPU": P / r["adam"]}, "upload": {"H2D": 2 * P / r["h2d"]}}
+    assert set(t["phases"]) == set(want)
+    for phase, res in want.items():
+        assert t["phases"][phase] == pytest.approx(res), phase
+    assert (t["stall_s"], t["coeff"], t["executed_flops"], t["ssd_write_b"]) == (0.0, 0.0, 4 * L * F, 0.0)
+    assert t["bytes"] == pytest.approx({"GPU": 0.0, "H2D": 2 * P, "D2H": 2 * P, "SSD": 0.0, "CPU": 30.0 * P})
+    assert cpu_offload_terms(S, HW, "colossal-ai") == t  # 2 GB of fp16 parameters fit in 12 GB
+    big = ModelShape(params=2e10, layers=2, hidden=1024, heads=8, batch=4, seq=1024)  # 40 GB > 12 GB
+    tb = cpu_offload_terms(big, HW, "colossal-ai")
+    fetch = {"H2D": 2 * 2e10 / r["h2d"]}
+    assert set(tb["phases"]) == {"fwd", "bwd", "opt", "fwd_fetch_h2d", "bwd_fetch_h2d"}
+    assert tb["phases"]["fwd_fetch_h2d"] == pytest.approx(fetch) and tb["phases"]["bwd_fetch_h2d"] == pytest.approx(fetch)
+    assert tb["bytes"]["H2D"] == pytest.approx(2 * 2 * 2e10) and tb["bytes"]["D2H"] == pytest.approx(2 * 2e10)
+    edge = ModelShape(params=6e9, layers=2, hidden=1024, heads=8, batch=4, seq=1024)  # 12 GB: exactly half
+    assert "upload" in cpu_offload_terms(edge, HW, "colossal-ai")["phases"]
+    assert "upload" in cpu_offload_terms(big, HW, "zero-offload")["phases"]  # ZeRO-Offload never streams
