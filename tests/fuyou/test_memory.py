@@ -130,3 +130,66 @@ def test_cpu_offload_terms_by_hand():
     edge = ModelShape(params=6e9, layers=2, hidden=1024, heads=8, batch=4, seq=1024)  # 12 GB: exactly half
     assert "upload" in cpu_offload_terms(edge, HW, "colossal-ai")["phases"]
     assert "upload" in cpu_offload_terms(big, HW, "zero-offload")["phases"]  # ZeRO-Offload never streams
+
+
+def test_zero_infinity_terms_by_hand():
+    """ZeRO-Infinity with DeepSpeed's defaults: every layer's fp16 parameters (2P B) fetched from
+    the SSD and then over PCIe, waited for, in forward and again in backward; fp32 gradients (4P B)
+    written to the SSD in backward; the step reads p, m, v (12P) and the gradients, runs CPU Adam,
+    writes p, m, v and the fp16 copy (14P), one after the other (no pipelining)."""
+    from paperkit.fuyou.mechanism import attention_hbm_s, rates, zero_infinity_terms
+
+    r, hbm = rates(HW), attention_hbm_s(S, HW)
+    L, P, F = S.layers, S.params, S.layer_fwd_flops
+    t = zero_infinity_terms(S, HW)
+    want = {"fwd": {"GPU": L * F / r["R"] + hbm / 4},
+            "fwd_fetch_ssd": {"SSD": 2 * P / r["rd"]}, "fwd_fetch_h2d": {"H2D": 2 * P / r["h2d"]},
+            "bwd": {"GPU": 3 * L * F / r["R"] + 3 * hbm / 4, "SSD": 4 * P / r["wr"], "D2H": 2 * P / r["d2h"]},
+            "bwd_fetch_ssd": {"SSD": 2 * P / r["rd"]}, "bwd_fetch_h2d": {"H2D": 2 * P / r["h2d"]},
+            "opt_read": {"SSD": 16 * P / r["rd"]}, "opt_adam": {"CPU": P / r["adam"]},
+            "opt_write": {"SSD": 14 * P / r["wr"]}}
+    assert set(t["phases"]) == set(want)
+    for phase, res in want.items():
+        assert t["phases"][phase] == pytest.approx(res), phase
+    assert (t["stall_s"], t["coeff"], t["executed_flops"]) == (0.0, 0.0, 4 * L * F)
+    # SSD traffic: fetched twice (4P) + gradients out (4P) + states and gradients in (16P), then
+    # 14P of states and fp16 copy out: 38P in all, of which 18P written
+    assert t["bytes"] == pytest.approx({"GPU": 0.0, "H2D": 4 * P, "D2H": 2 * P, "SSD": 38 * P, "CPU": 30 * P})
+    assert t["ssd_write_b"] == pytest.approx(18 * P)
+
+
+def test_check_fit_names_the_first_tier_over_with_its_numbers():
+    from paperkit.fuyou.memory import check_fit
+
+    gpu, cpu, ssd = requirements(S, HW, "fuyou")
+    ok = check_fit(S, HW, "fuyou")
+    assert ok.fits and ok.reason == "" and (ok.gpu_need_b, ok.cpu_need_b, ok.ssd_need_b) == (gpu, cpu, ssd)
+    half = {"GPU": HW.with_(gpu_mem_gb=gpu / 2e9), "CPU": HW.with_(cpu_mem_gb=cpu / 2e9),
+            "SSD": HW.with_(ssd_capacity_gb=ssd / 2e9 / HW.n_ssd)}
+    for tier, hw in half.items():
+        need = {"GPU": gpu, "CPU": cpu, "SSD": ssd}[tier]
+        f = check_fit(S, hw, "fuyou")
+        assert not f.fits and f.reason == f"{tier} memory: needs {need / 1e9:.4g} GB > {need / 2e9:.4g} GB", tier
+    both = HW.with_(gpu_mem_gb=gpu / 2e9, cpu_mem_gb=cpu / 2e9)
+    assert check_fit(S, both, "fuyou").reason.startswith("GPU memory")  # the first tier over is named
+    assert check_fit(S, HW.with_(gpu_mem_gb=gpu / 2e9 * 1.001, n_gpus=2), "fuyou").fits  # capacity x GPUs
+    assert check_fit(S, HW.with_(n_ssd=1, ssd_capacity_gb=ssd / 1e9 * 1.001), "fuyou").fits
+    assert not check_fit(S, HW.with_(n_ssd=1, ssd_capacity_gb=ssd / 1e9 * 0.999), "fuyou").fits
+    assert check_fit(S, HW.with_(cpu_mem_gb=cpu / 1e9 * 1.001), "fuyou").fits
+    # a capacity equal to the need fits (the test is "need > capacity")
+    assert check_fit(S, HW.with_(cpu_mem_gb=cpu / 1e9), "fuyou").fits == (cpu <= (cpu / 1e9) * 1e9)
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_max_trainable_is_the_largest_preset_that_fits(system):
+    from paperkit.fuyou.memory import check_fit, max_trainable
+    from paperkit.fuyou.shapes import PRESETS
+
+    for mem in (128, 512):
+        fits = [ModelShape.preset(n, batch=1, seq=1024) for n in PRESETS]
+        fits = [(s.params, n) for s, n in zip(fits, PRESETS)
+                if check_fit(s, HW.with_(cpu_mem_gb=float(mem)), system).fits]
+        assert max_trainable(HW, system, mem) == ((max(fits)[1], max(fits)[0]) if fits else ("none", 0.0))
+    assert max_trainable(HW, system, 1.0) == ("none", 0.0)  # 1 GB of DRAM holds no preset's states
+    big_batch = max_trainable(HW, system, 768, batch=4096)
+    assert big_batch[1] <= max_trainable(HW, system, 768)[1]
