@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 
 from paperkit.polca import row as R
-from paperkit.polca import reference, rowtrace, safelevel, sim, sweep, workload
+from paperkit.polca import capping, data, phase, reference, rowtrace, safelevel, sim, sweep, workload
 
 
 @pytest.fixture(scope="module")
@@ -185,3 +185,54 @@ def test_replica_claim_values(small_row):
     s = claimvalues.replica_summary(p, rw.u)
     assert s["statistic"].to_list() == sorted(s["statistic"].to_list())
     assert claimvalues.x30([0.0, 0.2, 0.3, 0.5]) == 0.3
+
+
+def _samples(t, cls, pre_level, dec_level):
+    n = len(t)
+    smp = {"t": np.array(t, np.int64), "cls": np.array(cls, np.int64), "pre_level": np.array(pre_level),
+           "dec_level": np.array(dec_level), "prompt": np.full(n, 1024.0), "output": np.full(n, 128.0),
+           "batch": np.full(n, 8.0)}
+    z = np.zeros((2, 20))
+    return workload.Aggregates(z, z, np.zeros((2, 2, 20)), np.zeros(2), z, (0.90625, 0.8125), smp)
+
+
+def test_sample_ratios_by_hand():
+    """Each sampled request gets its class's clock ratio in the stage its second falls in; a brake
+    gives every class 288 / 1410; a power cap gives the clock the cap imposes on its level."""
+    cm = capping.fit_cap_model()
+    agg = _samples([0, 5, 5, 10, 10, 15, 19], [0, 0, 1, 0, 1, 1, 0], [0.9] * 7, [0.6] * 7)
+    tl = np.array([(0, 0, 0), (4, 1, 0), (9, 3, 0), (14, 0, 1), (19, 2, 0)])
+    f = 1410.0
+    r_pre, r_dec = sim.sample_ratios(agg, sim.Policy(), cm, tl)
+    want = [1.0, 1275 / f, 1.0, 1110 / f, 1305 / f, 288 / f, 1110 / f]
+    assert r_pre == pytest.approx(want) and r_dec == pytest.approx(want)
+    pc = sim.Policy(kind="power-cap")
+    r_pre, r_dec = sim.sample_ratios(agg, pc, cm, np.array([(0, 0, 0), (4, 1, 0), (9, 2, 0), (14, 0, 1)]))
+    lvl1, lvl2 = cm.ratio_under_power_cap(np.array([0.9, 0.6]), 0.90625), cm.ratio_under_power_cap(np.array([0.9, 0.6]), 0.8125)
+    assert r_pre == pytest.approx([1.0, lvl1[0], lvl1[0], lvl2[0], lvl2[0], 288 / f, 288 / f])
+    assert r_dec == pytest.approx([1.0, lvl1[1], lvl1[1], lvl2[1], lvl2[1], 288 / f, 288 / f])
+
+
+def test_latency_metrics_by_hand():
+    """Service time = prefill + output x TBT, each stretched by the capping model's slowdown at its
+    clock ratio; P50 and P99 ratios minus 1 and the throughput loss 1 - base / capped, per class."""
+    cm = capping.fit_cap_model()
+    pm = next(iter(phase.fit_all(data.perf_model()).values()))
+    agg = _samples(list(range(10)), [1] * 5 + [0] * 5, [0.9] * 10, [0.6] * 10)
+    one = np.ones(10)
+    m = sim.latency_metrics(agg, pm, cm, one, one)
+    assert all(m[f"{c}_{k}_impact"] == pytest.approx(0.0) for c in ("hp", "lp") for k in ("service_p50", "service_p99", "tput"))
+    assert m["hp_requests_sampled"] == 5.0 and m["lp_requests_sampled"] == 5.0
+    r = np.where(np.arange(10) < 5, 1.0, 0.8)  # LP at 0.8 of the clock, HP uncapped
+    m = sim.latency_metrics(agg, pm, cm, r, one)
+    pre, dec = float(pm.prefill_ms(1024.0)), 128.0 * float(pm.tbt_ms(8.0, 1024.0))
+    slow = (pre * float(cm.slowdown(0.8, "prefill")) + dec) / (pre + dec)
+    assert m["hp_service_p50_impact"] == pytest.approx(0.0) and m["hp_tput_impact"] == pytest.approx(0.0)
+    assert m["lp_service_p50_impact"] == pytest.approx(slow - 1) and m["lp_service_p99_impact"] == pytest.approx(slow - 1)
+    assert m["lp_tput_impact"] == pytest.approx(1 - 1 / slow)
+    m = sim.latency_metrics(agg, pm, cm, one, r)  # decode at 0.8: the decode slowdown
+    slow_d = (pre + dec * float(cm.slowdown(0.8, "decode"))) / (pre + dec)
+    assert m["lp_service_p50_impact"] == pytest.approx(slow_d - 1) and abs(slow_d - slow) > 1e-3
+    none = _samples([0, 1], [0, 0], [0.9] * 2, [0.6] * 2)
+    m = sim.latency_metrics(none, pm, cm, np.ones(2), np.ones(2))
+    assert np.isnan(m["hp_service_p50_impact"]) and "hp_requests_sampled" not in m
