@@ -236,3 +236,28 @@ def test_latency_metrics_by_hand():
     none = _samples([0, 1], [0, 0], [0.9] * 2, [0.6] * 2)
     m = sim.latency_metrics(none, pm, cm, np.ones(2), np.ones(2))
     assert np.isnan(m["hp_service_p50_impact"]) and "hp_requests_sampled" not in m
+
+
+@pytest.mark.parametrize("kind", ["polca", "brake-only", "power-cap"])
+def test_run_metrics_are_what_they_say(small_row, kind):
+    """Every run metric recomputed from the run's own timeline and true power, second by second."""
+    agg = small_row.classes(0.5)
+    res = sim.run(agg, small_row.p_prov_w, sim.Policy(kind=kind), small_row.cm, small_row.pm, keep_power=True)
+    m, p, tl, T = res.metrics, res.power, res.timeline, agg.seconds
+    stage, brk = np.zeros(T, np.int64), np.zeros(T, bool)
+    for (t0, s, b), t1 in zip(tl, np.r_[tl[1:, 0], T]):
+        stage[t0:t1], brk[t0:t1] = s, bool(b)
+    assert m["seconds"] == T and m["brake_s"] == brk.sum() and m["overload_s"] == (p > 1.0).sum()
+    assert m["max_power"] == p.max() and m["mean_power"] == pytest.approx(p.mean())
+    assert m["seen_max_power"] == pytest.approx(rowtrace.metered(p, 10).max())
+    assert m["brake_events"] == np.count_nonzero(np.diff(np.r_[0, brk.astype(int)]) == 1) > 0  # +50 %: all brake
+    for s in (1, 2, 3):
+        on = stage >= s
+        assert m[f"frac_stage{s}"] == pytest.approx((on & ~brk).sum() / T), s
+        assert m[f"episodes_stage{s}"] == np.count_nonzero(np.diff(np.r_[False, on].astype(int)) == 1), s
+    if kind != "brake-only":
+        assert m["frac_stage1"] > 0 and m["episodes_stage1"] > 0  # the test sees capping
+    if kind != "polca":
+        assert m["brake_events"] > 0 and m["brake_s"] > 0
+    assert {"breaker_trips", "ups_trips", "excursions", "hp_ttft_p50_impact", "lp_tbt_p99_impact",
+            "hp_tput_impact", "hp_service_p50_impact"} <= set(m)
