@@ -225,3 +225,55 @@ def test_chunks_do_not_change_the_result():
     assert whole.per_function.equals(parts.per_function)
     assert whole.cold_starts.equals(parts.cold_starts)
     assert whole.per_function["cold_starts"].sum() == whole.cold_starts.height > n_f
+
+
+def test_workload_from_arrivals_by_hand():
+    """Three functions (CSR offsets 0, 3, 3, 5: the second has no requests): times rounded to
+    microseconds, executions at least 1 us, and each function's per-minute counts in CSR form."""
+    t = np.array([0.0000004, 59.9999996, 61.0, 5.0, 130.25])
+    e = np.array([0.0, 1.5, 2e-7, 0.25, 3.0])
+    w = P.workload_from_arrivals(_fn(3), np.array([0, 3, 3, 5]), t, e)
+    assert w.n_minutes == 3  # the last arrival, 130.25 s, is in minute 2
+    assert w.explicit.func.tolist() == [0, 0, 0, 2, 2]
+    assert w.explicit.t_us.tolist() == [0, 60_000_000, 61_000_000, 5_000_000, 130_250_000]
+    assert w.explicit.e_us.tolist() == [1, 1_500_000, 1, 250_000, 3_000_000]
+    # function 0: minute 1 holds 59.9999996 s (rounded up to 60 s) and 61 s; function 2: minutes 0 and 2
+    assert w.cell_offsets.tolist() == [0, 2, 2, 4]
+    assert w.cell_minute.tolist() == [0, 1, 0, 2] and w.cell_requests.tolist() == [1, 2, 1, 1]
+    assert w.regular.func.size == 0 and w.n_days == 1
+    assert P.workload_from_arrivals(_fn(3), np.array([0, 3, 3, 5]), t, e, 10).n_minutes == 10
+    empty = P.workload_from_arrivals(_fn(1), np.array([0, 0]), np.zeros(0), np.zeros(0))
+    assert empty.n_minutes == 1 and empty.cell_offsets.tolist() == [0, 0] and empty.cell_requests.size == 0
+    for bad_t in (np.array([-1.0, 2.0, 3.0, 4.0, 5.0]), np.array([3.0, 2.0, 4.0, 1.0, 2.0])):
+        with pytest.raises(ValueError, match="sorted within each function"):
+            P.workload_from_arrivals(_fn(3), np.array([0, 3, 3, 5]), bad_t, e)
+    # sorted within each function is enough: function 2 may start before function 0 ends
+    assert P.workload_from_arrivals(_fn(3), np.array([0, 3, 3, 5]), np.array([1.0, 2.0, 3.0, 0.5, 0.7]), e).n_minutes == 1
+    assert P.Workload(_fn(1), 1441, w.regular, w.explicit, w.cell_offsets, w.cell_minute, w.cell_requests).n_days == 2
+
+
+class _Lat:
+    def mean_s(self, functions: pl.DataFrame) -> np.ndarray:
+        return np.array([2.0, 3.0])  # per row of the functions table: a, then b
+
+
+def test_evaluate_columns_by_hand():
+    """Function a (256 MB, region R2): requests at 0, 10 and 100 s of 1 s each; b (128 MB, R1): one
+    at 5 s of 2 s; two minutes. A 60 s keep-alive: a is cold at 0 and 100 (the 89 s gap outlives
+    the pod), idle 9 s + 60 s + 19 s (its last pod is cut at the 120 s horizon); b idles 60 s."""
+    fn = pl.DataFrame({"region": ["R2", "R1"], "funcID": ["a", "b"], "trigger": pl.Series([None, None], dtype=pl.String),
+                       "memory_mb": [256.0, 128.0]})
+    w = P.workload_from_arrivals(fn, np.array([0, 3, 4]), np.array([0.0, 10.0, 100.0, 5.0]), np.array([1.0, 1.0, 1.0, 2.0]))
+    got = P.simulate(w, Fixed(60.0), latency=_Lat()).per_function
+    assert got["funcID"].to_list() == ["b", "a"]  # sorted by region, then funcID
+    assert got["requests"].to_list() == [1, 3] and got["cold_starts"].to_list() == [1, 2]
+    assert got["prewarms"].to_list() == [0, 0] and got["pods"].to_list() == [1, 2]
+    assert got["idle_pod_s"].to_list() == pytest.approx([60.0, 88.0])
+    assert got["idle_gb_s"].to_list() == pytest.approx([60.0 * 0.125, 88.0 * 0.25])
+    assert got["busy_pod_s"].to_list() == pytest.approx([2.0, 3.0])
+    assert got["added_latency_s"].to_list() == pytest.approx([3.0, 2 * 2.0])  # cold starts x each one's latency
+    none = P.simulate(w, Fixed(0.0), latency=_Lat()).per_function
+    assert none["cold_starts"].to_list() == [1, 3] and none["idle_pod_s"].to_list() == [0.0, 0.0]
+    default = P.simulate(w, Fixed(60.0)).per_function  # the paper's pooled LogNormal (p.8): its mean
+    mean = float(np.exp(0.2965 + 1.326 ** 2 / 2))
+    assert default["added_latency_s"].to_list() == pytest.approx([1 * mean, 2 * mean])
