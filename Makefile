@@ -147,8 +147,10 @@ params: $(STAMP)  ## list every notebook parameter (name, type, default)
 
 test: unit nbval  ## unit tests, then nbval regression checks of every notebook
 
+# unit tests on both cores (one worker per test file, so module fixtures are built once)
 unit: $(STAMP)  ## unit tests only
-	set -f; PAPERKIT_BUILD_DIR=$(abspath $(TEST_BUILD))/unit MPLBACKEND=Agg $(PY) -m pytest -q tests $${PYTEST_ARGS}
+	set -f; PAPERKIT_BUILD_DIR=$(abspath $(TEST_BUILD))/unit MPLBACKEND=Agg $(PY) -m pytest -q -n 2 \
+	  --dist loadfile tests $${PYTEST_ARGS}
 
 nbval: $(STAMP)  ## re-execute the committed notebooks and compare their outputs
 	set -f; PAPERKIT_BUILD_DIR=$(abspath $(TEST_BUILD))/nbval $(PY) -m pytest -q -n 2 --dist loadscope \
