@@ -81,7 +81,8 @@ def test_module_bad_days_no_traceback():
 
 # -- python -m paperkit.polca.bench, python -m paperkit.polca.harness ------------------------
 @pytest.mark.parametrize("opt, value", [("--days", "inf"), ("--days", "-1"), ("--days", "43"),
-                                        ("--days", "")])
+                                        ("--days", ""), ("--jobs", "0"), ("--jobs", "1e9"),
+                                        ("--jobs", "2; rm -rf /"), ("--seeds", "nan")])
 def test_bench_rejects_bad_values(opt, value, monkeypatch, capsys, exit_2):
     monkeypatch.setattr(R, "models", lambda *a, **k: pytest.fail("ran the benchmark"))
     err = exit_2(bench.main, [opt, value])
